@@ -1,0 +1,188 @@
+"""Regularizers on an existing model: attach them, and report what they do."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from kerasreg import regularizers
+from kerasreg._validation import invalid
+
+# (weight attribute, constructor argument that serializes its regularizer).
+_KERNELS = (
+    ("kernel", "kernel_regularizer"),
+    ("embeddings", "embeddings_regularizer"),
+    ("depthwise_kernel", "depthwise_regularizer"),
+    ("pointwise_kernel", "pointwise_regularizer"),
+)
+_BIASES = (("bias", "bias_regularizer"),)
+
+
+def _all_layers(model):
+    """Every layer of `model`, nested models' layers included, once each."""
+    seen, stack, ordered = set(), list(reversed(model.layers)), []
+    while stack:
+        layer = stack.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        ordered.append(layer)
+        stack.extend(reversed(getattr(layer, "layers", [])))
+    return ordered
+
+
+def _attach(layer, slots, regularizer, overwrite):
+    attached = []
+    for weight_name, argument in slots:
+        variable = getattr(layer, weight_name, None)
+        if not isinstance(variable, keras.Variable):
+            continue
+        if variable.regularizer is not None and not overwrite:
+            continue
+        variable.regularizer = regularizer
+        # The layer's attribute is what get_config saves: set both so the
+        # penalty survives save/load.
+        setattr(layer, argument, regularizer)
+        attached.append(f"{layer.name}/{weight_name}")
+    return attached
+
+
+def apply_regularization(
+    model,
+    kernel_regularizer=None,
+    bias_regularizer=None,
+    activity_regularizer=None,
+    layer_filter=None,
+    overwrite=False,
+):
+    """Attach regularizers to the layers of an existing, built model.
+
+    Kernel penalties go on the weight matrices of Dense, Conv*, Embedding,
+    DepthwiseConv and SeparableConv layers (their `kernel`, `embeddings`,
+    `depthwise_kernel`, `pointwise_kernel`); bias penalties on their `bias`.
+    Normalization parameters (BatchNormalization's gamma/beta) are never
+    touched. The penalties show in `model.losses` at once and survive `.keras`
+    save/load. Compile the model (again) afterwards: an already traced train
+    function would not see them.
+
+    Args:
+        model: a built `keras.Model`; nested models are walked.
+        kernel_regularizer: regularizer (or identifier for
+            `kerasreg.regularizers.get`) for the weight matrices.
+            Defaults to `None` (leave them).
+        bias_regularizer: likewise for biases. Defaults to `None`.
+        activity_regularizer: likewise for the layer outputs of the selected
+            layers. Defaults to `None`.
+        layer_filter: callable `layer -> bool` choosing the layers to touch.
+            Defaults to `None` (every layer with such weights).
+        overwrite: bool; replace regularizers already present. If False, a
+            weight that already has one keeps it. Defaults to `False`.
+
+    Returns:
+        The list of `"layer/weight"` names that received a regularizer.
+
+    Example:
+
+    >>> base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    >>> kerasreg.apply_regularization(base, kernel_regularizer=kerasreg.L2(1e-4))
+    ['dense/kernel']
+    """
+    if not isinstance(model, keras.Model):
+        raise invalid("model", model, "a keras.Model", error=TypeError)
+    if not model.built:
+        raise invalid("model", model, "a built model (call it on data first)")
+    if layer_filter is not None and not callable(layer_filter):
+        raise invalid(
+            "layer_filter", layer_filter, "a callable layer -> bool", error=TypeError
+        )
+    kernel_regularizer = regularizers.get(kernel_regularizer)
+    bias_regularizer = regularizers.get(bias_regularizer)
+    activity_regularizer = regularizers.get(activity_regularizer)
+    attached = []
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.Model):
+            continue
+        if layer_filter is not None and not layer_filter(layer):
+            continue
+        has_kernel = any(
+            isinstance(getattr(layer, w, None), keras.Variable) for w, _ in _KERNELS
+        )
+        if not has_kernel:
+            continue
+        if kernel_regularizer is not None:
+            attached += _attach(layer, _KERNELS, kernel_regularizer, overwrite)
+        if bias_regularizer is not None:
+            attached += _attach(layer, _BIASES, bias_regularizer, overwrite)
+        if activity_regularizer is not None and (
+            overwrite or layer.activity_regularizer is None
+        ):
+            layer.activity_regularizer = activity_regularizer
+            attached.append(f"{layer.name}/activity")
+    return attached
+
+
+class RegularizationReport(list):
+    """Rows of `regularization_report`; `str()` gives an aligned table."""
+
+    _COLUMNS = ("layer", "penalty", "weights", "zeros", "zero_fraction")
+
+    def __str__(self):
+        header = (
+            f"{'layer':<28}{'penalty':>14}{'weights':>12}{'zeros':>12}{'zero %':>9}"
+        )
+        lines = [header, "-" * len(header)]
+        for row in self:
+            lines.append(
+                f"{row['layer']:<28}{row['penalty']:>14.6g}{row['weights']:>12d}"
+                f"{row['zeros']:>12d}{100 * row['zero_fraction']:>8.2f}%"
+            )
+        return "\n".join(lines)
+
+
+def _penalty_value(regularizer, variable):
+    if regularizer is None:
+        return 0.0
+    # kerasreg penalties report their value even while Proximal applies them.
+    value = getattr(regularizer, "value", regularizer)
+    return float(ops.convert_to_numpy(value(variable)))
+
+
+def regularization_report(model):
+    """Per layer: weight penalty value, weight count and exactly-zero weights.
+
+    Counts every trainable weight of the layer (kernels and biases); the
+    penalty is the sum of its weight regularizers, computed from the formulas
+    (also for penalties that `Proximal` applies in the optimizer).
+
+    Args:
+        model: a built `keras.Model`.
+
+    Returns:
+        A `RegularizationReport` (a list of dicts with keys `layer`, `penalty`,
+        `weights`, `zeros`, `zero_fraction`); `print()` it for a table.
+
+    Example:
+
+    >>> print(kerasreg.regularization_report(model))  # doctest: +SKIP
+    """
+    if not isinstance(model, keras.Model):
+        raise invalid("model", model, "a keras.Model", error=TypeError)
+    rows = RegularizationReport()
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.Model):
+            continue
+        variables = layer.trainable_weights
+        if not variables:
+            continue
+        arrays = [ops.convert_to_numpy(v) for v in variables]
+        count = sum(a.size for a in arrays)
+        zeros = sum(int(np.count_nonzero(a == 0)) for a in arrays)
+        rows.append(
+            {
+                "layer": layer.name,
+                "penalty": sum(_penalty_value(v.regularizer, v) for v in variables),
+                "weights": int(count),
+                "zeros": zeros,
+                "zero_fraction": zeros / count,
+            }
+        )
+    return rows

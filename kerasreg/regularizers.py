@@ -1,0 +1,342 @@
+"""Weight penalties: L1, L2, ElasticNet, WeightRegularizer and GroupLasso.
+
+Each is a `keras.regularizers.Regularizer`, so it goes wherever Keras takes one
+(`kernel_regularizer=`, `bias_regularizer=`, `activity_regularizer=`). The
+formulas follow the source document, not Keras: kerasreg's L2 carries a 1/2.
+
+Conversions (the same gradient λ·w on the weights):
+kerasreg `L2(λ)` = `keras.regularizers.L2(λ / 2)` = PyTorch
+`torch.optim.SGD(..., weight_decay=λ)`.
+
+Every penalty that splits into a smooth part and a proximal part can hand both
+to `kerasreg.optimizers.Proximal`: the smooth gradient is then added inside the
+optimizer's update and the non-smooth part becomes an exact proximal step.
+"""
+
+import keras
+from keras import ops
+
+from kerasreg import penalties
+from kerasreg._tf_compat import assign_now
+from kerasreg._validation import check_choice, check_int, check_strength, invalid
+
+# How a penalty reaches training, held in a variable because Keras may trace the
+# loss before it builds the optimizer: the choice must be read at run time.
+_IN_LOSS, _IN_OPTIMIZER, _IN_OPTIMIZER_LOGGED = 0, 1, 2
+
+
+class _Penalty(keras.regularizers.Regularizer):
+    """A penalty = value(w); optionally split as smooth_gradient + proximal_step.
+
+    Subclasses implement `value(w)` and, where the split exists,
+    `smooth_gradient(w)` (None when there is no smooth part) and
+    `proximal_step(w, step)` (None when there is no non-smooth part).
+    """
+
+    splits = True
+
+    def __init__(self):
+        self._mode = (
+            keras.Variable(_IN_LOSS, dtype="int32", trainable=False, name="mode")
+            if self.splits
+            else None
+        )
+
+    def value(self, w):
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def smooth_gradient(self, w):
+        return None
+
+    def proximal_step(self, w, step):
+        return None
+
+    def __call__(self, x):
+        value = self.value(x)
+        if self._mode is None:
+            return value
+        # Arithmetic gates rather than a branch: XLA's case op fails on the
+        # dynamic batch dimension of activity penalties, and the zero-weighted
+        # gradient fuses into the optimizer's update at no extra pass.
+        in_loss = ops.cast(ops.equal(self._mode, _IN_LOSS), value.dtype)
+        logged = ops.cast(ops.equal(self._mode, _IN_OPTIMIZER_LOGGED), value.dtype)
+        return in_loss * value + logged * ops.stop_gradient(value)
+
+    def _hand_to_optimizer(self, log_value):
+        """Called by `Proximal.build`: from now on the loss leaves this out.
+
+        With `log_value`, the loss still shows the penalty's value, without its
+        gradient.
+        """
+        assign_now(self._mode, _IN_OPTIMIZER_LOGGED if log_value else _IN_OPTIMIZER)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class L1(_Penalty):
+    """L1 (lasso) penalty: `l1 · Σ|w|`.
+
+    Pushes weights towards zero at a constant rate. With a plain optimizer the
+    subgradient never lands exactly on 0.0; wrap the optimizer in
+    `kerasreg.optimizers.Proximal` to get the exact zeros (soft-thresholding).
+    Same formula as `keras.regularizers.L1`.
+
+    Args:
+        l1: float >= 0, the strength λ. Defaults to `0.01`.
+
+    Example:
+
+    >>> layer = keras.layers.Dense(4, kernel_regularizer=kerasreg.L1(1e-3))
+    """
+
+    def __init__(self, l1=0.01):
+        self.l1 = check_strength("l1", l1)
+        super().__init__()
+
+    def value(self, w):
+        return self.l1 * penalties.l1(w)
+
+    def proximal_step(self, w, step):
+        return penalties.soft_threshold(w, step * self.l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class L2(_Penalty):
+    """L2 (ridge) penalty: `(l2 / 2) · Σ w²`, gradient `l2 · w`.
+
+    Differs from Keras: `keras.regularizers.L2(λ)` is `λ · Σ w²` without the 1/2.
+    kerasreg `L2(λ)` = `keras.regularizers.L2(λ / 2)` = PyTorch SGD
+    `weight_decay=λ`.
+
+    Args:
+        l2: float >= 0, the strength λ. Defaults to `0.01`.
+
+    Example:
+
+    >>> layer = keras.layers.Dense(4, kernel_regularizer=kerasreg.L2(1e-4))
+    """
+
+    def __init__(self, l2=0.01):
+        self.l2 = check_strength("l2", l2)
+        super().__init__()
+
+    def value(self, w):
+        return 0.5 * self.l2 * penalties.l2(w)
+
+    def smooth_gradient(self, w):
+        return ops.cast(self.l2, ops.dtype(w)) * w
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class ElasticNet(_Penalty):
+    """Elastic net penalty: `l1 · Σ|w| + (l2 / 2) · Σ w²`.
+
+    Differs from `keras.regularizers.L1L2(l1, l2)` by the 1/2 on the L2 term:
+    kerasreg `ElasticNet(a, b)` = `keras.regularizers.L1L2(a, b / 2)`. With
+    `Proximal`, the L1 part is an exact soft-threshold and the L2 part's
+    gradient is added inside the optimizer's update. scikit-learn's
+    `ElasticNet(alpha, l1_ratio)` under the "mse" loss corresponds to
+    `ElasticNet(l1=2·alpha·l1_ratio, l2=2·alpha·(1 − l1_ratio))`.
+
+    Args:
+        l1: float >= 0, the L1 strength λ₁. Defaults to `0.01`.
+        l2: float >= 0, the L2 strength λ₂. Defaults to `0.01`.
+
+    Example:
+
+    >>> reg = kerasreg.ElasticNet(l1=1e-3, l2=1e-4)
+    >>> layer = keras.layers.Dense(4, kernel_regularizer=reg)
+    """
+
+    def __init__(self, l1=0.01, l2=0.01):
+        self.l1 = check_strength("l1", l1)
+        self.l2 = check_strength("l2", l2)
+        super().__init__()
+
+    def value(self, w):
+        return self.l1 * penalties.l1(w) + 0.5 * self.l2 * penalties.l2(w)
+
+    def smooth_gradient(self, w):
+        return ops.cast(self.l2, ops.dtype(w)) * w
+
+    def proximal_step(self, w, step):
+        return penalties.soft_threshold(w, step * self.l1)
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class WeightRegularizer(_Penalty):
+    """A generic weight penalty: `strength · term(w)`.
+
+    `term` is `Σ|w|` for `"l1"`, `Σ w²` for `"l2"` (no 1/2, unlike `L2`), or a
+    callable `w -> scalar`. A callable must be registered with
+    `keras.saving.register_keras_serializable` for the model to save and load;
+    it always stays in the loss (Proximal cannot split it).
+
+    Args:
+        strength: float >= 0, the factor in front of the term. Defaults to `0.01`.
+        penalty: `"l1"`, `"l2"` or a callable. Defaults to `"l2"`.
+
+    Example:
+
+    >>> reg = kerasreg.WeightRegularizer(1e-3, penalty="l1")
+    >>> float(reg(keras.ops.ones((2, 2))))
+    0.004
+    """
+
+    _SUPPORTED_PENALTIES = ("l1", "l2")
+
+    def __init__(self, strength=0.01, penalty="l2"):
+        self.strength = check_strength("strength", strength)
+        if isinstance(penalty, str):
+            penalty = check_choice("penalty", penalty, self._SUPPORTED_PENALTIES)
+        elif not callable(penalty):
+            raise invalid(
+                "penalty",
+                penalty,
+                "'l1', 'l2' or a callable w -> scalar",
+                error=TypeError,
+            )
+        self.penalty = penalty
+        self.splits = isinstance(penalty, str)
+        super().__init__()
+
+    def value(self, w):
+        if self.penalty == "l1":
+            return self.strength * penalties.l1(w)
+        if self.penalty == "l2":
+            return self.strength * penalties.l2(w)
+        return self.strength * ops.cast(self.penalty(w), "float32")
+
+    def smooth_gradient(self, w):
+        if self.penalty == "l2":
+            return ops.cast(2.0 * self.strength, ops.dtype(w)) * w
+        return None
+
+    def proximal_step(self, w, step):
+        if self.penalty == "l1":
+            return penalties.soft_threshold(w, step * self.strength)
+        return None
+
+    def get_config(self):
+        penalty = self.penalty
+        if callable(penalty):
+            penalty = keras.saving.serialize_keras_object(penalty)
+        return {"strength": self.strength, "penalty": penalty}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config["penalty"], dict):
+            config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class GroupLasso(_Penalty):
+    """Group lasso: `strength · Σ_g ‖w_g‖₂`, one group per index along `axis`.
+
+    Zeroes whole groups at once. With the default `axis=0` a Dense kernel of
+    shape (inputs, units) has one group per input feature, so an irrelevant
+    input loses all its outgoing weights (feature selection); `axis=-1` gives
+    one group per output unit or convolution filter (structured pruning).
+    With `Proximal` the non-smooth step is block soft-thresholding:
+    `w_g ← w_g · max(1 − lr · strength / ‖w_g‖₂, 0)`.
+
+    Args:
+        strength: float >= 0, the factor λ. Defaults to `0.01`.
+        axis: int, the axis that indexes the groups. Defaults to `0`.
+
+    Example:
+
+    >>> layer = keras.layers.Dense(8, kernel_regularizer=kerasreg.GroupLasso(1e-3))
+
+    Reference:
+        Yuan & Lin, "Model selection and estimation in regression with grouped
+        variables", JRSS-B 2006.
+    """
+
+    def __init__(self, strength=0.01, axis=0):
+        self.strength = check_strength("strength", strength)
+        self.axis = check_int("axis", axis)
+        super().__init__()
+
+    def value(self, w):
+        return self.strength * ops.sum(penalties.group_norms(w, self.axis))
+
+    def proximal_step(self, w, step):
+        return penalties.block_soft_threshold(w, step * self.strength, self.axis)
+
+    def get_config(self):
+        return {"strength": self.strength, "axis": self.axis}
+
+
+_ALIASES = {
+    "l1": L1,
+    "l2": L2,
+    "elastic_net": ElasticNet,
+    "elasticnet": ElasticNet,
+    "group_lasso": GroupLasso,
+    "weight_regularizer": WeightRegularizer,
+}
+_CLASSES = {
+    cls.__name__: cls for cls in (L1, L2, ElasticNet, WeightRegularizer, GroupLasso)
+}
+
+
+def serialize(regularizer):
+    """The Keras config dict of a regularizer (kerasreg's or Keras')."""
+    return keras.regularizers.serialize(regularizer)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuild a regularizer from `serialize`'s output."""
+    return keras.regularizers.deserialize(config, custom_objects=custom_objects)
+
+
+def get(identifier):
+    """A regularizer from an instance, a config dict, a name, or None.
+
+    Names: `"l1"`, `"l2"`, `"elastic_net"`, `"group_lasso"`,
+    `"weight_regularizer"` (with their default strengths), the class names
+    (`"L1"`, `"ElasticNet"`, ...), and any name Keras knows.
+
+    Example:
+
+    >>> kerasreg.regularizers.get("elastic_net")
+    ElasticNet(l1=0.01, l2=0.01)
+    """
+    if identifier is None or isinstance(identifier, keras.regularizers.Regularizer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
+        if cls is not None:
+            return cls()
+        try:
+            return keras.regularizers.get(identifier)
+        except ValueError:
+            names = ", ".join(repr(n) for n in (*_ALIASES, *_CLASSES))
+            raise invalid(
+                "identifier", identifier, f"a regularizer name ({names})"
+            ) from None
+    if callable(identifier):
+        return identifier
+    raise invalid(
+        "identifier",
+        identifier,
+        "a Regularizer instance, a config dict, a name or None",
+        error=TypeError,
+    )

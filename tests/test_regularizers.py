@@ -1,0 +1,210 @@
+"""Regularizers: formulas, Keras compatibility, configs, save/load, bad input."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+import kerasreg
+from kerasreg import regularizers
+from tests.contracts import assert_config_round_trip, assert_saves_and_loads
+
+RNG = np.random.default_rng(0)
+W = RNG.normal(size=(6, 4)).astype("float32")
+
+CASES = [
+    (kerasreg.L1(0.3), 0.3 * np.abs(W).sum()),
+    (kerasreg.L2(0.3), 0.15 * (W**2).sum()),
+    (kerasreg.ElasticNet(0.2, 0.4), 0.2 * np.abs(W).sum() + 0.2 * (W**2).sum()),
+    (kerasreg.WeightRegularizer(0.5, "l1"), 0.5 * np.abs(W).sum()),
+    (kerasreg.WeightRegularizer(0.5, "l2"), 0.5 * (W**2).sum()),
+    (kerasreg.GroupLasso(0.7, axis=0), 0.7 * np.linalg.norm(W, axis=1).sum()),
+    (kerasreg.GroupLasso(0.7, axis=-1), 0.7 * np.linalg.norm(W, axis=0).sum()),
+]
+IDS = ["l1", "l2", "elastic_net", "wr_l1", "wr_l2", "group_rows", "group_cols"]
+
+
+@pytest.mark.parametrize("regularizer,expected", CASES, ids=IDS)
+def test_penalty_matches_formula(regularizer, expected):
+    np.testing.assert_allclose(float(regularizer(W)), expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("regularizer,expected", CASES, ids=IDS)
+def test_config_round_trip_and_get(regularizer, expected):
+    clone = assert_config_round_trip(regularizer)
+    np.testing.assert_allclose(float(clone(W)), expected, rtol=1e-5)
+    again = regularizers.get(regularizers.serialize(regularizer))
+    assert type(again) is type(regularizer)
+    assert again.get_config() == regularizer.get_config()
+    assert regularizers.get(regularizer) is regularizer
+
+
+def test_conversions_to_keras_conventions():
+    lam = 0.3
+    np.testing.assert_allclose(
+        float(kerasreg.L2(lam)(W)), float(keras.regularizers.L2(lam / 2)(W)), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        float(kerasreg.ElasticNet(0.1, lam)(W)),
+        float(keras.regularizers.L1L2(0.1, lam / 2)(W)),
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        float(kerasreg.L1(lam)(W)), float(keras.regularizers.L1(lam)(W)), rtol=1e-6
+    )
+
+
+def test_l2_gradient_equals_torch_weight_decay():
+    # torch SGD(weight_decay=λ) adds λ·w to the gradient: so does L2(λ).
+    w = keras.Variable(W)
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        value = kerasreg.L2(0.3)(w)
+    np.testing.assert_allclose(tape.gradient(value, w.value), 0.3 * W, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "name,cls",
+    [
+        ("l1", kerasreg.L1),
+        ("l2", kerasreg.L2),
+        ("elastic_net", kerasreg.ElasticNet),
+        ("group_lasso", kerasreg.GroupLasso),
+        ("weight_regularizer", kerasreg.WeightRegularizer),
+        ("ElasticNet", kerasreg.ElasticNet),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_get_by_name(name, cls):
+    assert type(regularizers.get(name)) is cls
+
+
+def test_get_passes_none_and_keras_names():
+    assert regularizers.get(None) is None
+    assert isinstance(regularizers.get("l1l2"), keras.regularizers.L1L2)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"], ids=["f16", "bf16"])
+@pytest.mark.parametrize("regularizer", [c[0] for c in CASES], ids=IDS)
+def test_half_precision_weights_give_float32_penalty(regularizer, dtype):
+    value = regularizer(ops.cast(W, dtype))
+    assert ops.dtype(value) == "float32"
+
+
+def _model(regularizer):
+    return keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(
+                4,
+                kernel_regularizer=regularizer,
+                bias_regularizer=regularizer,
+                activity_regularizer=regularizer,
+            ),
+            keras.layers.Dense(1),
+        ]
+    )
+
+
+@pytest.mark.parametrize("regularizer", [c[0] for c in CASES], ids=IDS)
+def test_trains_under_jit_compile(regularizer):
+    model = _model(regularizer)
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    x, y = RNG.normal(size=(16, 6)), RNG.normal(size=(16, 1))
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert np.all(np.isfinite(history.history["loss"]))
+    assert len(model.losses) == 3
+
+
+def test_mixed_precision_model_penalty_is_float32():
+    keras.config.set_dtype_policy("mixed_float16")
+    model = _model(kerasreg.ElasticNet(0.1, 0.1))
+    model(np.ones((2, 6), "float32"))
+    assert all(ops.dtype(loss) == "float32" for loss in model.losses)
+
+
+def test_model_saves_and_loads_in_fresh_process(tmp_path):
+    model = keras.Sequential(
+        [keras.Input((6,))]
+        + [keras.layers.Dense(4, kernel_regularizer=c[0]) for c in CASES]
+    )
+    x = RNG.normal(size=(3, 6)).astype("float32")
+    assert_saves_and_loads(model, x, tmp_path)
+
+
+BAD = [
+    (kerasreg.L1, {"l1": -0.1}, ValueError, "l1", "-0.1", "a finite float in [0, inf)"),
+    (
+        kerasreg.L2,
+        {"l2": float("nan")},
+        ValueError,
+        "l2",
+        "nan",
+        "a finite float in [0, inf)",
+    ),
+    (
+        kerasreg.L2,
+        {"l2": float("inf")},
+        ValueError,
+        "l2",
+        "inf",
+        "a finite float in [0, inf)",
+    ),
+    (kerasreg.L2, {"l2": "big"}, TypeError, "l2", "'big'", "a float"),
+    (
+        kerasreg.ElasticNet,
+        {"l2": -1},
+        ValueError,
+        "l2",
+        "-1.0",
+        "a finite float in [0, inf)",
+    ),
+    (kerasreg.GroupLasso, {"axis": 1.5}, TypeError, "axis", "1.5", "an int"),
+    (
+        kerasreg.WeightRegularizer,
+        {"penalty": "l3"},
+        ValueError,
+        "penalty",
+        "'l3'",
+        "one of 'l1', 'l2'",
+    ),
+    (
+        kerasreg.WeightRegularizer,
+        {"penalty": 3},
+        TypeError,
+        "penalty",
+        "3",
+        "'l1', 'l2' or a callable w -> scalar",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "cls,kwargs,error,arg,received,expected", BAD, ids=[str(b[1]) for b in BAD]
+)
+def test_bad_input_message(cls, kwargs, error, arg, received, expected):
+    message = (
+        f"Invalid value for argument `{arg}`. Expected {expected}. "
+        f"Received: {arg}={received}"
+    )
+    with pytest.raises(error, match=re.escape(message)):
+        cls(**kwargs)
+
+
+def test_get_unknown_name_lists_names():
+    with pytest.raises(ValueError, match=r"argument `identifier`.*'elastic_net'"):
+        regularizers.get("lasso2")
+
+
+def test_callable_penalty_in_loss_and_saved(tmp_path):
+    @keras.saving.register_keras_serializable(package="kerasreg_tests")
+    def max_abs(w):
+        return ops.max(ops.abs(w))
+
+    reg = kerasreg.WeightRegularizer(2.0, penalty=max_abs)
+    np.testing.assert_allclose(float(reg(W)), 2 * np.abs(W).max(), rtol=1e-6)
+    clone = kerasreg.WeightRegularizer.from_config(reg.get_config())
+    np.testing.assert_allclose(float(clone(W)), float(reg(W)), rtol=1e-6)
