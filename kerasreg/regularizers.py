@@ -36,6 +36,7 @@ class _Penalty(keras.regularizers.Regularizer):
     splits = True
 
     def __init__(self):
+        self._handed_over = None
         self._mode = (
             keras.Variable(_IN_LOSS, dtype="int32", trainable=False, name="mode")
             if self.splits
@@ -52,12 +53,18 @@ class _Penalty(keras.regularizers.Regularizer):
         return None
 
     def __call__(self, x):
+        if self._handed_over == _IN_OPTIMIZER:
+            return ops.zeros((), "float32")
         value = self.value(x)
+        if self._handed_over == _IN_OPTIMIZER_LOGGED:
+            return ops.stop_gradient(value)
         if self._mode is None:
             return value
-        # Arithmetic gates rather than a branch: XLA's case op fails on the
-        # dynamic batch dimension of activity penalties, and the zero-weighted
-        # gradient fuses into the optimizer's update at no extra pass.
+        # Not handed over when traced, but a Proximal may still take the
+        # penalty over before this graph runs (Keras' TensorFlow trainer builds
+        # the optimizer inside the first train-step trace, after the loss):
+        # gate at run time. Arithmetic gates, not a branch: XLA's case op
+        # copies the weights and fails on dynamic (batch) dimensions.
         in_loss = ops.cast(ops.equal(self._mode, _IN_LOSS), value.dtype)
         logged = ops.cast(ops.equal(self._mode, _IN_OPTIMIZER_LOGGED), value.dtype)
         return in_loss * value + logged * ops.stop_gradient(value)
@@ -66,9 +73,11 @@ class _Penalty(keras.regularizers.Regularizer):
         """Called by `Proximal.build`: from now on the loss leaves this out.
 
         With `log_value`, the loss still shows the penalty's value, without its
-        gradient.
+        gradient. Graphs traced from now on skip the penalty entirely.
         """
-        assign_now(self._mode, _IN_OPTIMIZER_LOGGED if log_value else _IN_OPTIMIZER)
+        mode = _IN_OPTIMIZER_LOGGED if log_value else _IN_OPTIMIZER
+        assign_now(self._mode, mode)
+        self._handed_over = mode
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())

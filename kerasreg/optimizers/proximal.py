@@ -1,5 +1,7 @@
 """Proximal: exact proximal steps for kerasreg's L1-type penalties."""
 
+import copy
+
 import keras
 from keras import ops
 
@@ -134,7 +136,8 @@ class Proximal(keras.optimizers.Optimizer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        config = dict(config)
+        # deserialize consumes the nested dict; the caller's config stays whole.
+        config = copy.deepcopy(config)
         config["optimizer"] = keras.optimizers.deserialize(
             config["optimizer"], custom_objects=custom_objects
         )
