@@ -8,7 +8,17 @@ fused augmentation pipeline. See `kerasreg.regularizers`, `kerasreg.optimizers`,
 
 __version__ = "0.1.0"
 
-from kerasreg import optimizers, regularizers
+from kerasreg import layers, optimizers, regularizers
+from kerasreg.layers import (
+    BatchNormalization,
+    DropBlock2D,
+    Dropout,
+    StochasticDepth,
+    fold_batch_norm,
+    linear_drop_rates,
+    mc_predict,
+    recalibrate_batch_norm,
+)
 from kerasreg.model_regularization import (
     RegularizationReport,
     apply_regularization,
@@ -24,9 +34,18 @@ __all__ = [
     "GroupLasso",
     "WeightRegularizer",
     "Proximal",
+    "Dropout",
+    "DropBlock2D",
+    "StochasticDepth",
+    "BatchNormalization",
+    "linear_drop_rates",
+    "mc_predict",
+    "fold_batch_norm",
+    "recalibrate_batch_norm",
     "RegularizationReport",
     "apply_regularization",
     "regularization_report",
+    "layers",
     "optimizers",
     "regularizers",
 ]

@@ -1,0 +1,16 @@
+"""The one place the layers draw random numbers, per backend."""
+
+import keras
+
+
+def uniform(shape, seed_generator):
+    """Float32 samples from U[0, 1) of `shape`, advancing `seed_generator`.
+
+    Float32 even under mixed precision: float16 noise has too few values in
+    [0, 1) to keep units with probability exactly 1 - rate.
+    """
+    if keras.backend.backend() == "tensorflow":
+        from kerasreg.layers import _tf_random
+
+        return _tf_random.philox_uniform(shape, seed_generator.next())
+    return keras.random.uniform(shape, dtype="float32", seed=seed_generator)

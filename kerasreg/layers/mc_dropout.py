@@ -1,0 +1,114 @@
+"""Monte Carlo dropout predictions in one batched forward pass per chunk."""
+
+import keras
+import numpy as np
+
+from kerasreg import _validation
+from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers._walk import walk_layers
+
+
+def _rows(x):
+    return len(keras.tree.flatten(x)[0])
+
+
+def mc_predict(model, x, samples=30, batch_size=32):
+    """Mean and standard deviation of `samples` Monte Carlo dropout predictions.
+
+    Every kerasreg dropout-family layer (`Dropout`, `DropBlock2D`,
+    `StochasticDepth`) in `model` stays active at inference for the duration
+    of the call, as if built with `always_on=True`; everything else runs in
+    inference mode (BatchNormalization uses its moving statistics). Each chunk
+    of `batch_size` inputs is tiled `samples` times and predicted in one
+    forward pass, so the samples cost one batched call rather than `samples`
+    calls of `predict`. For input n:
+
+        mean_n = (1 / S) * sum_s f_s(x_n),
+        std_n = sqrt((1 / S) * sum_s (f_s(x_n) - mean_n) ** 2),
+
+    with S = `samples` and f_s the model with the s-th dropout masks. Keras'
+    own `keras.layers.Dropout` layers stay off.
+
+    Args:
+        model: a Keras model containing kerasreg dropout-family layers with
+            a positive rate.
+        x: NumPy array (or a dict or list of them for several inputs).
+        samples: int >= 1, the number of dropout masks per input. Defaults
+            to `30`.
+        batch_size: int >= 1, inputs per forward pass (each tiled `samples`
+            times). Defaults to `32`.
+
+    Returns:
+        `(mean, std)`: float32 NumPy arrays shaped like the model's output
+        (nested likewise for several outputs).
+
+    Example:
+
+    ```python
+    model = keras.Sequential([
+        keras.Input((4,)),
+        keras.layers.Dense(16, activation="relu"),
+        kerasreg.layers.Dropout(0.2, seed=0),
+        keras.layers.Dense(1),
+    ])
+    mean, std = kerasreg.layers.mc_predict(model, np.ones((8, 4)), samples=20)
+    ```
+
+    Reference:
+        Gal and Ghahramani, 2016. Dropout as a Bayesian Approximation:
+        Representing Model Uncertainty in Deep Learning. ICML.
+    """
+    samples = _validation.check_int("samples", samples, low=1)
+    batch_size = _validation.check_int("batch_size", batch_size, low=1)
+    layers = [
+        layer
+        for layer in walk_layers(model)
+        if isinstance(layer, StochasticLayer) and layer.rate > 0
+    ]
+    if not layers:
+        raise _validation.invalid(
+            "model",
+            model.name,
+            "a model with kerasreg Dropout, DropBlock2D or StochasticDepth "
+            "layers of rate > 0",
+        )
+    x = keras.tree.map_structure(np.asarray, x)
+    previous = [layer.always_on for layer in layers]
+    try:
+        for layer in layers:
+            layer.always_on = True
+        # The compiled predict function read `always_on` when it was traced.
+        model.make_predict_function(force=True)
+        chunks = [
+            _predict_chunk(model, x, start, batch_size, samples)
+            for start in range(0, _rows(x), batch_size)
+        ]
+    finally:
+        for layer, always_on in zip(layers, previous, strict=True):
+            layer.always_on = always_on
+        model.make_predict_function(force=True)
+    means, stds = zip(*chunks, strict=True)
+    return (
+        keras.tree.map_structure(_concatenate, *means),
+        keras.tree.map_structure(_concatenate, *stds),
+    )
+
+
+def _concatenate(*parts):
+    return np.concatenate(parts).astype("float32")
+
+
+def _predict_chunk(model, x, start, batch_size, samples):
+    chunk = keras.tree.map_structure(lambda a: a[start : start + batch_size], x)
+    tiled = keras.tree.map_structure(
+        lambda a: np.tile(a, (samples,) + (1,) * (a.ndim - 1)), chunk
+    )
+    outputs = model.predict_on_batch(tiled)
+    # Tiling is sample-major: rows s * n ... (s + 1) * n - 1 are draw s.
+    draws = keras.tree.map_structure(
+        lambda y: np.asarray(y, "float64").reshape((samples, -1) + y.shape[1:]),
+        outputs,
+    )
+    mean = keras.tree.map_structure(lambda d: d.mean(axis=0), draws)
+    std = keras.tree.map_structure(lambda d: d.std(axis=0), draws)
+    return mean, std

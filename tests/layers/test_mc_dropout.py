@@ -1,0 +1,65 @@
+"""mc_predict and always_on: Monte Carlo dropout."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from kerasreg.layers import Dropout, StochasticDepth, mc_predict
+
+X = np.random.default_rng(0).normal(size=(10, 4)).astype("float32")
+
+
+def _model(rate=0.5):
+    return keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(16, activation="relu"),
+            Dropout(rate, seed=1),
+            keras.layers.Dense(2),
+        ]
+    )
+
+
+def test_mean_and_std_over_samples_and_flags_restored():
+    model = _model()
+    before = model.predict(X, verbose=0)
+    mean, std = mc_predict(model, X, samples=400, batch_size=4)
+    assert mean.shape == std.shape == (10, 2)
+    assert mean.dtype == np.float32
+    assert np.all(std > 0)
+    # Inverted dropout keeps the expectation of the last linear layer: the
+    # MC mean is near the deterministic output (400 draws, within 5 sd).
+    np.testing.assert_array_less(np.abs(mean - before), 5 * std / np.sqrt(400) + 1e-6)
+    assert model.layers[1].always_on is False
+    np.testing.assert_array_equal(model.predict(X, verbose=0), before)
+
+
+def test_rate_zero_layers_do_not_count():
+    message = (
+        "Invalid value for argument `model`. Expected a model with kerasreg "
+        "Dropout, DropBlock2D or StochasticDepth layers of rate > 0. "
+        "Received: model='plain'"
+    )
+    model = _model(rate=0.0)
+    model.name = "plain"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        mc_predict(model, X)
+
+
+def test_samples_are_independent_within_one_pass():
+    inputs = keras.Input((4,))
+    outputs = StochasticDepth(0.5, seed=3)(inputs)
+    model = keras.Model(inputs, outputs)
+    x = np.ones((1, 4), "float32")
+    mean, std = mc_predict(model, x, samples=2000)
+    # Each draw is 0 or 2: mean 1, std 1 (5 binomial sd: 5 * 1 / sqrt(2000)).
+    np.testing.assert_allclose(mean, 1.0, atol=0.12)
+    np.testing.assert_allclose(std, 1.0, atol=0.01)
+
+
+def test_always_on_layer_drops_in_predict():
+    model = keras.Sequential([keras.Input((100,)), Dropout(0.5, always_on=True)])
+    y = model.predict(np.ones((2, 100), "float32"), verbose=0)
+    assert 0 < (y == 0).mean() < 1
