@@ -8,7 +8,7 @@ fused augmentation pipeline. See `kerasreg.regularizers`, `kerasreg.optimizers`,
 
 __version__ = "0.1.0"
 
-from kerasreg import layers, optimizers, regularizers
+from kerasreg import augmentation, layers, optimizers, regularizers
 from kerasreg.layers import (
     BatchNormalization,
     DropBlock2D,
@@ -45,6 +45,7 @@ __all__ = [
     "RegularizationReport",
     "apply_regularization",
     "regularization_report",
+    "augmentation",
     "layers",
     "optimizers",
     "regularizers",

@@ -147,31 +147,3 @@ def assert_layer_contract(
         ds = ds.map(lambda batch: mapped(batch, training=True))
         for batch in ds.take(1):
             assert tuple(batch.shape) == tuple(expected_output_shape)
-
-
-def assert_saves_and_loads_after_import(model, x, tmp_path, modules, atol=1e-6):
-    """`assert_saves_and_loads`, with the fresh process importing `modules` first.
-
-    Keras 3 resolves a registered name ("kerasreg>RandomFlip") only once the
-    module that registers it has been imported, and imports modules by itself
-    only for the `keras*` packages; a child that imports nothing but keras
-    cannot find kerasreg classes. Importing the package (as any user does) and
-    passing no `custom_objects` is the realistic contract.
-    """
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    expected = keras.ops.convert_to_numpy(model(x, training=False))
-    x_path, y_path = str(tmp_path / "fresh_x.npy"), str(tmp_path / "fresh_y.npy")
-    np.save(x_path, np.asarray(x))
-    script = "".join(f"import {m}\n" for m in modules) + _FRESH_PROCESS_SCRIPT
-    result = subprocess.run(
-        [sys.executable, "-c", script, path, x_path, y_path],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    outputs = np.load(y_path)
-    np.testing.assert_allclose(outputs, expected, atol=atol, rtol=1e-5)
-    return outputs

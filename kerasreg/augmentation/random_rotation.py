@@ -1,0 +1,110 @@
+"""RandomRotation: rotate each image by its own random angle."""
+
+import math
+
+import keras
+
+from kerasreg import _validation
+from kerasreg.augmentation import functional
+from kerasreg.augmentation.base import BaseGeometricLayer, parse_range
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class RandomRotation(BaseGeometricLayer):
+    """Rotates each image by a random angle about its centre, in training only.
+
+    Each image n draws its own angle θ_n = 2π · t_n, with t_n uniform in
+    [lower, upper] (a fraction of a full turn, as in
+    `keras.layers.RandomRotation`; positive is counter-clockwise on screen).
+    Output pixel p samples the input at
+
+        M @ p,  M = T(c) @ [[cos θ, −sin θ, 0], [sin θ, cos θ, 0], [0, 0, 1]] @ T(−c)
+
+    with c = ((W − 1) / 2, (H − 1) / 2) the centre and T a translation
+    (pixel centres at integer coordinates). At inference (`training=False`)
+    the input is returned unchanged (cast to the layer's compute dtype).
+
+    Args:
+        factor: float or pair of floats. A float f in [0, 1] draws t from
+            [−f, f]; a pair (lower, upper) with −1 <= lower <= upper <= 1
+            draws from [lower, upper]. 0.25 is a quarter turn.
+        fill_mode: str, how points outside the image are filled: "reflect"
+            (d c b a | a b c d | d c b a), "constant" (`fill_value`),
+            "nearest" (a a a a | a b c d) or "wrap" (a b c d | a b c d).
+            Defaults to `"reflect"`.
+        interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
+        fill_value: float, the value outside the image for "constant".
+            Defaults to `0.0`.
+        seed: int or None, seed of the layer's random draws. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`).
+
+    Call arguments:
+        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
+            or a dict with "images" and optional "segmentation_masks" (same
+            rank as the images, resampled with nearest neighbours) and
+            "bounding_boxes" ((N, B, 4) or a dict whose "boxes" are, in
+            absolute "xyxy" pixel coordinates; each becomes the enclosing box
+            of its rotated corners, clipped to the image). Other entries pass
+            through.
+        training: bool, rotate when True. Defaults to `True` (so that
+            `dataset.map(layer)` augments); a model passes False outside `fit`.
+
+    Input shape:
+        (N, H, W, C) or (H, W, C).
+
+    Output shape:
+        Same as the input; images in the layer's compute dtype (float32).
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = RandomRotation(factor=(0.25, 0.25), seed=0)  # a quarter turn
+    >>> image = np.arange(9, dtype="float32").reshape(3, 3, 1)
+    >>> out = layer(image, training=True)
+    >>> np.allclose(out[..., 0], np.rot90(image[..., 0]), atol=1e-5)
+    True
+    """
+
+    _FACTOR_EXPECTED = (
+        "a float in [0, 1] or a pair (lower, upper) with -1 <= lower <= upper <= 1"
+    )
+
+    def __init__(
+        self,
+        factor,
+        fill_mode="reflect",
+        interpolation="bilinear",
+        fill_value=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.lower, self.upper = parse_range(
+            "factor", factor, lambda f: (-f, f), self._FACTOR_EXPECTED
+        )
+        if not -1.0 <= self.lower <= self.upper <= 1.0:
+            raise _validation.invalid("factor", factor, self._FACTOR_EXPECTED)
+        self.factor = tuple(factor) if isinstance(factor, list) else factor
+        self._set_resampling(interpolation, fill_mode, fill_value)
+
+    def get_random_transformation(self, batch_size, height, width, seed=None):
+        turns = keras.random.uniform(
+            (batch_size,),
+            minval=self.lower,
+            maxval=self.upper,
+            seed=self.generator if seed is None else seed,
+        )
+        angles = 2.0 * math.pi * turns
+        return {
+            "angles": angles,
+            "matrix": functional.rotation_matrix(angles, height, width),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": self.factor,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }

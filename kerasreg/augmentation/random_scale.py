@@ -1,0 +1,106 @@
+"""RandomScale: magnify or shrink each image by its own random factor."""
+
+import math
+
+import keras
+
+from kerasreg import _validation
+from kerasreg.augmentation import functional
+from kerasreg.augmentation.base import BaseGeometricLayer, parse_range
+
+
+@keras.saving.register_keras_serializable(package="kerasreg")
+class RandomScale(BaseGeometricLayer):
+    """Scales each image's content by a random factor about its centre, in training.
+
+    Each image n draws s_n uniform in [min, max]; s > 1 zooms in (the content
+    grows and the borders leave the frame), s < 1 zooms out (`fill_mode`
+    fills the new border). Output pixel p samples the input at
+
+        M @ p,  M = T(c) @ diag(1 / s, 1 / s, 1) @ T(−c)
+
+    with c = ((W − 1) / 2, (H − 1) / 2) the centre. Unlike
+    `keras.layers.RandomZoom` (whose factor −0.2 means "zoom in by 20%"), the
+    argument is the magnification itself: RandomZoom(f) ≈ RandomScale(1 / (1 + f)).
+    At inference (`training=False`) the input is returned unchanged (cast to
+    the layer's compute dtype).
+
+    Args:
+        scale: float or pair of floats. A pair (min, max) with 0 < min <= max
+            draws s from [min, max]; a float f in [0, 1) means (1 − f, 1 + f).
+            Defaults to `(0.9, 1.1)`.
+        fill_mode: str, "reflect", "constant", "nearest" or "wrap" (as in
+            `RandomRotation`). Defaults to `"reflect"`.
+        interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
+        fill_value: float, the value outside the image for "constant".
+            Defaults to `0.0`.
+        seed: int or None, seed of the layer's random draws. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`).
+
+    Call arguments:
+        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
+            or a dict with "images", optional "segmentation_masks" and
+            "bounding_boxes" (absolute "xyxy" pixels), as in `RandomRotation`.
+        training: bool, scale when True. Defaults to `True`; a model passes
+            False outside `fit`.
+
+    Input shape:
+        (N, H, W, C) or (H, W, C).
+
+    Output shape:
+        Same as the input; images in the layer's compute dtype (float32).
+
+    Example:
+
+    >>> import numpy as np
+    >>> layer = RandomScale(scale=(2.0, 2.0), interpolation="nearest")
+    >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
+    >>> layer(image, training=True)[..., 0].numpy()  # the centre, doubled
+    array([[ 5.,  5.,  6.,  6.],
+           [ 5.,  5.,  6.,  6.],
+           [ 9.,  9., 10., 10.],
+           [ 9.,  9., 10., 10.]], dtype=float32)
+    """
+
+    _SCALE_EXPECTED = (
+        "a float in [0, 1) or a pair (min, max) of finite floats with 0 < min <= max"
+    )
+
+    def __init__(
+        self,
+        scale=(0.9, 1.1),
+        fill_mode="reflect",
+        interpolation="bilinear",
+        fill_value=0.0,
+        seed=None,
+        **kwargs,
+    ):
+        super().__init__(seed=seed, **kwargs)
+        self.lower, self.upper = parse_range(
+            "scale", scale, lambda f: (1.0 - f, 1.0 + f), self._SCALE_EXPECTED
+        )
+        if not (0.0 < self.lower <= self.upper and math.isfinite(self.upper)):
+            raise _validation.invalid("scale", scale, self._SCALE_EXPECTED)
+        self.scale = tuple(scale) if isinstance(scale, list) else scale
+        self._set_resampling(interpolation, fill_mode, fill_value)
+
+    def get_random_transformation(self, batch_size, height, width, seed=None):
+        scales = keras.random.uniform(
+            (batch_size,),
+            minval=self.lower,
+            maxval=self.upper,
+            seed=self.generator if seed is None else seed,
+        )
+        return {
+            "scales": scales,
+            "matrix": functional.scale_matrix(scales, height, width),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "scale": self.scale,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }

@@ -1,0 +1,187 @@
+"""The pure kernels: hand-computed matrices, warp against scipy, boxes."""
+
+import re
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from kerasreg.augmentation import functional as F
+from kerasreg.augmentation import tensorflow_xla
+
+RNG = np.random.default_rng(0)
+IMAGES = RNG.random((2, 20, 24, 3)).astype("float32")
+
+
+def _np(x):
+    return np.asarray(x)
+
+
+def _scipy_warp(images, matrices, output_size, order, mode, cval=0.0):
+    """Reference: scipy's affine_transform, which indexes (row, col) = (y, x)."""
+    out = []
+    for image, m in zip(images, _np(matrices), strict=True):
+        swap = np.array([[m[1, 1], m[1, 0]], [m[0, 1], m[0, 0]]])
+        shift = np.array([m[1, 2], m[0, 2]])
+        channels = [
+            ndimage.affine_transform(
+                image[..., c],
+                swap,
+                shift,
+                output_shape=output_size,
+                order=order,
+                mode=mode,
+                cval=cval,
+            )
+            for c in range(image.shape[-1])
+        ]
+        out.append(np.stack(channels, -1))
+    return np.stack(out)
+
+
+def _random_matrices():
+    return F.compose(
+        F.rotation_matrix(np.array([0.3, -1.0], "float32"), 20, 24),
+        F.scale_matrix(np.array([1.2, 0.8], "float32"), 20, 24),
+        F.crop_matrix(np.array([2, 3]), np.array([1, 4])),
+    )
+
+
+@pytest.mark.parametrize(
+    "fill_mode, scipy_mode",
+    [
+        ("reflect", "reflect"),
+        ("nearest", "nearest"),
+        ("wrap", "grid-wrap"),
+        ("constant", "grid-constant"),
+    ],
+    ids=["reflect", "nearest", "wrap", "constant"],
+)
+def test_bilinear_warp_matches_scipy_everywhere(fill_mode, scipy_mode):
+    matrices = _random_matrices()
+    out = F.warp(IMAGES, matrices, (16, 18), "bilinear", fill_mode, 0.5)
+    ref = _scipy_warp(IMAGES, matrices, (16, 18), 1, scipy_mode, 0.5)
+    np.testing.assert_allclose(_np(out), ref, atol=1e-5)
+
+
+def test_nearest_warp_matches_scipy_order_0():
+    matrices = _random_matrices()
+    out = F.warp(IMAGES, matrices, (16, 18), "nearest", "reflect")
+    ref = _scipy_warp(IMAGES, matrices, (16, 18), 0, "reflect")
+    np.testing.assert_array_equal(_np(out), ref)
+
+
+@pytest.mark.parametrize("interpolation", F.INTERPOLATIONS)
+def test_identity_returns_input_exactly(interpolation):
+    for matrices in (
+        F.rotation_matrix(np.zeros(2, "float32"), 20, 24),
+        F.scale_matrix(np.ones(2, "float32"), 20, 24),
+    ):
+        out = F.warp(IMAGES, matrices, (20, 24), interpolation, "reflect")
+        np.testing.assert_array_equal(_np(out), IMAGES)
+
+
+@pytest.mark.parametrize("quarter_turns", [1, 2, 3], ids=["90", "180", "270"])
+def test_quarter_turn_equals_rot90(quarter_turns):
+    square = RNG.random((1, 9, 9, 2)).astype("float32")
+    angle = np.array([quarter_turns * np.pi / 2], "float32")
+    out = F.warp(square, F.rotation_matrix(angle, 9, 9), (9, 9))
+    # float32 cos(pi / 2) is 4e-8, not 0: equal up to that rounding.
+    np.testing.assert_allclose(
+        _np(out)[0], np.rot90(square[0], quarter_turns), atol=1e-5
+    )
+
+
+def test_scale_two_magnifies_the_centre():
+    image = np.arange(16, dtype="float32").reshape(1, 4, 4, 1)
+    out = F.warp(image, F.scale_matrix(np.array([2.0]), 4, 4), (4, 4), "nearest")
+    expected = [[5, 5, 6, 6], [5, 5, 6, 6], [9, 9, 10, 10], [9, 9, 10, 10]]
+    np.testing.assert_array_equal(_np(out)[0, ..., 0], expected)
+    # Bilinear: centre c = 1.5, output x = 0 samples 1.5 - 1.5 / 2 = 0.75.
+    out = F.warp(image, F.scale_matrix(np.array([2.0]), 4, 4), (4, 4))
+    np.testing.assert_allclose(_np(out)[0, 0, 0, 0], 0.75 * 4 + 0.75, rtol=1e-6)
+
+
+def test_flip_and_crop_matrices_move_whole_pixels():
+    flips = F.flip_matrix(np.array([True, False]), np.array([True, True]), 20, 24)
+    out = _np(F.warp(IMAGES, flips, (20, 24), "nearest"))
+    np.testing.assert_array_equal(out[0], IMAGES[0, ::-1, ::-1])
+    np.testing.assert_array_equal(out[1], IMAGES[1, ::-1])
+    crop = F.crop_matrix(np.array([3, 0]), np.array([5, 2]))
+    out = _np(F.warp(IMAGES, crop, (10, 12), "bilinear"))
+    np.testing.assert_array_equal(out[0], IMAGES[0, 3:13, 5:17])
+    np.testing.assert_array_equal(out[1], IMAGES[1, 0:10, 2:14])
+
+
+def test_compose_is_application_order():
+    flips = F.flip_matrix(np.array([True, True]), np.array([False, False]), 20, 24)
+    crop = F.crop_matrix(np.array([1, 1]), np.array([2, 2]))
+    fused = _np(F.warp(IMAGES, F.compose(flips, crop), (10, 12), "nearest"))
+    np.testing.assert_array_equal(fused, IMAGES[:, :, ::-1][:, 1:11, 2:14])
+
+
+def test_invert_affine():
+    matrices = _random_matrices()
+    product = _np(F.compose(matrices, F.invert_affine(matrices)))
+    np.testing.assert_allclose(
+        product, np.broadcast_to(np.eye(3), (2, 3, 3)), atol=1e-5
+    )
+
+
+def test_transform_boxes_flip_crop_and_quarter_turn():
+    boxes = np.array([[[1.0, 2.0, 5.0, 4.0]]], "float32")  # (x0, y0, x1, y1)
+    flip = F.flip_matrix(np.array([True]), np.array([False]), 10, 20)
+    np.testing.assert_allclose(
+        _np(F.transform_boxes(boxes, flip, (10, 20))), [[[15.0, 2.0, 19.0, 4.0]]]
+    )
+    crop = F.crop_matrix(np.array([3.0]), np.array([2.0]))  # top 3, left 2
+    np.testing.assert_allclose(
+        _np(F.transform_boxes(boxes, crop, (4, 4))), [[[0.0, 0.0, 3.0, 1.0]]]
+    )
+    # A quarter turn counter-clockwise of a 10x10 image: (x, y) -> (y, 10 - x).
+    turn = F.rotation_matrix(np.array([np.pi / 2], "float32"), 10, 10)
+    np.testing.assert_allclose(
+        _np(F.transform_boxes(boxes, turn, (10, 10))),
+        [[[2.0, 5.0, 4.0, 9.0]]],
+        atol=1e-5,
+    )
+
+
+def test_warp_dtypes():
+    pixels = (IMAGES * 255).astype("uint8")
+    matrices = _random_matrices()
+    assert _np(F.warp(pixels, matrices, (8, 8), "nearest")).dtype == np.uint8
+    assert _np(F.warp(pixels, matrices, (8, 8), "bilinear")).dtype == np.float32
+    half = IMAGES.astype("float16")
+    assert _np(F.warp(half, matrices, (8, 8), "bilinear")).dtype == np.float16
+
+
+def test_xla_kernel_is_the_same_kernel():
+    matrices = _random_matrices()
+    for mode in F.FILL_MODES:
+        np.testing.assert_allclose(
+            _np(tensorflow_xla.warp(IMAGES, matrices, (16, 18), "bilinear", mode, 0.5)),
+            _np(F.warp(IMAGES, matrices, (16, 18), "bilinear", mode, 0.5)),
+            atol=1e-6,
+        )
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (
+            {"interpolation": "bicubic"},
+            "Invalid value for argument `interpolation`. Expected one of "
+            "'bilinear', 'nearest'. Received: interpolation='bicubic'",
+        ),
+        (
+            {"fill_mode": "mirror"},
+            "Invalid value for argument `fill_mode`. Expected one of 'reflect', "
+            "'constant', 'nearest', 'wrap'. Received: fill_mode='mirror'",
+        ),
+    ],
+    ids=["interpolation", "fill_mode"],
+)
+def test_warp_rejects_unknown_options(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        F.warp(IMAGES, _random_matrices(), (8, 8), **kwargs)

@@ -1,0 +1,312 @@
+"""The four geometric layers: contract, draws, inference, dicts, bad input."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from kerasreg.augmentation import (
+    Pipeline,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomScale,
+)
+from tests.contracts import (
+    assert_config_round_trip,
+    assert_layer_contract,
+    assert_saves_and_loads,
+)
+
+IMAGES = np.random.default_rng(0).random((8, 16, 16, 3)).astype("float32")
+
+LAYERS = [
+    (RandomRotation, {"factor": 0.1, "seed": 1}, (4, 16, 16, 3)),
+    (RandomScale, {"scale": 0.2, "fill_mode": "constant", "seed": 1}, (4, 16, 16, 3)),
+    (RandomFlip, {"mode": "horizontal_and_vertical", "seed": 1}, (4, 16, 16, 3)),
+    (RandomCrop, {"height": 10, "width": 12, "seed": 1}, (4, 10, 12, 3)),
+]
+IDS = [cls.__name__ for cls, _, _ in LAYERS]
+
+
+def _np(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+@pytest.mark.parametrize("cls, kwargs, output_shape", LAYERS, ids=IDS)
+def test_layer_contract(cls, kwargs, output_shape):
+    assert_layer_contract(cls, kwargs, (4, 16, 16, 3), output_shape)
+
+
+@pytest.mark.parametrize("cls, kwargs, output_shape", LAYERS, ids=IDS)
+def test_uint8_batch_and_single_image(cls, kwargs, output_shape):
+    pixels = (IMAGES[:4] * 255).astype("uint8")
+    batch = cls(**kwargs)(pixels, training=True)
+    assert tuple(batch.shape) == output_shape and batch.dtype == "float32"
+    single = cls(**kwargs)(pixels[0], training=True)
+    assert tuple(single.shape) == output_shape[1:]
+
+
+@pytest.mark.parametrize("cls, kwargs, output_shape", LAYERS, ids=IDS)
+def test_seeded_copies_repeat_their_draws(cls, kwargs, output_shape):
+    first = cls(**kwargs)(IMAGES, training=True)
+    clone = assert_config_round_trip(cls(**kwargs))
+    np.testing.assert_array_equal(_np(clone(IMAGES, training=True)), _np(first))
+
+
+def test_inference_is_identity_or_centre_window():
+    for cls, kwargs, _ in LAYERS[:3]:
+        out = cls(**kwargs)(IMAGES, training=False)
+        np.testing.assert_array_equal(_np(out), IMAGES)
+    out = RandomCrop(10, 12)(IMAGES, training=False)
+    np.testing.assert_array_equal(_np(out), IMAGES[:, 3:13, 2:14])
+
+
+def test_parameters_are_drawn_per_image_in_range():
+    draws = RandomRotation((-0.1, 0.2), seed=0).get_random_transformation(256, 8, 8)
+    turns = _np(draws["angles"]) / (2 * np.pi)
+    assert turns.min() >= -0.1 and turns.max() <= 0.2 and np.ptp(turns) > 0.25
+    scales = _np(
+        RandomScale(0.25, seed=0).get_random_transformation(256, 8, 8)["scales"]
+    )
+    assert scales.min() >= 0.75 and scales.max() <= 1.25 and np.ptp(scales) > 0.4
+    crop = RandomCrop(10, 12, seed=0).get_random_transformation(256, 16, 16)
+    tops, lefts = _np(crop["tops"]), _np(crop["lefts"])
+    # Every integer offset 0..6 and 0..4 occurs; none outside.
+    assert set(tops.tolist()) == set(range(7)) and set(lefts.tolist()) == set(range(5))
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [
+        ("horizontal", (0.5, 0.0)),
+        ("vertical", (0.0, 0.5)),
+        ("horizontal_and_vertical", (0.5, 0.5)),
+    ],
+    ids=["horizontal", "vertical", "both"],
+)
+def test_flip_probability_is_one_half_per_direction(mode, expected):
+    n = 2000
+    draws = RandomFlip(mode, seed=0).get_random_transformation(n, 8, 8)
+    sd = np.sqrt(0.25 / n)
+    for key, p in zip(("horizontal", "vertical"), expected, strict=True):
+        # Within 4 binomial standard deviations of 1/2 (0 when disabled).
+        assert abs(_np(draws[key]).mean() - p) <= 4 * sd
+
+
+def test_flip_output_is_a_mirror_of_its_input():
+    out = _np(RandomFlip("horizontal_and_vertical", seed=2)(IMAGES, training=True))
+    kinds = set()
+    for o, i in zip(out, IMAGES, strict=True):
+        mirrors = [i, i[:, ::-1], i[::-1], i[::-1, ::-1]]
+        kinds.add(next(k for k, m in enumerate(mirrors) if np.array_equal(o, m)))
+    assert len(kinds) > 1
+
+
+def test_crop_windows_differ_per_image():
+    out = _np(RandomCrop(10, 10, seed=0)(IMAGES[:1].repeat(8, 0), training=True))
+    assert len({o.tobytes() for o in out}) > 1
+    for o in out:  # each output is some window of the image
+        assert any(
+            np.array_equal(o, IMAGES[0, top : top + 10, left : left + 10])
+            for top in range(7)
+            for left in range(7)
+        )
+
+
+def test_dict_inputs_masks_and_boxes_follow_the_geometry():
+    labels = np.arange(8 * 16 * 16).reshape(8, 16, 16, 1).astype("int32")
+    boxes = np.tile(np.array([[[0.0, 0.0, 4.0, 2.0]]], "float32"), (8, 1, 1))
+    layer = RandomRotation(0.1, seed=3)
+    out = layer(
+        {
+            "images": IMAGES,
+            "segmentation_masks": labels,
+            "bounding_boxes": boxes,
+            "labels": np.arange(8),
+        },
+        training=True,
+    )
+    masks = _np(out["segmentation_masks"])
+    assert masks.dtype == np.int32 and masks.shape == labels.shape
+    # Nearest neighbours: every mask value is a label of the same image.
+    for n in range(8):
+        assert set(np.unique(masks[n])) <= set(labels[n].ravel())
+    np.testing.assert_array_equal(_np(out["labels"]), np.arange(8))
+    new_boxes = _np(out["bounding_boxes"])
+    assert new_boxes.shape == (8, 1, 4)
+    assert (new_boxes[..., :2] <= new_boxes[..., 2:]).all()
+    assert (new_boxes >= 0).all() and (new_boxes <= 16).all()
+
+
+def test_dict_with_box_dict_and_single_image():
+    out = RandomFlip("horizontal", seed=0)(
+        {
+            "images": IMAGES[0],
+            "bounding_boxes": {
+                "boxes": np.array([[1.0, 2.0, 5.0, 4.0]]),
+                "labels": np.array([7]),
+            },
+        },
+        training=True,
+    )
+    flipped = not np.array_equal(_np(out["images"]), IMAGES[0])
+    expected = [[11.0, 2.0, 15.0, 4.0]] if flipped else [[1.0, 2.0, 5.0, 4.0]]
+    np.testing.assert_allclose(_np(out["bounding_boxes"]["boxes"]), expected)
+    np.testing.assert_array_equal(_np(out["bounding_boxes"]["labels"]), [7])
+
+
+def test_crop_moves_boxes_at_inference_too():
+    out = RandomCrop(10, 12)(
+        {"images": IMAGES, "bounding_boxes": np.full((8, 1, 4), [0.0, 0.0, 6.0, 6.0])},
+        training=False,
+    )
+    np.testing.assert_allclose(_np(out["bounding_boxes"])[0, 0], [0.0, 0.0, 4.0, 3.0])
+
+
+def test_in_tf_data_per_image_and_batched():
+    layer = Pipeline([RandomRotation(0.1, seed=1), RandomCrop(10, 10, seed=2)])
+    per_image = tf.data.Dataset.from_tensor_slices(IMAGES).map(
+        lambda x: layer(x, training=True), num_parallel_calls=tf.data.AUTOTUNE
+    )
+    assert [tuple(x.shape) for x in per_image.take(2)] == [(10, 10, 3)] * 2
+    batched = (
+        tf.data.Dataset.from_tensor_slices(
+            {"images": IMAGES, "segmentation_masks": np.zeros((8, 16, 16, 1), "uint8")}
+        )
+        .batch(4)
+        .map(RandomFlip(seed=0), num_parallel_calls=2)
+    )
+    for batch in batched:
+        assert tuple(batch["images"].shape) == (4, 16, 16, 3)
+
+
+def test_active_only_in_fit_and_saved_model_loads_in_fresh_process(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((16, 16, 3)),
+            RandomRotation(0.1, fill_mode="wrap", seed=1),
+            RandomScale((0.9, 1.2), interpolation="nearest", seed=2),
+            RandomFlip("vertical", seed=3),
+            RandomCrop(12, 12, seed=4),
+            Pipeline(
+                [RandomFlip(), keras.layers.RandomContrast(0.2), RandomCrop(8, 8)],
+                seed=5,
+            ),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    model.fit(IMAGES, np.zeros((8, 1)), epochs=1, verbose=0)
+    # Inference keeps only the centre windows (16 -> 12 -> 8: offset 4).
+    centre = IMAGES[:, 4:12, 4:12].reshape(8, -1)
+    expected = model.layers[-1](centre)
+    np.testing.assert_allclose(model.predict(IMAGES, verbose=0), expected, atol=1e-5)
+    assert not np.allclose(_np(model(IMAGES, training=True)), expected, atol=1e-3)
+    assert_saves_and_loads(model, IMAGES, tmp_path)
+
+
+FACTOR = (
+    "Invalid value for argument `factor`. Expected a float in [0, 1] or a pair "
+    "(lower, upper) with -1 <= lower <= upper <= 1. Received: "
+)
+SCALE = (
+    "Invalid value for argument `scale`. Expected a float in [0, 1) or a pair "
+    "(min, max) of finite floats with 0 < min <= max. Received: "
+)
+BAD_INPUT = {
+    "factor-high": (lambda: RandomRotation(1.5), ValueError, FACTOR + "factor=1.5"),
+    "factor-order": (
+        lambda: RandomRotation((0.3, 0.1)),
+        ValueError,
+        FACTOR + "factor=(0.3, 0.1)",
+    ),
+    "factor-negative": (
+        lambda: RandomRotation(-0.1),
+        ValueError,
+        FACTOR + "factor=-0.1",
+    ),
+    "factor-type": (lambda: RandomRotation("big"), TypeError, FACTOR + "factor='big'"),
+    "scale-one": (lambda: RandomScale(1.0), ValueError, SCALE + "scale=1.0"),
+    "scale-zero": (
+        lambda: RandomScale((0.0, 2.0)),
+        ValueError,
+        SCALE + "scale=(0.0, 2.0)",
+    ),
+    "fill_mode": (
+        lambda: RandomScale(fill_mode="mirror"),
+        ValueError,
+        "Invalid value for argument `fill_mode`. Expected one of 'reflect', "
+        "'constant', 'nearest', 'wrap'. Received: fill_mode='mirror'",
+    ),
+    "interpolation": (
+        lambda: RandomRotation(0.1, interpolation="bicubic"),
+        ValueError,
+        "Invalid value for argument `interpolation`. Expected one of 'bilinear', "
+        "'nearest'. Received: interpolation='bicubic'",
+    ),
+    "fill_value": (
+        lambda: RandomRotation(0.1, fill_value=float("nan")),
+        ValueError,
+        "Invalid value for argument `fill_value`. Expected a finite float in "
+        "[-inf, inf). Received: fill_value=nan",
+    ),
+    "mode": (
+        lambda: RandomFlip("diagonal"),
+        ValueError,
+        "Invalid value for argument `mode`. Expected one of 'horizontal', "
+        "'vertical', 'horizontal_and_vertical'. Received: mode='diagonal'",
+    ),
+    "height-zero": (
+        lambda: RandomCrop(0, 4),
+        ValueError,
+        "Invalid value for argument `height`. Expected an int in [1, inf]. "
+        "Received: height=0",
+    ),
+    "width-type": (
+        lambda: RandomCrop(4, 4.5),
+        TypeError,
+        "Invalid value for argument `width`. Expected an int. Received: width=4.5",
+    ),
+    "seed-type": (
+        lambda: RandomFlip(seed="x"),
+        TypeError,
+        "Invalid value for argument `seed`. Expected an int. Received: seed='x'",
+    ),
+    "crop-too-high": (
+        lambda: RandomCrop(20, 4)(IMAGES),
+        ValueError,
+        "Invalid value for argument `height`. Expected an int <= the input "
+        "height, 16. Received: height=20",
+    ),
+    "crop-too-wide": (
+        lambda: RandomCrop(4, 17)(IMAGES, training=False),
+        ValueError,
+        "Invalid value for argument `width`. Expected an int <= the input "
+        "width, 16. Received: width=17",
+    ),
+    "rank": (
+        lambda: RandomFlip()(IMAGES[0, 0]),
+        ValueError,
+        "Invalid value for argument `images.shape`. Expected a rank of 3 "
+        "(height, width, channels) or 4 (batch, height, width, channels). "
+        "Received: images.shape=(16, 3)",
+    ),
+    "dict-key": (
+        lambda: RandomFlip()({"pixels": IMAGES}),
+        TypeError,
+        'Invalid value for argument `data`. Expected a dict with an "images" '
+        "entry. Received: data=['pixels']",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "make, error, message", list(BAD_INPUT.values()), ids=list(BAD_INPUT)
+)
+def test_bad_input_messages(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
