@@ -17,7 +17,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from _timing import interleaved_medians, print_ratios  # noqa: E402
+from _timing import interleaved_wall_and_cpu, print_ratios  # noqa: E402
 
 import kerasreg  # noqa: E402
 
@@ -75,8 +75,9 @@ def main():
         for name, (make_regularizer, kind) in VARIANTS.items():
             model = build(make_regularizer(), kind)
             steps[name] = lambda m=model, x=x, y=y: m.train_on_batch(x, y)
-        medians = interleaved_medians(steps, rounds)
-        print_ratios(f"train step, batch {batch}, jit_compile=True", medians, "none")
+        wall, cpu = interleaved_wall_and_cpu(steps, rounds)
+        title = f"train step, batch {batch}, jit_compile=True"
+        print_ratios(title, wall, "none", cpu_medians=cpu)
 
 
 if __name__ == "__main__":

@@ -17,3 +17,12 @@ def assign_now(variable, value):
             variable.assign(value)
     else:
         variable.assign(value)
+
+
+def inside_traced_function():
+    """True while TensorFlow traces a graph function (always False elsewhere)."""
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return tf.inside_function()

@@ -1,12 +1,22 @@
 """Proximal: exact proximal steps for kerasreg's L1-type penalties."""
 
 import copy
+import warnings
 
 import keras
 from keras import ops
 
+from kerasreg._tf_compat import inside_traced_function
 from kerasreg._validation import invalid
 from kerasreg.regularizers import _Penalty
+
+_LATE_BUILD_WARNING = (
+    "Proximal was built inside the first traced train step, after the loss had "
+    "been traced: that graph keeps the penalties it now applies and gates them "
+    "off at run time, which is exact but costs about as much as a penalty in the "
+    "loss. Build the optimizer before training for the fast path: "
+    "`model.optimizer.build(model.trainable_variables)` after `compile`."
+)
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -28,9 +38,12 @@ class Proximal(keras.optimizers.Optimizer):
     the update lets XLA fuse it with the optimizer's own pass over the weights.
     Variables with any other regularizer keep it in the loss.
 
-    The hand-over happens in `build`, which `model.fit` runs before the first
-    step; in a custom training loop call `optimizer.build(model.trainable_variables)`
-    before computing the first loss.
+    The hand-over happens in `build`. Keras' TensorFlow trainer without a
+    distribution strategy builds the optimizer only inside the first traced
+    train step, after the loss: that graph then gates the penalties off at run
+    time (exact, but as costly as a penalty in the loss) and a warning says so.
+    Call `model.optimizer.build(model.trainable_variables)` after `compile` (or
+    before the first loss of a custom loop) and the loss skips them entirely.
 
     Args:
         optimizer: a `keras.optimizers.Optimizer` instance or identifier
@@ -79,8 +92,11 @@ class Proximal(keras.optimizers.Optimizer):
     def build(self, var_list):
         self.inner_optimizer.build(var_list)
         self._penalties = [_splittable_penalty(v) for v in var_list]
-        for penalty in {id(p): p for p in self._penalties if p is not None}.values():
+        handed_over = {id(p): p for p in self._penalties if p is not None}
+        for penalty in handed_over.values():
             penalty._hand_to_optimizer(self.log_penalty)
+        if handed_over and inside_traced_function():
+            warnings.warn(_LATE_BUILD_WARNING, stacklevel=2)
         super().build(var_list)
 
     def _proximal_update_step(self, gradient, variable, learning_rate):

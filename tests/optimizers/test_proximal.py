@@ -232,3 +232,19 @@ def test_model_with_proximal_saves_and_resumes(tmp_path):
 def test_bad_input(kwargs, error, message):
     with pytest.raises(error, match=re.escape(message)):
         Proximal(**kwargs)
+
+
+def test_late_build_inside_the_trace_warns():
+    x, y = _diabetes()
+    model = _linear(kerasreg.L1(0.1), Proximal("sgd"))
+    with pytest.warns(UserWarning, match=r"model\.optimizer\.build"):
+        model.train_on_batch(x, y)
+
+
+def test_build_before_training_skips_the_penalty_without_warning(recwarn):
+    x, y = _diabetes()
+    model = _linear(kerasreg.L1(0.1), Proximal("sgd"))
+    model.optimizer.build(model.trainable_variables)
+    model.train_on_batch(x, y)
+    assert not [w for w in recwarn if "Proximal" in str(w.message)]
+    assert float(model.losses[0]) == 0.0
