@@ -8,7 +8,8 @@ fused augmentation pipeline. See `kerasreg.regularizers`, `kerasreg.optimizers`,
 
 __version__ = "0.1.0"
 
-from kerasreg import augmentation, layers, optimizers, regularizers
+from kerasreg import augmentation, callbacks, layers, optimizers, regularizers
+from kerasreg.callbacks import BackupAndRestore, EarlyStopping
 from kerasreg.layers import (
     BatchNormalization,
     DropBlock2D,
@@ -34,6 +35,8 @@ __all__ = [
     "GroupLasso",
     "WeightRegularizer",
     "Proximal",
+    "EarlyStopping",
+    "BackupAndRestore",
     "Dropout",
     "DropBlock2D",
     "StochasticDepth",
@@ -46,6 +49,7 @@ __all__ = [
     "apply_regularization",
     "regularization_report",
     "augmentation",
+    "callbacks",
     "layers",
     "optimizers",
     "regularizers",
