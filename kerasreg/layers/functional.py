@@ -23,7 +23,7 @@ def dropout(inputs, rate, noise):
     """
     scale = ops.cast(1.0 / (1.0 - rate), inputs.dtype)
     keep = ops.greater_equal(noise, rate)
-    return ops.where(keep, inputs * scale, ops.zeros_like(inputs))
+    return ops.where(keep, inputs * scale, ops.zeros((), inputs.dtype))
 
 
 def drop_block_keep_mask(noise, rate, block_size):

@@ -1,4 +1,5 @@
-"""Dropout: degenerate rates, statistics, Keras drop-in, validation."""
+"""Dropout: degenerate rates, statistics, noise quality, Keras drop-in,
+validation."""
 
 import re
 
@@ -6,9 +7,19 @@ import keras
 import numpy as np
 import pytest
 
-from kerasreg.layers import Dropout
+from kerasreg.layers import Dropout, _random
 
 X = np.random.default_rng(0).uniform(1.0, 2.0, size=(200, 500)).astype("float32")
+ONES = np.ones((400, 1000), "float32")
+TENSORFLOW = keras.backend.backend() == "tensorflow"
+
+
+def _kept(layer, x=ONES):
+    return keras.ops.convert_to_numpy(layer(x, training=True)) != 0
+
+
+def _correlation(a, b):
+    return np.corrcoef(a.ravel().astype("float64"), b.ravel().astype("float64"))[0, 1]
 
 
 @pytest.mark.parametrize(
@@ -51,6 +62,91 @@ def test_seed_reproduces_and_successive_calls_differ():
     b1 = keras.ops.convert_to_numpy(second(X, training=True))
     np.testing.assert_array_equal(a1, b1)
     assert not np.array_equal(a1, a2)
+
+
+# Correlations of independent masks with n entries have sd 1 / sqrt(n); each
+# check below allows 5 sd.
+@pytest.mark.parametrize("rate", [0.1, 0.5], ids=lambda r: f"rate{r}")
+def test_neighbouring_units_are_uncorrelated(rate):
+    kept = _kept(Dropout(rate, seed=11))
+    bound = 5 / np.sqrt(kept.size)
+    assert abs(_correlation(kept[:, :-1], kept[:, 1:])) < bound  # along a row
+    assert abs(_correlation(kept[:-1], kept[1:])) < bound  # along a column
+    flat = kept.ravel()
+    assert abs(_correlation(flat[:-2], flat[2:])) < bound  # two apart
+
+
+def test_successive_calls_and_seeds_are_uncorrelated():
+    layer = Dropout(0.5, seed=0)
+    first, second = _kept(layer), _kept(layer)
+    other_seed = _kept(Dropout(0.5, seed=1))
+    bound = 5 / np.sqrt(first.size)
+    assert abs(_correlation(first, second)) < bound
+    assert abs(_correlation(first, other_seed)) < bound
+
+
+def test_keep_rate_is_even_across_positions_and_calls():
+    # 50 calls of a (40, 50) mask: each of the 2000 positions is kept
+    # Binomial(50, 0.5) times; Pearson's chi-square over the positions has
+    # mean 2000 - 1 and sd ~sqrt(2 * 2000).
+    layer = Dropout(0.5, seed=4)
+    x = np.ones((40, 50), "float32")
+    counts = sum(_kept(layer, x).astype("int64") for _ in range(50)).ravel()
+    expected = 50 * 0.5
+    chi2 = np.sum((counts - expected) ** 2 / (expected * 0.5))
+    assert abs(chi2 - counts.size) < 5 * np.sqrt(2 * counts.size)
+
+
+def test_noise_is_uniform_on_the_unit_interval():
+    noise = keras.ops.convert_to_numpy(
+        _random.uniform((1000, 1000), keras.random.SeedGenerator(2))
+    )
+    assert noise.dtype == np.float32
+    assert noise.min() >= 0.0 and noise.max() < 1.0
+    # Chi-square over 64 equal bins: mean 63, sd sqrt(2 * 63).
+    counts = np.bincount((noise * 64).astype("int64").ravel(), minlength=64)
+    expected = noise.size / 64
+    chi2 = np.sum((counts - expected) ** 2 / expected)
+    assert abs(chi2 - 63) < 5 * np.sqrt(2 * 63)
+
+
+def _lowbias32(words):
+    words = words ^ (words >> 16)
+    words = words * np.uint32(0x7FEB352D)
+    words = words ^ (words >> 15)
+    words = words * np.uint32(0x846CA68B)
+    return words ^ (words >> 16)
+
+
+@pytest.mark.skipif(not TENSORFLOW, reason="TensorFlow's noise kernel")
+def test_tensorflow_noise_is_the_index_hash_in_numpy():
+    import tensorflow as tf
+
+    from kerasreg.layers import _tf_random
+
+    seed_state = tf.constant([7, 3], tf.int64)
+    noise = _tf_random.hash_uniform((3, 5), seed_state).numpy()
+    # The two keys are the Philox draw the kernel makes; the rest is numpy.
+    multiplier, offset = tf.random.stateless_uniform(
+        [2], tf.constant([7, 3], tf.int32), None, None, tf.uint32, alg="philox"
+    ).numpy()
+    index = np.arange(15, dtype=np.uint32).reshape(3, 5)
+    bits = _lowbias32(index * (multiplier | np.uint32(1)) + offset)
+    np.testing.assert_array_equal(noise, (bits >> 8).astype("float32") / 2**24)
+
+
+@pytest.mark.skipif(not TENSORFLOW, reason="XLA through tf.function")
+def test_same_seed_gives_the_same_mask_with_and_without_xla():
+    import tensorflow as tf
+
+    eager = Dropout(0.3, seed=9)
+    compiled = Dropout(0.3, seed=9)
+    jit_call = tf.function(lambda x: compiled(x, training=True), jit_compile=True)
+    for _ in range(2):
+        np.testing.assert_array_equal(
+            keras.ops.convert_to_numpy(eager(X, training=True)),
+            jit_call(X).numpy(),
+        )
 
 
 def test_noise_shape_with_none_shares_the_mask():

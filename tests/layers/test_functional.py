@@ -15,6 +15,14 @@ def test_dropout_keeps_where_noise_reaches_rate_and_scales_by_inverse_keep():
     np.testing.assert_array_equal(y, [0.0, 2.0 * scale, 3.0 * scale, 4.0 * scale])
 
 
+def test_dropout_keeps_the_input_dtype():
+    x = np.array([1.0, 2.0], "float16")
+    noise = np.array([0.1, 0.9], "float32")
+    y = functional.dropout(x, 0.5, noise)
+    assert ops.convert_to_numpy(y).dtype == np.float16
+    np.testing.assert_array_equal(ops.convert_to_numpy(y), [0.0, 4.0])
+
+
 def test_dropout_with_per_sample_noise_is_drop_path():
     x = np.ones((2, 3), "float32")
     noise = np.array([[0.2], [0.7]], "float32")
