@@ -1,4 +1,10 @@
-"""Quiet TensorFlow and seed every test."""
+"""Quiet TensorFlow, seed every test, and skip TensorFlow-only tests elsewhere.
+
+`KERAS_BACKEND` from the environment wins (`KERAS_BACKEND=jax python -m pytest`
+runs the suite on JAX); tests of TensorFlow-only features (`tf.distribute`,
+`tf.data` pipelines, TensorFlow kernels) carry `@pytest.mark.tensorflow_only`
+and are skipped under any other backend.
+"""
 
 import os
 
@@ -7,6 +13,24 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "tensorflow_only: tests a TensorFlow-only feature (tf.distribute, tf.data, "
+        "a TensorFlow kernel); skipped under another Keras backend",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"TensorFlow-only feature; backend is {backend}")
+    for item in items:
+        if item.get_closest_marker("tensorflow_only") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,98 @@
+"""The demo's datasets: splits, folders, and clear errors."""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerasreg.demo import DemoError
+from kerasreg.demo.data import load_dataset
+
+
+def test_digits_split_is_small_stratified_and_in_range():
+    data = load_dataset("digits")
+    assert data.x_train.shape == (300, 8, 8, 1)
+    assert (len(data.x_val), len(data.x_test)) == (300, 1197)
+    assert data.x_train.dtype == np.float32
+    assert data.x_train.min() == 0.0 and data.x_train.max() == 1.0
+    # Stratified: every digit has 30 training images (1797 images, ~180 each).
+    assert np.all(np.abs(np.bincount(data.y_train, minlength=10) - 30) <= 1)
+    assert not data.mirror_symmetric and data.dark_background
+
+
+def test_split_depends_only_on_the_seed():
+    first, again, other = (load_dataset("digits", seed=s) for s in (0, 0, 1))
+    np.testing.assert_array_equal(first.x_train, again.x_train)
+    assert not np.array_equal(first.y_train, other.y_train)
+
+
+def _write_folder(root, counts):
+    rng = np.random.default_rng(0)
+    for name, count in counts.items():
+        (root / name).mkdir(parents=True)
+        for index in range(count):
+            pixels = rng.integers(0, 256, size=(12, 10, 3), dtype="uint8")
+            Image.fromarray(pixels).save(root / name / f"{index}.png")
+
+
+def test_folder_of_class_subfolders(tmp_path):
+    _write_folder(tmp_path / "shapes", {"circle": 10, "square": 10})
+    data = load_dataset(tmp_path / "shapes")
+    assert data.name == "shapes"
+    assert data.class_names == ("circle", "square")
+    assert data.image_shape == (32, 32, 3)
+    assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (12, 4, 4)
+    assert data.x_train.min() >= 0.0 and data.x_train.max() <= 1.0
+
+
+def test_folder_with_too_few_images(tmp_path):
+    _write_folder(tmp_path / "tiny", {"a": 6, "b": 2})
+    message = (
+        f"The folder '{tmp_path / 'tiny'}' needs at least 2 class subfolders "
+        "with at least 5 images each; found {'a': 6, 'b': 2}."
+    )
+    with pytest.raises(DemoError, match=re.escape(message)):
+        load_dataset(str(tmp_path / "tiny"))
+
+
+def test_unknown_dataset():
+    message = (
+        "Unknown dataset 'emnist': expected 'digits', 'mnist', 'cifar10' or a "
+        "folder of images in class subfolders."
+    )
+    with pytest.raises(DemoError, match=re.escape(message)):
+        load_dataset("emnist")
+
+
+def test_download_failure_is_a_clear_error(monkeypatch):
+    def offline():
+        raise Exception("URL fetch failure on https://example: None -- no route")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    message = (
+        "Could not load 'mnist' through keras.datasets, which downloads it on "
+        "first use (offline?): URL fetch failure on https://example: None -- "
+        "no route"
+    )
+    with pytest.raises(DemoError, match=re.escape(message)):
+        load_dataset("mnist")
+
+
+def test_keras_dataset_is_subsampled(monkeypatch):
+    rng = np.random.default_rng(0)
+    train = (
+        rng.integers(0, 256, (3000, 32, 32, 3), "uint8"),
+        np.repeat(np.arange(10), 300)[:, None],
+    )
+    test = (
+        rng.integers(0, 256, (500, 32, 32, 3), "uint8"),
+        rng.integers(0, 10, (500, 1)),
+    )
+    monkeypatch.setattr(keras.datasets.cifar10, "load_data", lambda: (train, test))
+    data = load_dataset("cifar10")
+    assert data.x_train.shape == (1000, 32, 32, 3)
+    assert (len(data.x_val), len(data.x_test)) == (1000, 500)
+    assert data.y_test.shape == (500,)
+    assert data.mirror_symmetric and not data.dark_background
