@@ -20,6 +20,8 @@ from kerasreg import penalties
 from kerasreg._tf_compat import assign_now
 from kerasreg._validation import check_choice, check_int, check_strength, invalid
 
+_L2_FORMULA = "l2 / 2 * sum(w ** 2)"
+
 # How a penalty reaches training, held in a variable because Keras may trace the
 # loss before it builds the optimizer: the choice must be read at run time.
 _IN_LOSS, _IN_OPTIMIZER, _IN_OPTIMIZER_LOGGED = 0, 1, 2
@@ -142,7 +144,18 @@ class L2(_Penalty):
         return ops.cast(self.l2, ops.dtype(w)) * w
 
     def get_config(self):
-        return {"l2": self.l2}
+        # The formula key makes Keras' own `L2` (what Keras substitutes for
+        # this class name when kerasreg was not imported) refuse the config,
+        # instead of loading a penalty twice as strong.
+        return {"l2": self.l2, "formula": _L2_FORMULA}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        formula = config.pop("formula", _L2_FORMULA)
+        if formula != _L2_FORMULA:
+            raise invalid("formula", formula, repr(_L2_FORMULA))
+        return cls(**config)
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")

@@ -208,3 +208,30 @@ def test_callable_penalty_in_loss_and_saved(tmp_path):
     np.testing.assert_allclose(float(reg(W)), 2 * np.abs(W).max(), rtol=1e-6)
     clone = kerasreg.WeightRegularizer.from_config(reg.get_config())
     np.testing.assert_allclose(float(clone(W)), float(reg(W)), rtol=1e-6)
+
+
+def test_l2_config_is_refused_by_keras_own_l2():
+    # Without `import kerasreg`, Keras resolves the class name "L2" to its own
+    # L2 (no 1/2): the config must fail loudly rather than double the penalty.
+    config = kerasreg.L2(0.1).get_config()
+    with pytest.raises(TypeError, match="formula"):
+        keras.regularizers.L2.from_config(config)
+
+
+def test_model_with_l2_fails_loudly_without_import(tmp_path):
+    import subprocess
+    import sys
+
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(2, kernel_regularizer=kerasreg.L2(0.1))]
+    )
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    child = subprocess.run(
+        [sys.executable, "-c", f"import keras; keras.saving.load_model({path!r})"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert child.returncode != 0
+    assert "formula" in child.stderr
