@@ -145,31 +145,53 @@ def transform_boxes(boxes, matrices, output_size):
 
 
 def _fold(coord, size, fill_mode):
-    """Map float coordinates into the image [-0.5, size - 0.5] by `fill_mode`.
+    """Map float coordinates into the image by `fill_mode`.
 
     Reflection about the outer pixel edges and wrapping move pixel centres
     onto pixel centres, so folding the sample point once gives the same
-    neighbours and weights as folding each of its neighbours, at half the
-    index work.
+    neighbours and weights as folding each of its neighbours. "reflect" and
+    "nearest" end clamped to the pixel centres [0, size - 1] (past them the
+    outer pixel repeats); "wrap" ends in [-0.5, size - 0.5). The remainder is
+    taken with `floor`, not `ops.mod`: XLA on CPU calls `fmodf` for a float
+    remainder, once per element, which cost more than the gathers.
     """
-    size = ops.cast(size, "float32")
     if fill_mode == "reflect":  # d c b a | a b c d | d c b a
-        shifted = ops.mod(coord + 0.5, 2.0 * size)
-        return ops.where(shifted >= size, 2.0 * size - shifted, shifted) - 0.5
+        period = 2.0 * size
+        shifted = coord + 0.5
+        shifted = shifted - period * ops.floor(shifted * (1.0 / period))
+        coord = ops.where(shifted >= size, period - shifted, shifted) - 0.5
     if fill_mode == "wrap":  # a b c d | a b c d | a b c d
-        return ops.mod(coord + 0.5, size) - 0.5
-    if fill_mode == "nearest":  # a a a a | a b c d | d d d d
+        shifted = coord + 0.5
+        return shifted - size * ops.floor(shifted * (1.0 / size)) - 0.5
+    if fill_mode in ("reflect", "nearest"):  # nearest: a a a a | a b c d | d d d d
         return ops.clip(coord, 0.0, size - 1.0)
     return coord  # "constant": neighbours outside are masked instead
 
 
-def _neighbour(index, size, fill_mode):
-    """Valid integer index for a neighbour of a folded point; also its inside flag."""
-    inside = ops.logical_and(index >= 0, index < size)
-    if fill_mode == "wrap":  # a folded point's neighbours overshoot by one
-        index = ops.where(index < 0, index + size, index)
-        return ops.where(index >= size, index - size, index), inside
-    return ops.clip(index, 0, size - 1), inside
+def _neighbours(coord, size, fill_mode):
+    """Both integer neighbours of folded coordinates, their weight, inside flags.
+
+    Returns (i0, i1, f, inside): sample = (1 - f) * pixel[i0] + f * pixel[i1],
+    with i0, i1 valid indices; `inside` ((flag0, flag1)) only for "constant".
+    """
+    floor = ops.floor(coord)
+    if fill_mode in ("reflect", "nearest"):
+        # Clamped coordinates: take i0 at most the second-last pixel, so
+        # that i1 = i0 + 1 is inside too; on the last pixel f is then 1.
+        floor = ops.minimum(floor, ops.cast(ops.maximum(size - 2, 0), "float32"))
+        i0 = ops.cast(floor, "int32")
+        return i0, i0 + ops.minimum(size - 1, 1), coord - floor, None
+    i0 = ops.cast(floor, "int32")
+    i1 = i0 + 1
+    if fill_mode == "wrap":  # i0 in [-1, size - 1]: one step across the seam
+        return (
+            ops.where(i0 < 0, i0 + size, i0),
+            ops.where(i1 >= size, i1 - size, i1),
+            coord - floor,
+            None,
+        )
+    inside = [ops.logical_and(i >= 0, i < size) for i in (i0, i1)]
+    return ops.clip(i0, 0, size - 1), ops.clip(i1, 0, size - 1), coord - floor, inside
 
 
 def warp(
@@ -210,54 +232,59 @@ def warp(
     matrices = ops.cast(matrices, "float32")
     xs = ops.cast(ops.arange(out_w), "float32")[None, None, :]
     ys = ops.cast(ops.arange(out_h), "float32")[None, :, None]
+    # x / (m22 / m22) is x: the last row is [0, 0, 1]. Ending the per-pixel
+    # coordinates in a divide makes XLA compute them once per output pixel
+    # (it never copies a divide into its users) instead of once per channel
+    # and corner inside the gathering loop.
+    unit = (matrices[:, 2, 2] / matrices[:, 2, 2])[:, None, None]
 
-    def source(k):
+    def source(k, size):
         m = matrices[:, k, :, None, None]
-        return m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
+        coord = m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
+        return _fold(coord, ops.cast(size, "float32"), fill_mode) / unit
 
     # (N, out_h, out_w) input coordinates, folded into the image.
-    x = _fold(source(0), width, fill_mode)
-    y = _fold(source(1), height, fill_mode)
+    x, y = source(0, width), source(1, height)
     flat = ops.reshape(images, (-1, channels))
     offsets = ops.reshape(
         ops.arange(batch, dtype="int32") * (height * width), (-1, 1, 1)
     )
     dtype = keras.backend.standardize_dtype(images.dtype)
+    fill = fill_mode == "constant"
 
     if interpolation == "nearest":
-        ix, inside_x = _neighbour(
-            ops.cast(ops.floor(x + 0.5), "int32"), width, fill_mode
-        )
-        iy, inside_y = _neighbour(
-            ops.cast(ops.floor(y + 0.5), "int32"), height, fill_mode
-        )
+        ix = ops.cast(ops.floor(x + 0.5), "int32")
+        iy = ops.cast(ops.floor(y + 0.5), "int32")
+        if fill_mode == "wrap":  # folded into [-0.5, size - 0.5]
+            ix, iy = ops.minimum(ix, width - 1), ops.minimum(iy, height - 1)
+        inside_x = ops.logical_and(ix >= 0, ix < width)
+        inside_y = ops.logical_and(iy >= 0, iy < height)
+        if fill:
+            ix, iy = ops.clip(ix, 0, width - 1), ops.clip(iy, 0, height - 1)
         result = ops.take(flat, offsets + iy * width + ix, axis=0)
-        if fill_mode == "constant":
+        if fill:
             inside = ops.logical_and(inside_x, inside_y)[..., None]
             result = ops.where(inside, result, ops.cast(fill_value, dtype))
         return result
 
-    x0, y0 = ops.floor(x), ops.floor(y)
     # Work in float32: float16 or integer pixels would round the weights.
     work = "float64" if dtype == "float64" else "float32"
-    fx, fy = ops.cast(x - x0, work)[..., None], ops.cast(y - y0, work)[..., None]
-    # Map the two columns and two rows once; the four corners combine them.
-    x0, y0 = ops.cast(x0, "int32"), ops.cast(y0, "int32")
-    columns = [_neighbour(x0 + k, width, fill_mode) for k in (0, 1)]
-    rows = [_neighbour(y0 + k, height, fill_mode) for k in (0, 1)]
+    x0, x1, fx, inside_x = _neighbours(x, width, fill_mode)
+    y0, y1, fy, inside_y = _neighbours(y, height, fill_mode)
+    fx, fy = ops.cast(fx, work)[..., None], ops.cast(fy, work)[..., None]
     corners = []
-    for row, inside_y in rows:
-        for column, inside_x in columns:
+    for k, row in enumerate((y0, y1)):
+        row = offsets + row * width
+        for j, column in enumerate((x0, x1)):
             # Gather whole pixels (all channels) in the input dtype: for uint8
             # that moves a quarter of the bytes float32 would.
-            sample = ops.cast(
-                ops.take(flat, offsets + row * width + column, axis=0), work
-            )
-            if fill_mode == "constant":
-                inside = ops.logical_and(inside_x, inside_y)[..., None]
+            sample = ops.cast(ops.take(flat, row + column, axis=0), work)
+            if fill:
+                inside = ops.logical_and(inside_x[j], inside_y[k])[..., None]
                 sample = ops.where(inside, sample, ops.cast(fill_value, work))
             corners.append(sample)
-    top = corners[0] + fx * (corners[1] - corners[0])
-    bottom = corners[2] + fx * (corners[3] - corners[2])
-    result = top + fy * (bottom - top)
+    # (1 - f) a + f b, not a + f (b - a): exact at f = 0 and at f = 1.
+    top = (1.0 - fx) * corners[0] + fx * corners[1]
+    bottom = (1.0 - fx) * corners[2] + fx * corners[3]
+    result = (1.0 - fy) * top + fy * bottom
     return ops.cast(result, dtype if "float" in dtype else "float32")

@@ -185,3 +185,24 @@ def test_xla_kernel_is_the_same_kernel():
 def test_warp_rejects_unknown_options(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         F.warp(IMAGES, _random_matrices(), (8, 8), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "fill_mode, scipy_mode",
+    [("reflect", "reflect"), ("nearest", "nearest"), ("wrap", "grid-wrap")],
+    ids=["reflect", "nearest", "wrap"],
+)
+@pytest.mark.parametrize("shape", [(1, 7), (6, 1), (2, 2)], ids=str)
+def test_bilinear_warp_of_thin_images_matches_scipy(fill_mode, scipy_mode, shape):
+    # The top-left neighbour stops at the second-last pixel: one-pixel-wide
+    # images have none, and must still sample their only column or row.
+    images = RNG.random((2, *shape, 2)).astype("float32")
+    matrices = F.compose(
+        F.rotation_matrix(np.array([0.4, -2.0], "float32"), *shape),
+        F.scale_matrix(np.array([0.7, 1.3], "float32"), *shape),
+    )
+    out = F.warp(images, matrices, (5, 4), "bilinear", fill_mode)
+    ref = _scipy_warp(images, matrices, (5, 4), 1, scipy_mode)
+    np.testing.assert_allclose(_np(out), ref, atol=1e-5)
+    xla = tensorflow_xla.warp(images, matrices, (5, 4), "bilinear", fill_mode, 0.0)
+    np.testing.assert_allclose(_np(xla), ref, atol=1e-5)
