@@ -91,7 +91,10 @@ def in_jit_model(layer, batch, steps):
     # the host copy, not the augmentation.
     images = tf.constant(batch)
     target = tf.zeros((len(batch), 1))
-    step = lambda: model.train_on_batch(images, target)  # noqa: E731
+
+    def step():
+        return model.train_on_batch(images, target)
+
     return lambda: _rate(step, len(batch), steps)
 
 
