@@ -29,7 +29,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 QUICK = os.environ.get("KERASREG_EXAMPLE_QUICK") == "1"
@@ -179,7 +178,10 @@ def launch_local(count, out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", help="a folder every worker can reach")
+    parser.add_argument(
+        "--out",
+        help="a folder every worker can reach. Defaults to kerasreg-multi-worker/",
+    )
     parser.add_argument(
         "--local",
         type=int,
@@ -190,9 +192,9 @@ def main():
     launched_by_tests = QUICK and "TF_CONFIG" not in os.environ
     args = parser.parse_args([] if launched_by_tests else None)
     if "TF_CONFIG" in os.environ:
-        train(args.out or "multi-worker-run")
+        train(args.out or "kerasreg-multi-worker")
     else:
-        launch_local(args.local, args.out or tempfile.mkdtemp(prefix="kerasreg-mw-"))
+        launch_local(args.local, os.path.abspath(args.out or "kerasreg-multi-worker"))
 
 
 if __name__ == "__main__":

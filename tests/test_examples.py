@@ -21,6 +21,7 @@ EXPECTED = {
     "augmentation.py": "preview grid",
     "early_stopping_resume.py": "best model from",
     "functional_regularizers.py": "input pixels switched off by GroupLasso",
+    "multi_worker_training.py": "all 2 workers finished",
     "regularize_pretrained.py": "penalty after reload: ElasticNet",
     "sparsity_vs_lasso.py": "exact zeros: Lasso 5, Proximal 5, plain SGD 0",
     "tune_lambda_keras_tuner.py": "test accuracy of the best model",

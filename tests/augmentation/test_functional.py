@@ -156,6 +156,7 @@ def test_warp_dtypes():
     assert _np(F.warp(half, matrices, (8, 8), "bilinear")).dtype == np.float16
 
 
+@pytest.mark.tensorflow_only
 def test_xla_kernel_is_the_same_kernel():
     matrices = _random_matrices()
     for mode in F.FILL_MODES:

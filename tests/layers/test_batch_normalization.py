@@ -302,6 +302,7 @@ _DISTRIBUTED = textwrap.dedent(
 )
 
 
+@pytest.mark.tensorflow_only
 def test_synchronized_uses_the_global_batch_under_mirrored_strategy():
     # Logical devices must be set before TensorFlow starts: a fresh process.
     run = subprocess.run(

@@ -143,6 +143,7 @@ def test_learning_rate_schedule_sets_threshold():
     np.testing.assert_allclose(w.numpy(), [0.15, -0.15, 0.0], atol=1e-7)
 
 
+@pytest.mark.tensorflow_only  # a tf.function + GradientTape training loop
 def test_custom_loop_after_build_acts_once():
     w = keras.Variable(np.array([1.0, -1.0], "float32"))
     w.regularizer = kerasreg.L1(0.5)
@@ -234,6 +235,7 @@ def test_bad_input(kwargs, error, message):
         Proximal(**kwargs)
 
 
+@pytest.mark.tensorflow_only  # only TensorFlow's trainer builds inside the trace
 def test_late_build_inside_the_trace_warns():
     x, y = _diabetes()
     model = _linear(kerasreg.L1(0.1), Proximal("sgd"))
