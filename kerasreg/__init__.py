@@ -8,7 +8,14 @@ fused augmentation pipeline. See `kerasreg.regularizers`, `kerasreg.optimizers`,
 
 __version__ = "0.1.0"
 
-from kerasreg import augmentation, callbacks, layers, optimizers, regularizers
+from kerasreg import (
+    augmentation,
+    callbacks,
+    distribute,
+    layers,
+    optimizers,
+    regularizers,
+)
 from kerasreg.callbacks import BackupAndRestore, EarlyStopping
 from kerasreg.layers import (
     BatchNormalization,
@@ -50,6 +57,7 @@ __all__ = [
     "regularization_report",
     "augmentation",
     "callbacks",
+    "distribute",
     "layers",
     "optimizers",
     "regularizers",
