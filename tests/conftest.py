@@ -23,25 +23,6 @@ def pytest_configure(config):
     )
 
 
-# Known bugs under other backends, by node id prefix (remove each entry once
-# its fix lands).
-_AUGMENTATION_IN_TF_DATA = (
-    "kerasreg augmentation layers call keras.ops (the JAX backend) on the "
-    "symbolic tf.Tensors of a tf.data map: NotImplementedError 'Cannot convert a "
-    "symbolic tf.Tensor'. They must run on TensorFlow ops inside tf.data, as "
-    "Keras' own preprocessing layers do."
-)
-_KNOWN_BACKEND_BUGS = {
-    "tests/augmentation/test_layers.py::test_layer_contract": _AUGMENTATION_IN_TF_DATA,
-    "tests/augmentation/test_layers.py::test_in_tf_data_per_image_and_batched": (
-        _AUGMENTATION_IN_TF_DATA
-    ),
-    "tests/augmentation/test_pipeline.py::test_pipeline_contract": (
-        _AUGMENTATION_IN_TF_DATA
-    ),
-}
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     backend = keras.backend.backend()
@@ -51,12 +32,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("tensorflow_only") is not None:
             item.add_marker(skip)
-            continue
-        for prefix, bug in _KNOWN_BACKEND_BUGS.items():
-            if item.nodeid.startswith(prefix):
-                item.add_marker(
-                    pytest.mark.skip(reason=f"known bug on {backend}: {bug}")
-                )
 
 
 @pytest.fixture(autouse=True)

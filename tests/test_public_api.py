@@ -41,10 +41,15 @@ def test_regularizer_ids_in_docstrings_resolve():
         assert kerasreg.regularizers.get(name) is not None, name
 
 
+# The one adapter allowed to import `keras.src`; its own test
+# (tests/augmentation/test_keras_data_layer.py) fails when Keras changes.
+PRIVATE_KERAS_ADAPTER = "augmentation/_keras_data_layer.py"
+
+
 def test_no_private_keras_imports():
-    offenders = [
-        str(path.relative_to(PACKAGE))
+    importers = [
+        path.relative_to(PACKAGE).as_posix()
         for path in PACKAGE.rglob("*.py")
         if re.search(r"^\s*(from|import) keras\.src", path.read_text(), re.M)
     ]
-    assert offenders == []
+    assert importers == [PRIVATE_KERAS_ADAPTER]

@@ -4,15 +4,18 @@ A geometric layer only draws parameters and turns them into matrices
 (`get_random_transformation`); `apply_geometry` multiplies the matrices of a
 run of layers and resamples images, masks and boxes once. A layer alone is a
 run of one, and `Pipeline` passes longer runs.
+
+The layers are Keras `DataLayer`s (`_keras_data_layer`): inside a `tf.data`
+map under another backend they draw and warp with TensorFlow's ops.
 """
 
+import functools
 import numbers
 
 import keras
-from keras import ops
 
 from kerasreg import _validation
-from kerasreg.augmentation import functional
+from kerasreg.augmentation import _keras_data_layer, functional
 
 IMAGES, MASKS, BOXES = "images", "segmentation_masks", "bounding_boxes"
 # The resampling of a run without a rotation or scale: flips and integer
@@ -20,12 +23,14 @@ IMAGES, MASKS, BOXES = "images", "segmentation_masks", "bounding_boxes"
 _EXACT_RESAMPLING = ("nearest", "constant", 0.0)
 
 
-class BaseGeometricLayer(keras.layers.Layer):
+class BaseGeometricLayer(_keras_data_layer.DataLayer):
     """A layer that moves pixels by a per-image affine map.
 
     Subclasses implement `get_random_transformation` (training draws) and,
     when the output size or the inference geometry differ from the identity,
-    `compute_output_size` and `inference_offset`.
+    `compute_output_size` and `inference_offset`. They draw with
+    `self.backend.random` and `self.seed_generator()` and build matrices with
+    `self.ops`, which follow the backend the layer runs on.
     """
 
     _SUPPORTED_INTERPOLATIONS = functional.INTERPOLATIONS
@@ -66,7 +71,9 @@ class BaseGeometricLayer(keras.layers.Layer):
         return 0, 0
 
     def call(self, data, training=True):
-        return apply_geometry(data, [self], training, self.compute_dtype)
+        return apply_geometry(
+            data, [self], training, self.compute_dtype, self.backend.name
+        )
 
     def compute_output_spec(self, data, training=True):
         return geometry_output_spec(data, [self], self.compute_dtype)
@@ -137,14 +144,16 @@ def _unpack(data):
     return batch(data[IMAGES]), batch(data.get(MASKS)), batch(box_tensor), rebuild
 
 
-def _warp_kernel():
+def _warp_kernel(backend):
     # On TensorFlow the XLA-compiled kernel is several times faster in tf.data
     # and in graph mode; it is the same function, compiled.
-    if keras.backend.backend() == "tensorflow":
+    if backend == "tensorflow":
         from kerasreg.augmentation import tensorflow_xla
 
         return tensorflow_xla.warp
-    return functional.warp
+    return functools.partial(
+        functional.warp, ops=_keras_data_layer.backend_ops(backend)
+    )
 
 
 def _run_resampling(layers):
@@ -154,23 +163,28 @@ def _run_resampling(layers):
     return _EXACT_RESAMPLING
 
 
-def apply_geometry(data, layers, training, dtype, seed=None):
+def apply_geometry(data, layers, training, dtype, backend, seed=None):
     """Apply a run of geometric layers to `data` with ONE resampling.
 
     In training each layer draws its matrices (from `seed`, a
     `keras.random.SeedGenerator`, when given, else from its own), the matrices
     are composed, and images, masks and boxes are moved once. At inference the
-    run keeps the window of its crops, without resampling.
+    run keeps the window of its crops, without resampling. Everything runs on
+    `backend` (a name: "tensorflow" inside tf.data, else Keras' backend).
     """
+    with _keras_data_layer.backend_scope(layers, backend):
+        return _apply_geometry(data, layers, training, dtype, backend, seed)
+
+
+def _apply_geometry(data, layers, training, dtype, backend, seed):
+    ops = _keras_data_layer.backend_ops(backend)
     images, masks, boxes, rebuild = _unpack(data)
     batch, height, width = ops.shape(images)[:3]
     size, matrices = (height, width), []
     top, left = 0, 0
     for layer in layers:
         if training:
-            draws = layer.get_random_transformation(
-                batch, *size, seed=layer.generator if seed is None else seed
-            )
+            draws = layer.get_random_transformation(batch, *size, seed=seed)
             matrices.append(draws["matrix"])
         else:
             dt, dl = layer.inference_offset(*size)
@@ -178,9 +192,9 @@ def apply_geometry(data, layers, training, dtype, seed=None):
         size = layer.compute_output_size(*size)
 
     if training:
-        matrix = functional.compose(*matrices)
+        matrix = functional.compose(*matrices, ops=ops)
         interpolation, fill_mode, fill_value = _run_resampling(layers)
-        warp = _warp_kernel()
+        warp = _warp_kernel(backend)
         images = warp(images, matrix, size, interpolation, fill_mode, fill_value)
         if masks is not None:
             masks = warp(masks, matrix, size, "nearest", fill_mode, fill_value)
@@ -192,10 +206,12 @@ def apply_geometry(data, layers, training, dtype, seed=None):
         if masks is not None:
             masks = masks[:, top : top + size[0], left : left + size[1], :]
         matrix = functional.crop_matrix(
-            ops.full((batch,), top, "float32"), ops.full((batch,), left, "float32")
+            ops.full((batch,), top, "float32"),
+            ops.full((batch,), left, "float32"),
+            ops=ops,
         )
     if boxes is not None:
-        boxes = functional.transform_boxes(boxes, matrix, size)
+        boxes = functional.transform_boxes(boxes, matrix, size, ops=ops)
     return rebuild(ops.cast(images, dtype), masks, boxes)
 
 

@@ -13,11 +13,12 @@ Conventions, shared by every function here:
   are applied.
 
 Nothing here draws random numbers: the layers draw parameters and build the
-matrices with these functions, and `warp` is the only resampler.
+matrices with these functions, and `warp` is the only resampler. Every
+function computes with its `ops` argument, `keras.ops` unless a layer running
+in a `tf.data` map under another backend passes TensorFlow's ops.
 """
 
 import keras
-from keras import ops
 
 from kerasreg import _validation
 
@@ -25,7 +26,7 @@ INTERPOLATIONS = ("bilinear", "nearest")
 FILL_MODES = ("reflect", "constant", "nearest", "wrap")
 
 
-def _affine(a0, a1, a2, b0, b1, b2):
+def _affine(ops, a0, a1, a2, b0, b1, b2):
     """Stack per-image coefficients (each (N,)) into (N, 3, 3) matrices."""
     zeros = ops.zeros_like(a0)
     rows = [a0, a1, a2, b0, b1, b2, zeros, zeros, ops.ones_like(a0)]
@@ -33,13 +34,13 @@ def _affine(a0, a1, a2, b0, b1, b2):
     return ops.reshape(ops.stack(rows, axis=-1), (-1, 3, 3))
 
 
-def _centre(height, width):
+def _centre(ops, height, width):
     return (ops.cast(width, "float32") - 1.0) / 2.0, (
         ops.cast(height, "float32") - 1.0
     ) / 2.0
 
 
-def rotation_matrix(angles, height, width):
+def rotation_matrix(angles, height, width, ops=keras.ops):
     """Rotation by `angles` (radians, (N,)) about the image centre.
 
     Positive angles turn the content counter-clockwise on screen (as
@@ -50,26 +51,26 @@ def rotation_matrix(angles, height, width):
     """
     angles = ops.cast(angles, "float32")
     cos, sin = ops.cos(angles), ops.sin(angles)
-    cx, cy = _centre(height, width)
+    cx, cy = _centre(ops, height, width)
     return _affine(
-        cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy
+        ops, cos, -sin, cx - cos * cx + sin * cy, sin, cos, cy - sin * cx - cos * cy
     )
 
 
-def scale_matrix(scales, height, width):
+def scale_matrix(scales, height, width, ops=keras.ops):
     """Magnification by `scales` ((N,), s > 1 zooms in) about the image centre.
 
     input = (output - c) / s + c
     """
     inverse = 1.0 / ops.cast(scales, "float32")
-    cx, cy = _centre(height, width)
+    cx, cy = _centre(ops, height, width)
     zeros = ops.zeros_like(inverse)
     return _affine(
-        inverse, zeros, cx * (1.0 - inverse), zeros, inverse, cy * (1.0 - inverse)
+        ops, inverse, zeros, cx * (1.0 - inverse), zeros, inverse, cy * (1.0 - inverse)
     )
 
 
-def flip_matrix(horizontal, vertical, height, width):
+def flip_matrix(horizontal, vertical, height, width, ops=keras.ops):
     """Mirror images whose `horizontal` / `vertical` flag ((N,) bool) is set.
 
     x_in = width - 1 - x_out  (horizontal),   y_in = height - 1 - y_out  (vertical)
@@ -79,20 +80,20 @@ def flip_matrix(horizontal, vertical, height, width):
     tx = ops.where(horizontal, ops.cast(width, "float32") - 1.0, 0.0)
     ty = ops.where(vertical, ops.cast(height, "float32") - 1.0, 0.0)
     zeros = ops.zeros_like(sx)
-    return _affine(sx, zeros, tx, zeros, sy, ty)
+    return _affine(ops, sx, zeros, tx, zeros, sy, ty)
 
 
-def crop_matrix(tops, lefts):
+def crop_matrix(tops, lefts, ops=keras.ops):
     """A window whose top-left input pixel is (`tops`, `lefts`) ((N,) each).
 
     input = output + (left, top)
     """
     lefts = ops.cast(lefts, "float32")
     ones, zeros = ops.ones_like(lefts), ops.zeros_like(lefts)
-    return _affine(ones, zeros, lefts, zeros, ones, ops.cast(tops, "float32"))
+    return _affine(ops, ones, zeros, lefts, zeros, ones, ops.cast(tops, "float32"))
 
 
-def compose(*matrices):
+def compose(*matrices, ops=keras.ops):
     """The single matrix of transforms applied in the given order: M1 @ M2 @ ..."""
     result = matrices[0]
     for matrix in matrices[1:]:
@@ -100,16 +101,16 @@ def compose(*matrices):
     return result
 
 
-def invert_affine(matrices):
+def invert_affine(matrices, ops=keras.ops):
     """Closed-form inverse of affine (N, 3, 3) matrices: the forward map."""
     a, b, c = matrices[:, 0, 0], matrices[:, 0, 1], matrices[:, 0, 2]
     d, e, f = matrices[:, 1, 0], matrices[:, 1, 1], matrices[:, 1, 2]
     det = a * e - b * d
     ia, ib, id_, ie = e / det, -b / det, -d / det, a / det
-    return _affine(ia, ib, -(ia * c + ib * f), id_, ie, -(id_ * c + ie * f))
+    return _affine(ops, ia, ib, -(ia * c + ib * f), id_, ie, -(id_ * c + ie * f))
 
 
-def transform_boxes(boxes, matrices, output_size):
+def transform_boxes(boxes, matrices, output_size, ops=keras.ops):
     """Move boxes with the geometry that `warp(images, matrices, ...)` applies.
 
     Boxes are (N, B, 4) absolute pixel coordinates "xyxy" = (x_min, y_min,
@@ -121,7 +122,7 @@ def transform_boxes(boxes, matrices, output_size):
     dtype = keras.backend.standardize_dtype(boxes.dtype)
     # Pixel coordinates need more precision than float16 keeps.
     boxes = ops.cast(boxes, "float32")
-    forward = invert_affine(matrices)
+    forward = invert_affine(matrices, ops=ops)
     x0, y0, x1, y1 = (boxes[..., k] - 0.5 for k in range(4))  # edges -> centres
     xs = ops.stack([x0, x1, x0, x1], axis=-1)
     ys = ops.stack([y0, y0, y1, y1], axis=-1)
@@ -144,7 +145,7 @@ def transform_boxes(boxes, matrices, output_size):
     return ops.cast(result, dtype)
 
 
-def _fold(coord, size, fill_mode):
+def _fold(ops, coord, size, fill_mode):
     """Map float coordinates into the image by `fill_mode`.
 
     Reflection about the outer pixel edges and wrapping move pixel centres
@@ -168,7 +169,7 @@ def _fold(coord, size, fill_mode):
     return coord  # "constant": neighbours outside are masked instead
 
 
-def _neighbours(coord, size, fill_mode):
+def _neighbours(ops, coord, size, fill_mode):
     """Both integer neighbours of folded coordinates, their weight, inside flags.
 
     Returns (i0, i1, f, inside): sample = (1 - f) * pixel[i0] + f * pixel[i1],
@@ -201,6 +202,7 @@ def warp(
     interpolation="bilinear",
     fill_mode="reflect",
     fill_value=0.0,
+    ops=keras.ops,
 ):
     """Resample a batch of images once, at the given output size.
 
@@ -220,6 +222,9 @@ def warp(
             `"reflect"`.
         fill_value: float, the value outside the image for "constant".
             Defaults to `0.0`.
+        ops: the ops module to compute with: `keras.ops`, or the TensorFlow
+            ops a layer passes inside `tf.data` under another backend.
+            Defaults to `keras.ops`.
 
     Returns:
         (N, height, width, C). "nearest" keeps the input dtype; "bilinear"
@@ -241,7 +246,7 @@ def warp(
     def source(k, size):
         m = matrices[:, k, :, None, None]
         coord = m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
-        return _fold(coord, ops.cast(size, "float32"), fill_mode) / unit
+        return _fold(ops, coord, ops.cast(size, "float32"), fill_mode) / unit
 
     # (N, out_h, out_w) input coordinates, folded into the image.
     x, y = source(0, width), source(1, height)
@@ -269,8 +274,8 @@ def warp(
 
     # Work in float32: float16 or integer pixels would round the weights.
     work = "float64" if dtype == "float64" else "float32"
-    x0, x1, fx, inside_x = _neighbours(x, width, fill_mode)
-    y0, y1, fy, inside_y = _neighbours(y, height, fill_mode)
+    x0, x1, fx, inside_x = _neighbours(ops, x, width, fill_mode)
+    y0, y1, fy, inside_y = _neighbours(ops, y, height, fill_mode)
     fx, fy = ops.cast(fx, work)[..., None], ops.cast(fy, work)[..., None]
     corners = []
     for k, row in enumerate((y0, y1)):

@@ -3,6 +3,7 @@
 import keras
 
 from kerasreg import _validation
+from kerasreg.augmentation import _keras_data_layer
 from kerasreg.augmentation.base import (
     BaseGeometricLayer,
     apply_geometry,
@@ -33,7 +34,7 @@ def _compatible(run, layer):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class Pipeline(keras.layers.Layer):
+class Pipeline(_keras_data_layer.DataLayer):
     """Runs augmentation layers in order, fusing geometric runs into one warp.
 
     Consecutive kerasreg geometric layers (RandomRotation, RandomScale,
@@ -118,10 +119,12 @@ class Pipeline(keras.layers.Layer):
         self.built = True
 
     def call(self, data, training=True):
+        backend = self.backend.name
+        seed = None if self.generator is None else self.seed_generator()
         for stage in self._stages:
             if isinstance(stage, list):
                 data = apply_geometry(
-                    data, stage, training, self.compute_dtype, seed=self.generator
+                    data, stage, training, self.compute_dtype, backend, seed=seed
                 )
             else:
                 # Keras' preprocessing layers write into a dict they are given.

@@ -1,7 +1,6 @@
 """RandomCrop: a random window per image in training, the centre at inference."""
 
 import keras
-from keras import ops
 
 from kerasreg import _validation
 from kerasreg.augmentation import functional
@@ -76,8 +75,9 @@ class RandomCrop(BaseGeometricLayer):
         return (height - self.height) // 2, (width - self.width) // 2
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        seed = self.generator if seed is None else seed
-        draws = keras.random.uniform((batch_size, 2), seed=seed)
+        ops = self.ops
+        seed = self.seed_generator() if seed is None else seed
+        draws = self.backend.random.uniform((batch_size, 2), seed=seed)
         # floor(u * (range + 1)) is uniform over 0..range; the minimum guards
         # against float32 rounding u * (range + 1) up to range + 1.
         ranges = ops.cast(
@@ -88,7 +88,7 @@ class RandomCrop(BaseGeometricLayer):
         return {
             "tops": tops,
             "lefts": lefts,
-            "matrix": functional.crop_matrix(tops, lefts),
+            "matrix": functional.crop_matrix(tops, lefts, ops=ops),
         }
 
     def get_config(self):

@@ -1,7 +1,6 @@
 """RandomFlip: mirror each image, independently per direction."""
 
 import keras
-from keras import ops
 
 from kerasreg import _validation
 from kerasreg.augmentation import functional
@@ -59,15 +58,18 @@ class RandomFlip(BaseGeometricLayer):
         self.mode = _validation.check_choice("mode", mode, self._SUPPORTED_MODES)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        draws = keras.random.uniform(
-            (batch_size, 2), seed=self.generator if seed is None else seed
+        ops = self.ops
+        draws = self.backend.random.uniform(
+            (batch_size, 2), seed=self.seed_generator() if seed is None else seed
         )
         horizontal = ops.logical_and(draws[:, 0] < 0.5, "horizontal" in self.mode)
         vertical = ops.logical_and(draws[:, 1] < 0.5, "vertical" in self.mode)
         return {
             "horizontal": horizontal,
             "vertical": vertical,
-            "matrix": functional.flip_matrix(horizontal, vertical, height, width),
+            "matrix": functional.flip_matrix(
+                horizontal, vertical, height, width, ops=ops
+            ),
         }
 
     def get_config(self):

@@ -88,16 +88,16 @@ class RandomRotation(BaseGeometricLayer):
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        turns = keras.random.uniform(
+        turns = self.backend.random.uniform(
             (batch_size,),
             minval=self.lower,
             maxval=self.upper,
-            seed=self.generator if seed is None else seed,
+            seed=self.seed_generator() if seed is None else seed,
         )
         angles = 2.0 * math.pi * turns
         return {
             "angles": angles,
-            "matrix": functional.rotation_matrix(angles, height, width),
+            "matrix": functional.rotation_matrix(angles, height, width, ops=self.ops),
         }
 
     def get_config(self):

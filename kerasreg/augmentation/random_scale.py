@@ -85,15 +85,15 @@ class RandomScale(BaseGeometricLayer):
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        scales = keras.random.uniform(
+        scales = self.backend.random.uniform(
             (batch_size,),
             minval=self.lower,
             maxval=self.upper,
-            seed=self.generator if seed is None else seed,
+            seed=self.seed_generator() if seed is None else seed,
         )
         return {
             "scales": scales,
-            "matrix": functional.scale_matrix(scales, height, width),
+            "matrix": functional.scale_matrix(scales, height, width, ops=self.ops),
         }
 
     def get_config(self):

@@ -6,8 +6,16 @@ with XLA the same kernel fuses into one loop over the output pixels, several
 times faster. Inside an XLA-compiled model the call is simply inlined.
 """
 
+import functools
+
 import tensorflow as tf
 
-from kerasreg.augmentation import functional
+from kerasreg.augmentation import _keras_data_layer, functional
 
-warp = tf.function(functional.warp, jit_compile=True, autograph=False)
+# TensorFlow's ops: `keras.ops` on TensorFlow, the same ops from Keras'
+# TensorFlow backend in a tf.data map under another backend.
+warp = tf.function(
+    functools.partial(functional.warp, ops=_keras_data_layer.backend_ops("tensorflow")),
+    jit_compile=True,
+    autograph=False,
+)

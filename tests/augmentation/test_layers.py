@@ -310,3 +310,13 @@ BAD_INPUT = {
 def test_bad_input_messages(make, error, message):
     with pytest.raises(error, match=re.escape(message)):
         make()
+
+
+def test_in_tf_data_each_element_draws_anew():
+    # The same image five times: the seeded generator must advance per element
+    # inside the map (a seed frozen at tracing would repeat one draw).
+    same = np.repeat(IMAGES[:1], 5, axis=0)
+    layer = RandomRotation(0.2, seed=1)
+    ds = tf.data.Dataset.from_tensor_slices(same).map(lambda x: layer(x))
+    outputs = {_np(x).tobytes() for x in ds}
+    assert len(outputs) == 5

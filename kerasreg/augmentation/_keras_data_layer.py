@@ -1,0 +1,106 @@
+"""The one use of private Keras: layers that run on TensorFlow inside tf.data.
+
+Keras' own preprocessing layers work in a `tf.data` map under any backend by
+subclassing `DataLayer`, which Keras 3.15 does not export: its `self.backend`
+(a `DynamicBackend`) switches to TensorFlow while the layer runs on the
+symbolic tf.Tensors of a `tf.data` graph, and `_get_seed_generator(name)`
+returns a seed generator for that backend. Everything kerasreg takes from
+`keras.src` is in this module; `tests/augmentation/test_keras_data_layer.py`
+fails loudly when any of it changes.
+"""
+
+import contextlib
+import functools
+
+import keras
+from keras.src.layers.preprocessing import data_layer
+from keras.src.utils import backend_utils, jax_utils
+
+
+class DataLayer(data_layer.DataLayer):
+    """Keras' `DataLayer`, keeping the dtypes of its inputs.
+
+    Keras' version casts every input in a TensorFlow graph to the compute
+    dtype, masks and labels included; kerasreg keeps integer masks and other
+    entries as given (the layers cast the images themselves). `self.ops` is
+    `keras.ops` of the backend the layer runs on.
+    """
+
+    def __call__(self, inputs, **kwargs):
+        if keras.backend.backend() == "tensorflow":
+            # TensorFlow already runs everywhere: nothing to switch.
+            return keras.layers.Layer.__call__(self, inputs, **kwargs)
+        if not _in_tf_graph(inputs):
+            return super().__call__(inputs, **kwargs)
+        # A tf.data map (or another TensorFlow graph) under another backend.
+        inputs = keras.tree.map_structure(
+            lambda x: backend_ops("tensorflow").convert_to_tensor(x), inputs
+        )
+        convert, self._convert_input_args = self._convert_input_args, False
+        try:
+            with backend_scope([self], "tensorflow"):
+                return keras.layers.Layer.__call__(self, inputs, **kwargs)
+        finally:
+            self._convert_input_args = convert
+
+    @property
+    def ops(self):
+        return backend_ops(self.backend.name)
+
+    def seed_generator(self):
+        """The layer's `generator`, or its twin for the backend it runs on."""
+        return self._get_seed_generator(self.backend.name)
+
+
+def _in_tf_graph(inputs):
+    # DataLayer's own test: tensors in a TensorFlow graph that JAX is not tracing.
+    sample = keras.tree.flatten(inputs)[0]
+    return (
+        not isinstance(sample, keras.KerasTensor)
+        and backend_utils.in_tf_graph()
+        and not jax_utils.is_in_jax_tracing_scope(sample)
+    )
+
+
+@contextlib.contextmanager
+def backend_scope(layers, name):
+    """Run `layers` (kerasreg DataLayers) on backend `name`, then reset them.
+
+    A `Pipeline` fuses its members without calling them, so it switches their
+    backends to its own.
+    """
+    for layer in layers:
+        layer.backend.set_backend(name)
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.backend.reset()
+
+
+class _BackendOps:
+    """The `keras.ops` names used by kerasreg, from backend `name`'s modules."""
+
+    _MODULES = ("numpy", "core", "math", "nn")
+
+    def __init__(self, name):
+        self.name = name
+        self._backend = backend_utils.DynamicBackend(name)
+
+    def __getattr__(self, attribute):
+        if attribute.startswith("_"):
+            raise AttributeError(attribute)
+        for module in self._MODULES:
+            found = getattr(getattr(self._backend, module), attribute, None)
+            if found is not None:
+                return found
+        found = getattr(self._backend, attribute, None)
+        if found is None:
+            raise AttributeError(f"Keras' {self.name} backend has no op `{attribute}`")
+        return found
+
+
+@functools.cache
+def backend_ops(name):
+    """`keras.ops` on the running backend; the same ops of backend `name` else."""
+    return keras.ops if name == keras.backend.backend() else _BackendOps(name)
