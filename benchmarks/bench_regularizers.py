@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/bench_regularizers.py [--quick] [--batch-sizes 64 8]
 
-Side by side in one process, `jit_compile=True`: no regularizer, Keras' L2,
+Side by side in one process, `jit_compile=True`: no regularizer, Keras' L2
+and L1L2,
 kerasreg's L2 and ElasticNet with a plain SGD, and kerasreg's L2 and
 ElasticNet handed to `Proximal(SGD)` -- once as `fit` builds it (inside the
 first trace, so the loss gates the penalty at run time) and once built before
@@ -46,6 +47,7 @@ VARIANTS = {
     "none": (lambda: None, "plain"),
     "keras L2": (lambda: keras.regularizers.L2(5e-5), "plain"),
     "kerasreg L2": (lambda: kerasreg.L2(1e-4), "plain"),
+    "keras L1L2": (lambda: keras.regularizers.L1L2(1e-5, 5e-5), "plain"),
     "kerasreg ElasticNet": (lambda: kerasreg.ElasticNet(1e-5, 1e-4), "plain"),
     "kerasreg L2 + Proximal": (lambda: kerasreg.L2(1e-4), "proximal"),
     "kerasreg ElasticNet + Proximal": (
