@@ -58,6 +58,23 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
         self.fill_value = _validation.check_float("fill_value", fill_value)
         self.resampling = (self.interpolation, self.fill_mode, self.fill_value)
 
+    def _resampling_config(self):
+        return {
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
+        }
+
+    def _seed(self, seed):
+        """The given seed (a Pipeline's), else the layer's own generator."""
+        return self.seed_generator() if seed is None else seed
+
+    def _uniform_per_image(self, batch_size, seed):
+        """One draw per image from [self.lower, self.upper]."""
+        return self.backend.random.uniform(
+            (batch_size,), minval=self.lower, maxval=self.upper, seed=self._seed(seed)
+        )
+
     def get_random_transformation(self, batch_size, height, width, seed=None):
         """Draw per-image parameters; return a dict with "matrix" (N, 3, 3)."""
         raise NotImplementedError  # abstract: every subclass defines it

@@ -76,7 +76,7 @@ class RandomCrop(BaseGeometricLayer):
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops
-        seed = self.seed_generator() if seed is None else seed
+        seed = self._seed(seed)
         draws = self.backend.random.uniform((batch_size, 2), seed=seed)
         # floor(u * (range + 1)) is uniform over 0..range; the minimum guards
         # against float32 rounding u * (range + 1) up to range + 1.

@@ -59,9 +59,7 @@ class RandomFlip(BaseGeometricLayer):
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops
-        draws = self.backend.random.uniform(
-            (batch_size, 2), seed=self.seed_generator() if seed is None else seed
-        )
+        draws = self.backend.random.uniform((batch_size, 2), seed=self._seed(seed))
         horizontal = ops.logical_and(draws[:, 0] < 0.5, "horizontal" in self.mode)
         vertical = ops.logical_and(draws[:, 1] < 0.5, "vertical" in self.mode)
         return {

@@ -88,12 +88,7 @@ class RandomRotation(BaseGeometricLayer):
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        turns = self.backend.random.uniform(
-            (batch_size,),
-            minval=self.lower,
-            maxval=self.upper,
-            seed=self.seed_generator() if seed is None else seed,
-        )
+        turns = self._uniform_per_image(batch_size, seed)
         angles = 2.0 * math.pi * turns
         return {
             "angles": angles,
@@ -104,7 +99,5 @@ class RandomRotation(BaseGeometricLayer):
         return {
             **super().get_config(),
             "factor": self.factor,
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
+            **self._resampling_config(),
         }

@@ -85,12 +85,7 @@ class RandomScale(BaseGeometricLayer):
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        scales = self.backend.random.uniform(
-            (batch_size,),
-            minval=self.lower,
-            maxval=self.upper,
-            seed=self.seed_generator() if seed is None else seed,
-        )
+        scales = self._uniform_per_image(batch_size, seed)
         return {
             "scales": scales,
             "matrix": functional.scale_matrix(scales, height, width, ops=self.ops),
@@ -100,7 +95,5 @@ class RandomScale(BaseGeometricLayer):
         return {
             **super().get_config(),
             "scale": self.scale,
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
+            **self._resampling_config(),
         }
