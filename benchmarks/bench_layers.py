@@ -65,32 +65,41 @@ def _report(title, wall, cpu, baseline):
         print(f"  {label}: {ratios}; kerasreg / keras {versus:.2f}x")
 
 
-def bench_dropout(repeats):
+def _bench_layer(name, build, keras_layer, kerasreg_layer, x_shape, repeats):
+    """Train steps of `build(None)`, `build(keras_layer)`, `build(kerasreg_layer)`."""
     rng = np.random.default_rng(0)
-    x = rng.random((256, 784), dtype="float32")
-    y = rng.random((256, 10), dtype="float32")
+    x = rng.random(x_shape, dtype="float32")
+    y = rng.random((x_shape[0], 10), dtype="float32")
     variants = {
-        "none": lambda: _mlp(None),
-        "keras": lambda: _mlp(keras.layers.Dropout),
-        "kerasreg": lambda: _mlp(kerasreg.layers.Dropout),
+        "none": lambda: build(None),
+        "keras": lambda: build(keras_layer),
+        "kerasreg": lambda: build(kerasreg_layer),
     }
     for jit in (False, True):
         wall, cpu = interleaved_wall_and_cpu(_train_steps(variants, x, y, jit), repeats)
-        _report(f"Dropout train step, jit_compile={jit}", wall, cpu, "none")
+        _report(f"{name} train step, jit_compile={jit}", wall, cpu, "none")
+
+
+def bench_dropout(repeats):
+    _bench_layer(
+        "Dropout",
+        _mlp,
+        keras.layers.Dropout,
+        kerasreg.layers.Dropout,
+        (256, 784),
+        repeats,
+    )
 
 
 def bench_batch_norm(repeats):
-    rng = np.random.default_rng(0)
-    x = rng.random((32, 32, 32, 3), dtype="float32")
-    y = rng.random((32, 10), dtype="float32")
-    variants = {
-        "none": lambda: _cnn(None),
-        "keras": lambda: _cnn(keras.layers.BatchNormalization),
-        "kerasreg": lambda: _cnn(kerasreg.layers.BatchNormalization),
-    }
-    for jit in (False, True):
-        wall, cpu = interleaved_wall_and_cpu(_train_steps(variants, x, y, jit), repeats)
-        _report(f"BatchNormalization train step, jit_compile={jit}", wall, cpu, "none")
+    _bench_layer(
+        "BatchNormalization",
+        _cnn,
+        keras.layers.BatchNormalization,
+        kerasreg.layers.BatchNormalization,
+        (32, 32, 32, 3),
+        repeats,
+    )
 
 
 def bench_folding(repeats):

@@ -36,6 +36,14 @@ _FRESH_PROCESS_SCRIPT = textwrap.dedent(
 )
 
 
+def invalid_argument_message(argument, value, expected):
+    """kerasreg's bad-input message, spelled out here rather than imported."""
+    return (
+        f"Invalid value for argument `{argument}`. Expected {expected}. "
+        f"Received: {argument}={value!r}"
+    )
+
+
 def assert_config_round_trip(obj):
     """`type(obj).from_config(obj.get_config())` has the same config."""
     config = obj.get_config()

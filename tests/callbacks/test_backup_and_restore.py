@@ -14,7 +14,7 @@ from tests.callbacks._support import (
     regression_data,
     tiny_model,
 )
-from tests.contracts import assert_config_round_trip
+from tests.contracts import assert_config_round_trip, invalid_argument_message
 
 VAL = [1.0, 0.75, 0.875, 0.5, 0.625, 0.625, 0.75, 0.875, 1.0, 1.0]
 
@@ -181,10 +181,7 @@ def test_any_callback_order_with_early_stopping_state(tmp_path, backup):
     ids=["empty", "none", "zero", "batch", "bool", "delete"],
 )
 def test_bad_arguments(kwargs, error, argument, value, expected):
-    message = (
-        f"Invalid value for argument `{argument}`. Expected {expected}. "
-        f"Received: {argument}={value!r}"
-    )
+    message = invalid_argument_message(argument, value, expected)
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         BackupAndRestore(**kwargs)
 

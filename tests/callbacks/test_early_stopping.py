@@ -20,7 +20,7 @@ from tests.callbacks._support import (
     regression_data,
     tiny_model,
 )
-from tests.contracts import assert_config_round_trip
+from tests.contracts import assert_config_round_trip, invalid_argument_message
 
 # Multiples of 1/8 are exact in float32, in which Keras compares values.
 VAL = [1.0, 0.75, 0.875, 0.5, 0.625, 0.625, 0.75, 0.875, 1.0, 1.0]
@@ -437,10 +437,7 @@ BAD_ARGUMENTS = [
     ids=[f"{case[2]}={case[3]!r}" for case in BAD_ARGUMENTS],
 )
 def test_bad_arguments(kwargs, error, argument, value, expected):
-    message = (
-        f"Invalid value for argument `{argument}`. Expected {expected}. "
-        f"Received: {argument}={value!r}"
-    )
+    message = invalid_argument_message(argument, value, expected)
     with pytest.raises(error, match=f"^{re.escape(message)}$"):
         EarlyStopping(**kwargs)
 
