@@ -19,6 +19,7 @@ in a `tf.data` map under another backend passes TensorFlow's ops.
 """
 
 import keras
+import numpy as np
 
 from kerasreg import _validation
 
@@ -145,14 +146,31 @@ def transform_boxes(boxes, matrices, output_size, ops=keras.ops):
     return ops.cast(result, dtype)
 
 
+def _pad(ops, images, fill_mode, fill_value):
+    """Add one pixel per side where `fill_mode` samples past the edge.
+
+    "constant" pads with `fill_value`, "wrap" with the opposite edge; a sample
+    point then always has both neighbours inside the padded image, so every
+    mode resamples as the clamped one ("reflect" and "nearest" need no pad).
+    """
+    if fill_mode == "constant":
+        fill = ops.cast(fill_value, keras.backend.standardize_dtype(images.dtype))
+        return ops.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], "constant", fill)
+    if fill_mode == "wrap":
+        images = ops.concatenate([images[:, -1:], images, images[:, :1]], axis=1)
+        return ops.concatenate([images[:, :, -1:], images, images[:, :, :1]], axis=2)
+    return images
+
+
 def _fold(ops, coord, size, fill_mode):
-    """Map float coordinates into the image by `fill_mode`.
+    """Map float coordinates into the (padded, see `_pad`) image by `fill_mode`.
 
     Reflection about the outer pixel edges and wrapping move pixel centres
     onto pixel centres, so folding the sample point once gives the same
-    neighbours and weights as folding each of its neighbours. "reflect" and
-    "nearest" end clamped to the pixel centres [0, size - 1] (past them the
-    outer pixel repeats); "wrap" ends in [-0.5, size - 0.5). The remainder is
+    neighbours and weights as folding each of its neighbours. The result lies
+    in [0, padded size - 1]: "reflect" and "nearest" end clamped to the pixel
+    centres (past them the outer pixel repeats), "wrap" in [0.5, size + 0.5)
+    and "constant" in [0, size + 1], the padded frame. The remainder is
     taken with `floor`, not `ops.mod`: XLA on CPU calls `fmodf` for a float
     remainder, once per element, which cost more than the gathers.
     """
@@ -163,36 +181,10 @@ def _fold(ops, coord, size, fill_mode):
         coord = ops.where(shifted >= size, period - shifted, shifted) - 0.5
     if fill_mode == "wrap":  # a b c d | a b c d | a b c d
         shifted = coord + 0.5
-        return shifted - size * ops.floor(shifted * (1.0 / size)) - 0.5
-    if fill_mode in ("reflect", "nearest"):  # nearest: a a a a | a b c d | d d d d
-        return ops.clip(coord, 0.0, size - 1.0)
-    return coord  # "constant": neighbours outside are masked instead
-
-
-def _neighbours(ops, coord, size, fill_mode):
-    """Both integer neighbours of folded coordinates, their weight, inside flags.
-
-    Returns (i0, i1, f, inside): sample = (1 - f) * pixel[i0] + f * pixel[i1],
-    with i0, i1 valid indices; `inside` ((flag0, flag1)) only for "constant".
-    """
-    floor = ops.floor(coord)
-    if fill_mode in ("reflect", "nearest"):
-        # Clamped coordinates: take i0 at most the second-last pixel, so
-        # that i1 = i0 + 1 is inside too; on the last pixel f is then 1.
-        floor = ops.minimum(floor, ops.cast(ops.maximum(size - 2, 0), "float32"))
-        i0 = ops.cast(floor, "int32")
-        return i0, i0 + ops.minimum(size - 1, 1), coord - floor, None
-    i0 = ops.cast(floor, "int32")
-    i1 = i0 + 1
-    if fill_mode == "wrap":  # i0 in [-1, size - 1]: one step across the seam
-        return (
-            ops.where(i0 < 0, i0 + size, i0),
-            ops.where(i1 >= size, i1 - size, i1),
-            coord - floor,
-            None,
-        )
-    inside = [ops.logical_and(i >= 0, i < size) for i in (i0, i1)]
-    return ops.clip(i0, 0, size - 1), ops.clip(i1, 0, size - 1), coord - floor, inside
+        return shifted - size * ops.floor(shifted * (1.0 / size)) + 0.5
+    if fill_mode == "constant":  # past one pixel out only the fill is sampled
+        return ops.clip(coord, -1.0, size) + 1.0
+    return ops.clip(coord, 0.0, size - 1.0)  # nearest: a a a a | a b c d | d d d d
 
 
 def warp(
@@ -232,64 +224,69 @@ def warp(
     """
     _validation.check_choice("interpolation", interpolation, INTERPOLATIONS)
     _validation.check_choice("fill_mode", fill_mode, FILL_MODES)
-    batch, height, width, channels = ops.shape(images)
+    dtype = keras.backend.standardize_dtype(images.dtype)
+    # Work in float32: float16 or integer pixels would round the weights.
+    work = "float64" if dtype == "float64" else "float32"
+    bilinear = interpolation == "bilinear"
+    if bilinear and fill_mode == "constant" and not _holds(dtype, fill_value):
+        images = ops.cast(images, work)  # e.g. uint8 pixels, fill 0.5
+    batch, height, width = ops.shape(images)[:3]
+    images = _pad(ops, images, fill_mode, fill_value)
+    padded_h, padded_w, channels = ops.shape(images)[1:]
     out_h, out_w = output_size
     matrices = ops.cast(matrices, "float32")
     xs = ops.cast(ops.arange(out_w), "float32")[None, None, :]
     ys = ops.cast(ops.arange(out_h), "float32")[None, :, None]
-    # x / (m22 / m22) is x: the last row is [0, 0, 1]. Ending the per-pixel
-    # coordinates in a divide makes XLA compute them once per output pixel
-    # (it never copies a divide into its users) instead of once per channel
-    # and corner inside the gathering loop.
-    unit = (matrices[:, 2, 2] / matrices[:, 2, 2])[:, None, None]
 
+    # Coordinates are recomputed inside XLA's one loop over the output rather
+    # than kept in (N, h, w) arrays: with those, its scratch memory passed
+    # glibc's 32 MB mmap limit at batch 64 x 200 x 200 and every step paid
+    # ~12,500 page faults, more than the recomputation costs.
     def source(k, size):
         m = matrices[:, k, :, None, None]
         coord = m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
-        return _fold(ops, coord, ops.cast(size, "float32"), fill_mode) / unit
+        return _fold(ops, coord, ops.cast(size, "float32"), fill_mode)
 
-    # (N, out_h, out_w) input coordinates, folded into the image.
+    # (N, out_h, out_w) coordinates in the padded image, inside it.
     x, y = source(0, width), source(1, height)
     flat = ops.reshape(images, (-1, channels))
     offsets = ops.reshape(
-        ops.arange(batch, dtype="int32") * (height * width), (-1, 1, 1)
+        ops.arange(batch, dtype="int32") * (padded_h * padded_w), (-1, 1, 1)
     )
-    dtype = keras.backend.standardize_dtype(images.dtype)
-    fill = fill_mode == "constant"
 
-    if interpolation == "nearest":
-        ix = ops.cast(ops.floor(x + 0.5), "int32")
-        iy = ops.cast(ops.floor(y + 0.5), "int32")
-        if fill_mode == "wrap":  # folded into [-0.5, size - 0.5]
-            ix, iy = ops.minimum(ix, width - 1), ops.minimum(iy, height - 1)
-        inside_x = ops.logical_and(ix >= 0, ix < width)
-        inside_y = ops.logical_and(iy >= 0, iy < height)
-        if fill:
-            ix, iy = ops.clip(ix, 0, width - 1), ops.clip(iy, 0, height - 1)
-        result = ops.take(flat, offsets + iy * width + ix, axis=0)
-        if fill:
-            inside = ops.logical_and(inside_x, inside_y)[..., None]
-            result = ops.where(inside, result, ops.cast(fill_value, dtype))
-        return result
+    if not bilinear:
+        # The minimum guards a float32 rounding up past the last pixel.
+        ix = ops.minimum(ops.cast(ops.floor(x + 0.5), "int32"), padded_w - 1)
+        iy = ops.minimum(ops.cast(ops.floor(y + 0.5), "int32"), padded_h - 1)
+        return ops.take(flat, offsets + iy * padded_w + ix, axis=0)
 
-    # Work in float32: float16 or integer pixels would round the weights.
-    work = "float64" if dtype == "float64" else "float32"
-    x0, x1, fx, inside_x = _neighbours(ops, x, width, fill_mode)
-    y0, y1, fy, inside_y = _neighbours(ops, y, height, fill_mode)
-    fx, fy = ops.cast(fx, work)[..., None], ops.cast(fy, work)[..., None]
-    corners = []
-    for k, row in enumerate((y0, y1)):
-        row = offsets + row * width
-        for j, column in enumerate((x0, x1)):
-            # Gather whole pixels (all channels) in the input dtype: for uint8
-            # that moves a quarter of the bytes float32 would.
-            sample = ops.cast(ops.take(flat, row + column, axis=0), work)
-            if fill:
-                inside = ops.logical_and(inside_x[j], inside_y[k])[..., None]
-                sample = ops.where(inside, sample, ops.cast(fill_value, work))
-            corners.append(sample)
+    # Top-left neighbour at most the second-last pixel, so that its right
+    # and lower neighbours are inside too (on the last pixel the weight is 1).
+    x0 = ops.minimum(ops.floor(x), ops.cast(ops.maximum(padded_w - 2, 0), "float32"))
+    y0 = ops.minimum(ops.floor(y), ops.cast(ops.maximum(padded_h - 2, 0), "float32"))
+    top_left = offsets + ops.cast(y0, "int32") * padded_w + ops.cast(x0, "int32")
+    # A one-pixel-wide image has no right neighbour: the step is then 0.
+    right = ops.minimum(padded_w - 1, 1)
+    below = ops.minimum(padded_h - 1, 1) * padded_w
+    steps = ops.cast(ops.stack([0, right, below, below + right]), "int32")
+    # ONE gather of the four corners (N, h, w, 4, C) at fixed steps from the
+    # top-left one, whole pixels in the input dtype (for uint8 a quarter of
+    # the bytes float32 would move): XLA fuses indices, gather and blend into
+    # one loop, also with a consumer such as a pooling layer. Four gathers, or
+    # one of four computed indices, ran about 1.7x slower.
+    corners = ops.cast(ops.take(flat, top_left[..., None] + steps, axis=0), work)
+    fx = ops.cast(x - x0, work)[..., None]
+    fy = ops.cast(y - y0, work)[..., None]
     # (1 - f) a + f b, not a + f (b - a): exact at f = 0 and at f = 1.
-    top = (1.0 - fx) * corners[0] + fx * corners[1]
-    bottom = (1.0 - fx) * corners[2] + fx * corners[3]
+    top = (1.0 - fx) * corners[..., 0, :] + fx * corners[..., 1, :]
+    bottom = (1.0 - fx) * corners[..., 2, :] + fx * corners[..., 3, :]
     result = (1.0 - fy) * top + fy * bottom
     return ops.cast(result, dtype if "float" in dtype else "float32")
+
+
+def _holds(dtype, value):
+    """Whether `dtype` represents the fill `value` exactly (padding keeps it)."""
+    if "int" not in dtype:
+        return True
+    info = np.iinfo(dtype)
+    return float(value).is_integer() and info.min <= value <= info.max
