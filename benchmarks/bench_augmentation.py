@@ -6,7 +6,9 @@ RandomFlip -> RandomCrop, four resamplings (RandomCrop: one window per
 batch), kerasreg's is one Pipeline with one resampling per image. Measured
 in `tf.data` (map with AUTOTUNE, prefetch) and inside a model trained with
 `jit_compile=True` (Keras' layers have no XLA kernel, so Keras runs that model
-without XLA). Reports images per second and the ratio to Keras.
+without XLA). Reports images per second and the ratio to Keras, and beside
+them the memory floor: the same place producing the crop as a float32 copy,
+with no resampling at all.
 
     python benchmarks/bench_augmentation.py [--quick]
 """
@@ -45,6 +47,17 @@ def kerasreg_pipeline(crop):
             augmentation.RandomCrop(crop, crop, seed=4),
         ]
     )
+
+
+class CopyCrop(keras.layers.Layer):
+    """The memory floor: the top-left crop as float32, nothing resampled."""
+
+    def __init__(self, crop, **kwargs):
+        super().__init__(**kwargs)
+        self.crop = crop
+
+    def call(self, images, training=None):
+        return keras.ops.cast(images[:, : self.crop, : self.crop], "float32")
 
 
 def _rate(next_batch, batch_size, steps):
@@ -113,28 +126,30 @@ def main():
     print(
         f"{'case (batch 64)':<36}{'Keras img/s':>12}{'kerasreg img/s':>15}"
         f"{'ratio':>7}{'CPU ms/img Keras':>18}{'kerasreg':>9}{'ratio':>7}"
+        f"{'copy img/s':>12}{'kerasreg/copy':>14}"
     )
     for name, size, crop, dtype, where in cases:
         batch = (rng.random((64, size, size, 3)) * 255).astype(dtype)
         # Small images run many more steps per block to be timed at all.
         block = steps * 20 if size <= 32 else steps
-        # Blocks alternate between the two (the machine is shared); medians.
+        # Blocks alternate between the variants (the machine is shared); medians.
         variants = [
             where(keras_chain(crop), batch, block),
             where(kerasreg_pipeline(crop), batch, block),
+            where(CopyCrop(crop), batch, block),
         ]
-        rates = [[], []]
+        rates = [[] for _ in variants]
         for _ in range(rounds):
             for variant, samples in zip(variants, rates, strict=True):
                 samples.append(variant())
-        (keras_rate, keras_cpu), (ours, our_cpu) = (
+        (keras_rate, keras_cpu), (ours, our_cpu), (copy, _) = (
             [statistics.median(column) for column in zip(*samples, strict=True)]
             for samples in rates
         )
         print(
             f"{name:<36}{keras_rate:>12.0f}{ours:>15.0f}{ours / keras_rate:>6.1f}x"
             f"{1000 * keras_cpu:>18.2f}{1000 * our_cpu:>9.2f}"
-            f"{keras_cpu / our_cpu:>6.1f}x"
+            f"{keras_cpu / our_cpu:>6.1f}x{copy:>12.0f}{ours / copy:>13.2f}x"
         )
 
 
