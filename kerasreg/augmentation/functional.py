@@ -19,7 +19,6 @@ in a `tf.data` map under another backend passes TensorFlow's ops.
 """
 
 import keras
-import numpy as np
 
 from kerasreg import _validation
 
@@ -146,32 +145,16 @@ def transform_boxes(boxes, matrices, output_size, ops=keras.ops):
     return ops.cast(result, dtype)
 
 
-def _pad(ops, images, fill_mode, fill_value):
-    """Add one pixel per side where `fill_mode` samples past the edge.
-
-    "constant" pads with `fill_value`, "wrap" with the opposite edge; a sample
-    point then always has both neighbours inside the padded image, so every
-    mode resamples as the clamped one ("reflect" and "nearest" need no pad).
-    """
-    if fill_mode == "constant":
-        fill = ops.cast(fill_value, keras.backend.standardize_dtype(images.dtype))
-        return ops.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], "constant", fill)
-    if fill_mode == "wrap":
-        images = ops.concatenate([images[:, -1:], images, images[:, :1]], axis=1)
-        return ops.concatenate([images[:, :, -1:], images, images[:, :, :1]], axis=2)
-    return images
-
-
 def _fold(ops, coord, size, fill_mode):
-    """Map float coordinates into the (padded, see `_pad`) image by `fill_mode`.
+    """Map float coordinates into the image by `fill_mode`.
 
     Reflection about the outer pixel edges and wrapping move pixel centres
     onto pixel centres, so folding the sample point once gives the same
-    neighbours and weights as folding each of its neighbours. The result lies
-    in [0, padded size - 1]: "reflect" and "nearest" end clamped to the pixel
-    centres (past them the outer pixel repeats), "wrap" in [0.5, size + 0.5)
-    and "constant" in [0, size + 1], the padded frame. The remainder is
-    taken with `floor`, not `ops.mod`: XLA on CPU calls `fmodf` for a float
+    neighbours and weights as folding each of its neighbours. "reflect" and
+    "nearest" end clamped to the pixel centres [0, size - 1] (past them the
+    outer pixel repeats), "wrap" in [-0.5, size - 0.5) and "constant" in
+    [-1, size]: farther out only the fill is sampled. The remainder is taken
+    with `floor`, not `ops.mod`: XLA on CPU calls `fmodf` for a float
     remainder, once per element, which cost more than the gathers.
     """
     if fill_mode == "reflect":  # d c b a | a b c d | d c b a
@@ -181,10 +164,38 @@ def _fold(ops, coord, size, fill_mode):
         coord = ops.where(shifted >= size, period - shifted, shifted) - 0.5
     if fill_mode == "wrap":  # a b c d | a b c d | a b c d
         shifted = coord + 0.5
-        return shifted - size * ops.floor(shifted * (1.0 / size)) + 0.5
-    if fill_mode == "constant":  # past one pixel out only the fill is sampled
-        return ops.clip(coord, -1.0, size) + 1.0
+        return shifted - size * ops.floor(shifted * (1.0 / size)) - 0.5
+    if fill_mode == "constant":
+        return ops.clip(coord, -1.0, size)
     return ops.clip(coord, 0.0, size - 1.0)  # nearest: a a a a | a b c d | d d d d
+
+
+def _neighbours(ops, coord, size, fill_mode):
+    """The two pixels that a folded coordinate falls between, and their weights.
+
+    Returns (first, step, w0, w1): sample = w0 * pixel[first] + w1 *
+    pixel[first + step], plus `fill` * (1 - w0 - w1) for "constant". `first`
+    (float, integer valued) and `first + step` are always valid indices; the
+    step is 1 (0 for a one-pixel image) except across the seam of "wrap".
+    """
+    floor = ops.floor(coord)
+    if fill_mode == "wrap":  # floor in [-1, size - 1]: the seam steps back
+        first = ops.where(floor < 0, floor + size, floor)
+        step = ops.where(first >= size - 1, 1 - size, 1)
+        fraction = coord - floor
+        return first, step, 1.0 - fraction, fraction
+    # The first at most the second-last pixel, so that the second is inside
+    # too; a one-pixel-wide image has no second one (step 0).
+    first = ops.clip(floor, 0.0, ops.cast(ops.maximum(size - 2, 0), "float32"))
+    step = ops.minimum(size - 1, 1)
+    if fill_mode == "constant":
+        # Hat weights max(0, 1 - |coord - pixel|): a neighbour outside the
+        # image weighs 0, and the fill takes up the remainder.
+        w0 = ops.relu(1.0 - ops.abs(coord - first))
+        w1 = ops.relu(1.0 - ops.abs(coord - first - 1.0)) * ops.cast(step, "float32")
+        return first, step, w0, w1
+    fraction = coord - first
+    return first, step, 1.0 - fraction, fraction
 
 
 def warp(
@@ -225,14 +236,7 @@ def warp(
     _validation.check_choice("interpolation", interpolation, INTERPOLATIONS)
     _validation.check_choice("fill_mode", fill_mode, FILL_MODES)
     dtype = keras.backend.standardize_dtype(images.dtype)
-    # Work in float32: float16 or integer pixels would round the weights.
-    work = "float64" if dtype == "float64" else "float32"
-    bilinear = interpolation == "bilinear"
-    if bilinear and fill_mode == "constant" and not _holds(dtype, fill_value):
-        images = ops.cast(images, work)  # e.g. uint8 pixels, fill 0.5
-    batch, height, width = ops.shape(images)[:3]
-    images = _pad(ops, images, fill_mode, fill_value)
-    padded_h, padded_w, channels = ops.shape(images)[1:]
+    batch, height, width, channels = ops.shape(images)
     out_h, out_w = output_size
     matrices = ops.cast(matrices, "float32")
     xs = ops.cast(ops.arange(out_w), "float32")[None, None, :]
@@ -247,46 +251,55 @@ def warp(
         coord = m[:, 0] * xs + m[:, 1] * ys + m[:, 2]
         return _fold(ops, coord, ops.cast(size, "float32"), fill_mode)
 
-    # (N, out_h, out_w) coordinates in the padded image, inside it.
+    # (N, out_h, out_w) input coordinates, folded into the image.
     x, y = source(0, width), source(1, height)
     flat = ops.reshape(images, (-1, channels))
     offsets = ops.reshape(
-        ops.arange(batch, dtype="int32") * (padded_h * padded_w), (-1, 1, 1)
+        ops.arange(batch, dtype="int32") * (height * width), (-1, 1, 1)
     )
 
-    if not bilinear:
-        # The minimum guards a float32 rounding up past the last pixel.
-        ix = ops.minimum(ops.cast(ops.floor(x + 0.5), "int32"), padded_w - 1)
-        iy = ops.minimum(ops.cast(ops.floor(y + 0.5), "int32"), padded_h - 1)
-        return ops.take(flat, offsets + iy * padded_w + ix, axis=0)
+    if interpolation == "nearest":
+        ix = ops.cast(ops.floor(x + 0.5), "int32")
+        iy = ops.cast(ops.floor(y + 0.5), "int32")
+        # Clamping also guards a float32 rounding up past the last pixel.
+        inside = ops.logical_and(
+            ops.logical_and(ix >= 0, ix < width), ops.logical_and(iy >= 0, iy < height)
+        )
+        ix, iy = ops.clip(ix, 0, width - 1), ops.clip(iy, 0, height - 1)
+        result = ops.take(flat, offsets + iy * width + ix, axis=0)
+        if fill_mode == "constant":
+            result = ops.where(inside[..., None], result, ops.cast(fill_value, dtype))
+        return result
 
-    # Top-left neighbour at most the second-last pixel, so that its right
-    # and lower neighbours are inside too (on the last pixel the weight is 1).
-    x0 = ops.minimum(ops.floor(x), ops.cast(ops.maximum(padded_w - 2, 0), "float32"))
-    y0 = ops.minimum(ops.floor(y), ops.cast(ops.maximum(padded_h - 2, 0), "float32"))
-    top_left = offsets + ops.cast(y0, "int32") * padded_w + ops.cast(x0, "int32")
-    # A one-pixel-wide image has no right neighbour: the step is then 0.
-    right = ops.minimum(padded_w - 1, 1)
-    below = ops.minimum(padded_h - 1, 1) * padded_w
-    steps = ops.cast(ops.stack([0, right, below, below + right]), "int32")
-    # ONE gather of the four corners (N, h, w, 4, C) at fixed steps from the
-    # top-left one, whole pixels in the input dtype (for uint8 a quarter of
-    # the bytes float32 would move): XLA fuses indices, gather and blend into
-    # one loop. Four gathers ran 1.2x slower alone and 1.75x followed by a
-    # pooling layer; one gather of four computed indices, 1.9x.
-    corners = ops.cast(ops.take(flat, top_left[..., None] + steps, axis=0), work)
-    fx = ops.cast(x - x0, work)[..., None]
-    fy = ops.cast(y - y0, work)[..., None]
-    # (1 - f) a + f b, not a + f (b - a): exact at f = 0 and at f = 1.
-    top = (1.0 - fx) * corners[..., 0, :] + fx * corners[..., 1, :]
-    bottom = (1.0 - fx) * corners[..., 2, :] + fx * corners[..., 3, :]
-    result = (1.0 - fy) * top + fy * bottom
+    # Work in float32: float16 or integer pixels would round the weights.
+    work = "float64" if dtype == "float64" else "float32"
+    x0, step_x, wx0, wx1 = _neighbours(ops, x, width, fill_mode)
+    y0, step_y, wy0, wy1 = _neighbours(ops, y, height, fill_mode)
+    first = offsets + ops.cast(y0, "int32") * width + ops.cast(x0, "int32")
+    below = ops.cast(step_y, "int32") * width
+    right = ops.cast(step_x, "int32")
+    if fill_mode == "wrap":
+        # Steps that change at the seam: four gathers, since one gather at
+        # per-pixel steps ran 2x slower still.
+        corners = [
+            ops.take(flat, first + index, axis=0)
+            for index in (0, right, below, below + right)
+        ]
+    else:
+        # ONE gather of the four corners (N, h, w, 4, C) at fixed steps, whole
+        # pixels in the input dtype (for uint8 a quarter of the bytes float32
+        # would move): XLA fuses indices, gather and blend into one loop. Four
+        # gathers ran 1.2x slower alone and 1.75x followed by a pooling layer;
+        # one gather of four stacked indices, 1.9x.
+        steps = ops.cast(ops.stack([0, right, below, below + right]), "int32")
+        gathered = ops.take(flat, first[..., None] + steps, axis=0)
+        corners = [gathered[..., k, :] for k in range(4)]
+    corners = [ops.cast(corner, work) for corner in corners]
+    wx0, wx1, wy0, wy1 = (ops.cast(w, work)[..., None] for w in (wx0, wx1, wy0, wy1))
+    # w0 a + w1 b with w0 = 1 - f, not a + f (b - a): exact at f = 0 and 1.
+    top = wx0 * corners[0] + wx1 * corners[1]
+    bottom = wx0 * corners[2] + wx1 * corners[3]
+    result = wy0 * top + wy1 * bottom
+    if fill_mode == "constant":
+        result = result + (1.0 - (wx0 + wx1) * (wy0 + wy1)) * ops.cast(fill_value, work)
     return ops.cast(result, dtype if "float" in dtype else "float32")
-
-
-def _holds(dtype, value):
-    """Whether `dtype` represents the fill `value` exactly (padding keeps it)."""
-    if "int" not in dtype:
-        return True
-    info = np.iinfo(dtype)
-    return float(value).is_integer() and info.min <= value <= info.max
