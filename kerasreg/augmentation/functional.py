@@ -173,15 +173,19 @@ def _fold(ops, coord, size, fill_mode):
 def _neighbours(ops, coord, size, fill_mode):
     """The two pixels that a folded coordinate falls between, and their weights.
 
-    Returns (first, step, w0, w1): sample = w0 * pixel[first] + w1 *
-    pixel[first + step], plus `fill` * (1 - w0 - w1) for "constant". `first`
-    (float, integer valued) and `first + step` are always valid indices; the
-    step is 1 (0 for a one-pixel image) except across the seam of "wrap".
+    Returns (first, step, w0, w1): along this axis, sample = w0 *
+    pixel[first] + w1 * pixel[first + step]; for "constant" the weights of
+    pixels outside are 0 and `warp` gives the fill what the four corners'
+    weights leave of 1. `first` (float, integer valued) and `first + step`
+    are always valid indices; the step is 1 (0 for a one-pixel image) except
+    across the seam of "wrap".
     """
     floor = ops.floor(coord)
     if fill_mode == "wrap":  # floor in [-1, size - 1]: the seam steps back
-        first = ops.where(floor < 0, floor + size, floor)
-        step = ops.where(first >= size - 1, 1 - size, 1)
+        # A dynamic size is an int32 tensor, which float32 will not mix with.
+        last = ops.cast(size, "float32") - 1.0
+        first = ops.where(floor < 0, floor + last + 1.0, floor)
+        step = ops.where(first >= last, 1 - size, 1)
         fraction = coord - floor
         return first, step, 1.0 - fraction, fraction
     # The first at most the second-last pixel, so that the second is inside

@@ -186,6 +186,31 @@ def test_xla_kernel_is_the_same_kernel():
         )
 
 
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize("interpolation", F.INTERPOLATIONS)
+@pytest.mark.parametrize("fill_mode", F.FILL_MODES)
+def test_warp_traces_with_unknown_sizes(fill_mode, interpolation):
+    # In a tf.data map or a tf.function without a fixed signature the sizes
+    # are int32 tensors, not Python ints.
+    import tensorflow as tf
+
+    warp = tf.function(
+        lambda images, matrices: F.warp(
+            images, matrices, (16, 18), interpolation, fill_mode, 0.5
+        ),
+        input_signature=[
+            tf.TensorSpec((None, None, None, 3)),
+            tf.TensorSpec((None, 3, 3)),
+        ],
+    )
+    matrices = _random_matrices()
+    np.testing.assert_allclose(
+        _np(warp(IMAGES, matrices)),
+        _np(F.warp(IMAGES, matrices, (16, 18), interpolation, fill_mode, 0.5)),
+        atol=1e-6,
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
