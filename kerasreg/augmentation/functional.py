@@ -183,9 +183,9 @@ def _neighbours(ops, coord, size, fill_mode):
     floor = ops.floor(coord)
     if fill_mode == "wrap":  # floor in [-1, size - 1]: the seam steps back
         # A dynamic size is an int32 tensor, which float32 will not mix with.
-        last = ops.cast(size, "float32") - 1.0
-        first = ops.where(floor < 0, floor + last + 1.0, floor)
-        step = ops.where(first >= last, 1 - size, 1)
+        float_size = ops.cast(size, "float32")
+        first = ops.where(floor < 0, floor + float_size, floor)
+        step = ops.where(first >= float_size - 1.0, 1 - size, 1)
         fraction = coord - floor
         return first, step, 1.0 - fraction, fraction
     # The first at most the second-last pixel, so that the second is inside

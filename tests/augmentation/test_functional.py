@@ -232,16 +232,7 @@ def test_warp_rejects_unknown_options(kwargs, message):
         F.warp(IMAGES, _random_matrices(), (8, 8), **kwargs)
 
 
-@pytest.mark.parametrize(
-    "fill_mode, scipy_mode",
-    [
-        ("reflect", "reflect"),
-        ("nearest", "nearest"),
-        ("wrap", "grid-wrap"),
-        ("constant", "grid-constant"),
-    ],
-    ids=["reflect", "nearest", "wrap", "constant"],
-)
+@FILL_MODES
 @pytest.mark.parametrize("shape", [(1, 7), (6, 1), (2, 2)], ids=str)
 def test_bilinear_warp_of_thin_images_matches_scipy(fill_mode, scipy_mode, shape):
     # The top-left neighbour stops at the second-last pixel: one-pixel-wide
