@@ -1,0 +1,85 @@
+"""Run Keras' own unit tests against kerasreg's classes.
+
+Keras' test modules reach the class under test through a Keras namespace
+module (`from keras.src import layers` ... `layers.Dropout(...)`), some of them
+already at import (`class MockedRandomFlip(layers.RandomFlip)`).
+`keras_test_classes` executes a fresh copy of such a module with kerasreg's
+classes in place of Keras' and returns its test classes, subclassed so that
+the swap is also in force while each test runs, and nowhere else: the rest of
+the suite keeps seeing Keras' own classes.
+
+A test module under `tests/keras_compat/` binds the returned classes to module
+globals, where pytest collects them::
+
+    globals().update(keras_test_classes(
+        "keras.src.layers.regularization.dropout_test",
+        {"keras.src.layers": {"Dropout": kerasreg.layers.Dropout}},
+        skip={"test_invalid_rate": "asserts Keras' exact error wording"},
+    ))
+
+Only tests that assert Keras' exact error-message wording may be skipped, each
+with its reason (listed in the README).
+"""
+
+import contextlib
+import importlib
+import importlib.util
+import inspect
+import unittest
+
+
+@contextlib.contextmanager
+def swapped(replacements):
+    """Set `replacements` ({module name: {attribute: value}}), then restore."""
+    saved = []
+    try:
+        for module_name, attributes in replacements.items():
+            module = importlib.import_module(module_name)
+            for name, value in attributes.items():
+                saved.append((module, name, getattr(module, name)))
+                setattr(module, name, value)
+        yield
+    finally:
+        for module, name, value in reversed(saved):
+            setattr(module, name, value)
+
+
+def _skip(classes, skip):
+    """Skip the tests whose name starts with a key of `skip` (parameterized
+    tests carry a suffix); a key that matches nothing is an error, since a
+    stale entry would hide that Keras renamed the test."""
+    for prefix, reason in skip.items():
+        matched = False
+        for cls in classes:
+            for name in dir(cls):
+                if name.startswith("test") and name.startswith(prefix):
+                    setattr(cls, name, unittest.skip(reason)(getattr(cls, name)))
+                    matched = True
+        if not matched:
+            raise ValueError(f"No Keras test named {prefix!r} to skip")
+
+
+def keras_test_classes(module_name, replacements, skip=None):
+    """The `unittest.TestCase` classes of Keras' test module `module_name`,
+    run with `replacements` in force; `skip` maps a test-name prefix to the
+    reason it is skipped."""
+    spec = importlib.util.find_spec(module_name)
+    module = importlib.util.module_from_spec(spec)
+    with swapped(replacements):
+        spec.loader.exec_module(module)
+
+    def set_up(self):
+        stack = contextlib.ExitStack()
+        stack.enter_context(swapped(replacements))
+        self.addCleanup(stack.close)
+        super(type(self), self).setUp()
+
+    classes = [
+        type(f"Keras{name}", (obj,), {"setUp": set_up})
+        for name, obj in vars(module).items()
+        if inspect.isclass(obj)
+        and issubclass(obj, unittest.TestCase)
+        and obj.__module__ == module.__name__
+    ]
+    _skip(classes, skip or {})
+    return {cls.__name__: cls for cls in classes}
