@@ -72,7 +72,7 @@ def load_dataset(source="digits", seed=0):
 
     Raises:
         DemoError: `source` is unknown, cannot be downloaded, or the folder
-            holds too few images or classes.
+            holds too few images or classes, or an image it cannot decode.
 
     Example:
 
@@ -149,6 +149,25 @@ def _keras_dataset(name, seed):
     )
 
 
+def _read_all(dataset):
+    """Every (image, label) of `dataset`; an undecodable image is named."""
+    import tensorflow as tf
+
+    pairs = []
+    iterator = dataset.as_numpy_iterator()
+    while True:
+        try:
+            pairs.append(next(iterator))
+        except StopIteration:
+            return pairs
+        except tf.errors.OpError as error:
+            # The dataset is unshuffled: the failing element is the next file.
+            path = dataset.file_paths[len(pairs)]
+            # TensorFlow's message is its op trace, then ": " and the reason.
+            reason = error.message.splitlines()[0].rsplit(": ", 1)[-1].strip()
+            raise DemoError(f"Cannot read the image {path!r}: {reason}") from None
+
+
 def _as_float_images(array):
     array = array.astype("float32") / 255.0
     return array[..., None] if array.ndim == 3 else array
@@ -167,7 +186,7 @@ def _folder(path, seed):
         )
     except ValueError as error:
         raise DemoError(f"Cannot read images from {path!r}: {error}") from error
-    pairs = list(dataset.as_numpy_iterator())
+    pairs = _read_all(dataset)
     class_names = tuple(dataset.class_names)
     labels = np.array([label for _, label in pairs], dtype="int64")
     counts = np.bincount(labels, minlength=len(class_names))

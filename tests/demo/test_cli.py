@@ -1,12 +1,18 @@
-"""`python -m kerasreg demo`: a shortened run, and bad input."""
+"""`kerasreg demo` / `python -m kerasreg demo`: a shortened run, and bad input."""
 
+import configparser
+import importlib
 import json
+import os
+import pathlib
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from kerasreg.__main__ import main
+import kerasreg
+from kerasreg.demo.cli import main
 from kerasreg.demo.techniques import TECHNIQUES
 from tests.demo._support import run_cli
 
@@ -85,23 +91,22 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
     [
         (
             ["--epochs", "-3"],
-            "python -m kerasreg demo: error: argument --epochs: expected a "
+            "kerasreg demo: error: argument --epochs: expected a "
             "positive int, got '-3' (see --help)",
         ),
         (
             ["--seeds", "0"],
-            "python -m kerasreg demo: error: argument --seeds: expected a "
+            "kerasreg demo: error: argument --seeds: expected a "
             "positive int, got '0' (see --help)",
         ),
         (
             ["--epochs", "ten"],
-            "python -m kerasreg demo: error: argument --epochs: expected a "
+            "kerasreg demo: error: argument --epochs: expected a "
             "positive int, got 'ten' (see --help)",
         ),
         (
             ["--colour", "blue"],
-            "python -m kerasreg: error: unrecognized arguments: --colour blue "
-            "(see --help)",
+            "kerasreg: error: unrecognized arguments: --colour blue (see --help)",
         ),
     ],
     ids=["negative-epochs", "zero-seeds", "text-epochs", "unknown-option"],
@@ -117,9 +122,11 @@ def test_unknown_dataset(capsys, tmp_path):
     status = main(["demo", "--data", "fashion", "--out", str(tmp_path / "r")])
     assert status == 2
     assert capsys.readouterr().err.splitlines() == [
-        "python -m kerasreg demo: error: Unknown dataset 'fashion': expected "
+        "kerasreg demo: error: Unknown dataset 'fashion': expected "
         "'digits', 'mnist', 'cifar10' or a folder of images in class subfolders."
     ]
+    # Bad input creates no report folder.
+    assert os.listdir(tmp_path) == []
 
 
 def test_unwritable_output_folder(capsys, tmp_path):
@@ -129,7 +136,7 @@ def test_unwritable_output_folder(capsys, tmp_path):
     status = main(["demo", "--out", str(blocker / "report")])
     assert status == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"python -m kerasreg demo: error: Cannot write the report to "
+        f"kerasreg demo: error: Cannot write the report to "
         f"'{blocker / 'report'}': Not a directory."
     ]
 
@@ -137,3 +144,46 @@ def test_unwritable_output_folder(capsys, tmp_path):
 def test_no_command_prints_help_and_status_2(capsys):
     assert main([]) == 2
     assert "demo" in capsys.readouterr().err
+
+
+def test_corrupt_image_is_one_line_status_2_and_no_folder(capsys, tmp_path):
+    images = tmp_path / "images"
+    rng = np.random.default_rng(0)
+    for name in ("cat", "dog"):
+        (images / name).mkdir(parents=True)
+        for index in range(6):
+            pixels = rng.integers(0, 256, size=(12, 10, 3), dtype="uint8")
+            Image.fromarray(pixels).save(images / name / f"{index}.png")
+    (images / "dog" / "2.png").write_bytes(b"\x89PNG truncated")
+    out = tmp_path / "report"
+    assert main(["demo", "--data", str(images), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(
+        f"kerasreg demo: error: Cannot read the image '{images / 'dog' / '2.png'}': "
+    )
+    assert not out.exists()
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == (
+        f"kerasreg {kerasreg.__version__} (Keras {keras.__version__})\n"
+    )
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    status, stdout, stderr = run_cli("--version")
+    assert (status, stderr) == (0, [])
+    assert stdout == f"kerasreg {kerasreg.__version__} (Keras {keras.__version__})\n"
+
+
+def test_console_script_is_declared_and_resolves():
+    config = configparser.ConfigParser()
+    config.read(pathlib.Path(__file__).parents[2] / "setup.cfg")
+    scripts = config["options.entry_points"]["console_scripts"].split()
+    assert scripts == ["kerasreg", "=", "kerasreg.demo.cli:main"]
+    module, name = scripts[2].split(":")
+    assert getattr(importlib.import_module(module), name) is main

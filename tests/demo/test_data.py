@@ -96,3 +96,14 @@ def test_keras_dataset_is_subsampled(monkeypatch):
     assert (len(data.x_val), len(data.x_test)) == (1000, 500)
     assert data.y_test.shape == (500,)
     assert data.mirror_symmetric and not data.dark_background
+
+
+def test_undecodable_image_is_named(tmp_path):
+    _write_folder(tmp_path / "shapes", {"circle": 6, "square": 6})
+    (tmp_path / "shapes" / "square" / "3.png").write_bytes(b"not a png")
+    message = (
+        f"Cannot read the image '{tmp_path / 'shapes' / 'square' / '3.png'}': "
+        "Unknown image file format. One of "
+    )
+    with pytest.raises(DemoError, match="^" + re.escape(message)):
+        load_dataset(tmp_path / "shapes")
