@@ -44,8 +44,8 @@ def make_augmentation(data, seed):
     >>> from kerasreg.demo.data import load_dataset
     >>> data = load_dataset("digits")
     >>> augmentation = make_augmentation(data, seed=0)
-    >>> augmentation(data.x_train[:4], training=True).shape
-    TensorShape([4, 8, 8, 1])
+    >>> tuple(augmentation(data.x_train[:4], training=True).shape)
+    (4, 8, 8, 1)
     """
     height, width = data.image_shape[:2]
     # Pixels that rotation brings in from outside the frame: black where the

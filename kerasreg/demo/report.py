@@ -38,9 +38,14 @@ class ReportFolder:
 
     Example:
 
-    >>> folder = ReportFolder("kerasreg-report")  # doctest: +SKIP
-    >>> write_report(folder.staging, ...)  # doctest: +SKIP
-    >>> folder.publish()  # doctest: +SKIP
+    >>> import tempfile
+    >>> out = os.path.join(tempfile.mkdtemp(), "report")
+    >>> folder = ReportFolder(out)
+    >>> with open(os.path.join(folder.staging, REPORT), "w") as file:
+    ...     _ = file.write("# A report")
+    >>> folder.publish()
+    >>> os.listdir(out)
+    ['report.md']
     """
 
     def __init__(self, out):
