@@ -8,6 +8,7 @@ visibly overfits.
 
 import dataclasses
 import os
+import re
 
 import numpy as np
 
@@ -163,8 +164,11 @@ def _read_all(dataset):
         except tf.errors.OpError as error:
             # The dataset is unshuffled: the failing element is the next file.
             path = dataset.file_paths[len(pairs)]
-            # TensorFlow's message is its op trace, then ": " and the reason.
-            reason = error.message.splitlines()[0].rsplit(": ", 1)[-1].strip()
+            # TensorFlow's first line is "{{function_node ...}}", maybe the
+            # transformations that led there, each ending in ": ", then the
+            # reason.
+            line = re.sub(r"\{\{.*?\}\}\s*", "", error.message.splitlines()[0])
+            reason = line.rsplit(": ", 1)[-1].strip()
             raise DemoError(f"Cannot read the image {path!r}: {reason}") from None
 
 
