@@ -488,7 +488,6 @@ def _ram_dir(name):
     return f"ram://{name}-{os.urandom(4).hex()}"
 
 
-@pytest.mark.tensorflow_only
 def test_backup_dir_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     import tensorflow as tf
 
@@ -509,7 +508,6 @@ def test_backup_dir_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []  # No local folder named "ram:".
 
 
-@pytest.mark.tensorflow_only
 @pytest.mark.xfail(
     strict=True,
     reason="EarlyStopping's state files go through _atomic_io on branch h-es",
