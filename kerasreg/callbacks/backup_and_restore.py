@@ -157,7 +157,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._pending = None
         self._batches_since_save = 0
         if self._chief:
-            _paths.check_writable("backup_dir", self.backup_dir, kind=_paths.FOLDER)
+            _paths.check_writable("backup_dir", self.backup_dir, self._pointer_path)
             _paths.claim(
                 self, self.model, {"backup_dir": (self.backup_dir, _paths.FOLDER)}
             )
