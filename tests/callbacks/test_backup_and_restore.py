@@ -546,3 +546,19 @@ def test_resume_recipe_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     assert_weights_equal(best.get_weights(), reference.get_weights())
     assert not tf.io.gfile.exists(f"{run}/backup")
     assert os.listdir(tmp_path) == []  # No local folder named "ram:".
+
+
+def test_a_keras_backup_is_not_silently_ignored(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    model = tiny_model()
+    _interrupted(
+        model, [keras.callbacks.BackupAndRestore(backup_dir), _Raise(epoch_begin=3)]
+    )
+    metadata = os.path.join(backup_dir, "training_metadata.json")
+    message = (
+        f"BackupAndRestore cannot resume from {metadata!r}: it is a backup of "
+        "keras.callbacks.BackupAndRestore, which this callback does not read. "
+        "Resume with Keras' callback, or delete it to train from the start."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _fit(model, [BackupAndRestore(backup_dir)])
