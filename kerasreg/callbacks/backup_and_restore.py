@@ -156,7 +156,7 @@ class BackupAndRestore(keras.callbacks.Callback):
             )
         self._chief = is_chief(self.model)
         self._pending = None
-        self._batches_since_save = 0
+        self._batches_since_save = self._last_batch_seen = 0
         if self._chief:
             _paths.check_writable("backup_dir", self.backup_dir, self._pointer_path)
             _paths.claim(
@@ -176,6 +176,8 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._commit_pending()
+        # A batch backup resumes this epoch (Keras keeps the previous fit's).
+        self._current_epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1

@@ -562,3 +562,15 @@ def test_a_keras_backup_is_not_silently_ignored(tmp_path):
     )
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         _fit(model, [BackupAndRestore(backup_dir)])
+
+
+def test_batch_backup_of_a_second_fit_records_its_own_epoch(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    callback = BackupAndRestore(backup_dir, save_freq=2)
+    model = tiny_model()
+    _fit(model, [callback])
+    # 4 batches per epoch: backups after batches 2 and 4, interrupted after 5.
+    _interrupted(model, [callback, _Raise(batch=5)])
+    pointer = _pointer(backup_dir)
+    assert (pointer["epoch"], pointer["batch"]) == (0, 3)
+    assert _fit(model, [callback]).epoch == [0, 1, 2, 3, 4, 5]
