@@ -12,6 +12,7 @@ then take the chief's decisions (stop, best epoch, restored weights) exactly.
 
 import json
 import os
+import sys
 
 import numpy as np
 
@@ -47,14 +48,14 @@ def is_chief(model):
 
 def _multi_worker_strategy(model):
     """`model`'s MultiWorkerMirroredStrategy, or `None` for any other."""
+    # Without TensorFlow imported, no strategy can be TensorFlow's.
+    tf = sys.modules.get("tensorflow")
     strategy = getattr(model, "distribute_strategy", None)
-    if strategy is None or "tensorflow" not in type(strategy).__module__:
+    if tf is None or not isinstance(
+        strategy, tf.distribute.MultiWorkerMirroredStrategy
+    ):
         return None
-    import tensorflow as tf
-
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
-        return strategy
-    return None
+    return strategy
 
 
 def chief_values(model, values):
