@@ -19,3 +19,13 @@ def metric_direction(metric):
     if marked is None:
         return None
     return "max" if marked == "up" else "min"
+
+
+def set_initial_epoch(model, epoch):
+    """Make `model.fit` start at `epoch` (`None`: at its `initial_epoch`).
+
+    Keras offers no public way for a callback to choose the epoch `fit` starts
+    from; its trainers read `model._initial_epoch` right after
+    `on_train_begin`, which Keras' own BackupAndRestore sets.
+    """
+    model._initial_epoch = epoch

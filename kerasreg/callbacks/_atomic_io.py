@@ -1,39 +1,115 @@
 """Atomic file writes: a reader finds the old file or the new one, never a mix.
 
-A file is written under a temporary name in its destination folder, flushed to
-the disk (fsync), then renamed over the destination with `os.replace`, which is
-atomic within one file system; the folder is synced too, so that the rename
-itself is durable. A process killed at any instant leaves the destination
-untouched or complete, plus at most a temporary file that `remove_temporaries`
-deletes later.
+A file is written under a temporary name in its destination folder, then
+renamed over the destination. On a local disk the file is flushed (fsync)
+before `os.replace`, which is atomic within one file system, and the folder is
+synced after it, so that the rename itself is durable. A process killed at any
+instant leaves the destination untouched or complete, plus at most a temporary
+file that `remove_temporaries` deletes later.
+
+A path with a scheme (`ram://`, `gs://`, `hdfs://`, ...) goes through
+`tf.io.gfile`, which has no fsync: the rename is `tf.io.gfile.rename`, atomic
+where the file system's rename is (TensorFlow's `ram://`, HDFS) and a copy then
+a delete where it is not (GCS, S3, whose objects nonetheless appear whole, so
+a reader still never sees a half-written file).
 """
 
 import contextlib
-import glob
+import fnmatch
+import glob as local_glob
 import json
 import os
+import posixpath
 import secrets
 import shutil
 
 TEMPORARY_MARK = ".tmp-"
 
 
-def _suffix(name):
-    # Keras picks the format from the extension, so a temporary name keeps it.
-    if name.endswith(".weights.h5"):
-        return ".weights.h5"
-    return os.path.splitext(name)[1]
+def is_remote(path):
+    """Whether `path` names a file system by a scheme (`ram://`, `gs://`)."""
+    return "://" in os.fspath(path)
+
+
+def _gfile():
+    import tensorflow as tf
+
+    return tf.io.gfile
+
+
+def absolute(path):
+    """`path` made absolute and normalized, its scheme kept."""
+    path = os.fspath(path)
+    if not is_remote(path):
+        return os.path.abspath(path)
+    scheme, rest = path.split("://", 1)
+    return f"{scheme}://{posixpath.normpath(rest)}" if rest else path
+
+
+def split(path):
+    """(folder, name) of an absolute `path`."""
+    path = absolute(path)
+    if not is_remote(path):
+        return os.path.split(path)
+    scheme, rest = path.split("://", 1)
+    folder, name = posixpath.split(rest)
+    return f"{scheme}://{folder}", name
+
+
+def join(folder, *names):
+    if is_remote(folder):
+        return posixpath.join(os.fspath(folder), *names)
+    return os.path.join(folder, *names)
+
+
+def exists(path):
+    return _gfile().exists(path) if is_remote(path) else os.path.exists(path)
+
+
+def isdir(path):
+    return _gfile().isdir(path) if is_remote(path) else os.path.isdir(path)
+
+
+def makedirs(folder):
+    if is_remote(folder):
+        _gfile().makedirs(folder)
+    else:
+        os.makedirs(folder, exist_ok=True)
+
+
+def listdir(folder):
+    if is_remote(folder):
+        return [name.rstrip("/") for name in _gfile().listdir(folder)]
+    return os.listdir(folder)
+
+
+def glob(pattern):
+    """Paths matching `pattern` (`glob` syntax, in its last component only
+    for a path with a scheme)."""
+    if not is_remote(pattern):
+        return local_glob.glob(pattern)
+    folder, name_pattern = split(pattern)
+    if not isdir(folder):
+        return []
+    return [
+        join(folder, name)
+        for name in listdir(folder)
+        if fnmatch.fnmatchcase(name, name_pattern)
+    ]
 
 
 def fsync_file(path):
-    """Flush a written file's data to the disk."""
+    """Flush a written file's data to the disk (local files only)."""
+    if is_remote(path):
+        return
     with open(path, "rb") as f:
         os.fsync(f.fileno())
 
 
 def fsync_folder(folder):
     """Make the creation, renaming or removal of a folder's entries durable."""
-    if os.name == "nt":  # Windows cannot open a folder to sync it.
+    if os.name == "nt" or is_remote(folder):
+        # Windows cannot open a folder to sync it; gfile offers no sync.
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -44,10 +120,32 @@ def fsync_folder(folder):
 
 def sync_tree(folder):
     """fsync every file below `folder`, then the folders themselves."""
+    if is_remote(folder):
+        return
     for root, _, files in os.walk(folder):
         for name in files:
             fsync_file(os.path.join(root, name))
         fsync_folder(root)
+
+
+def temporaries_pattern(path):
+    """The `glob` pattern of the temporaries `replacing(path)` creates."""
+    folder, name = split(path)
+    return join(folder, f".{local_glob.escape(name)}{TEMPORARY_MARK}*")
+
+
+def _suffix(name):
+    # Keras picks the format from the extension, so a temporary name keeps it.
+    if name.endswith(".weights.h5"):
+        return ".weights.h5"
+    return os.path.splitext(name)[1]
+
+
+def _rename(source, destination):
+    if is_remote(destination):
+        _gfile().rename(source, destination, overwrite=True)
+    else:
+        os.replace(source, destination)
 
 
 @contextlib.contextmanager
@@ -57,24 +155,22 @@ def replacing(path):
     The caller writes the temporary file inside the `with` block; on a clean
     exit it is synced and renamed over `path`, on an error it is removed.
     """
-    path = os.path.abspath(os.fspath(path))
-    folder, name = os.path.split(path)
-    os.makedirs(folder, exist_ok=True)
+    folder, name = split(path)
+    makedirs(folder)
     token = secrets.token_hex(4)
-    temporary = os.path.join(folder, f".{name}{TEMPORARY_MARK}{token}{_suffix(name)}")
+    temporary = join(folder, f".{name}{TEMPORARY_MARK}{token}{_suffix(name)}")
     try:
         yield temporary
         fsync_file(temporary)
-        os.replace(temporary, path)
+        _rename(temporary, join(folder, name))
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temporary)
+        remove(temporary)
         raise
     fsync_folder(folder)
 
 
 def write_bytes(path, data):
-    with replacing(path) as temporary, open(temporary, "wb") as f:
+    with replacing(path) as temporary, open_file(temporary, "wb") as f:
         f.write(data)
 
 
@@ -82,22 +178,37 @@ def write_json(path, obj):
     write_bytes(path, json.dumps(obj, indent=1).encode("utf-8"))
 
 
+def open_file(path, mode):
+    """`open`, or `tf.io.gfile.GFile` for a path with a scheme."""
+    if is_remote(path):
+        return _gfile().GFile(path, mode)
+    return open(path, mode)
+
+
+def read_bytes(path):
+    with open_file(path, "rb") as f:
+        return f.read()
+
+
 def read_json(path):
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return json.loads(read_bytes(path).decode("utf-8"))
 
 
 def remove_temporaries(path):
     """Delete what `replacing(path)` left behind when a process died in it."""
-    folder, name = os.path.split(os.path.abspath(os.fspath(path)))
-    pattern = f".{glob.escape(name)}{TEMPORARY_MARK}*"
-    for temporary in glob.glob(os.path.join(folder, pattern)):
+    for temporary in glob(temporaries_pattern(path)):
         remove(temporary)
 
 
 def remove(path):
     """Delete a file or a folder tree if it exists."""
-    if os.path.isdir(path) and not os.path.islink(path):
+    if is_remote(path):
+        gfile = _gfile()
+        if gfile.isdir(path):
+            gfile.rmtree(path)
+        elif gfile.exists(path):
+            gfile.remove(path)
+    elif os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     else:
         with contextlib.suppress(FileNotFoundError):

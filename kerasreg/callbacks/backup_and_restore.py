@@ -1,24 +1,22 @@
 """BackupAndRestore whose every backup is committed atomically."""
 
-import os
+import json
+import re
 import secrets
+import warnings
 
 import keras
 
-from kerasreg import _validation
-from kerasreg.callbacks import _atomic_io
+from kerasreg import _keras_private, _validation
+from kerasreg.callbacks import _atomic_io, _paths
 from kerasreg.callbacks._distribute import is_chief
 
 _POINTER = "checkpoint.json"
-_FOLDER_PREFIX = "backup-"
+_POINTER_KIND = "kerasreg.BackupAndRestore"
+_FORMAT = 1
 _WEIGHTS = "model.weights.h5"
-
-
-def _set_initial_epoch(model, epoch):
-    # Keras offers no public way for a callback to choose the epoch `fit`
-    # starts from; its own BackupAndRestore sets this attribute. The resume
-    # tests count the epochs run, so a change in Keras fails them loudly.
-    model._initial_epoch = epoch
+# The backup folders this callback writes, and the only names it deletes.
+_FOLDER = re.compile(r"backup-[0-9]{6,}-[0-9]+-[0-9a-f]{8}")
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -34,68 +32,82 @@ class BackupAndRestore(keras.callbacks.Callback):
     its metadata in place (a process killed in between leaves a broken or
     mismatched backup), every backup here goes to a new folder, is synced to
     the disk, and is then committed by atomically replacing one small pointer
-    file that names the folder and its epoch. A process killed at any instant
-    leaves the previous backup or the new one, complete. An epoch's backup is
-    committed when the next epoch begins (or at the end of training), after
-    every callback has finished the epoch, so an `EarlyStopping` state saved
-    at the end of an epoch is never older than the backup, whatever the order
-    of the callbacks. Under `tf.distribute` only the chief writes.
+    file (`checkpoint.json`) that names the folder and its epoch. A process
+    killed at any instant leaves the previous backup or the new one,
+    complete. An epoch's backup is committed when the next epoch begins (or at
+    the end of training), after every callback has finished the epoch, so an
+    `EarlyStopping` state saved at the end of an epoch is never older than the
+    backup, whatever the order of the callbacks. Under `tf.distribute` only
+    the chief writes.
+
+    A pointer or backup that cannot be read (empty, truncated, corrupt, from
+    another program or another model) is an error naming the file and what is
+    wrong; with `double_checkpoint`, a damaged newest backup falls back to the
+    one before it, with a warning, as in Keras. `backup_dir` may be on any
+    file system TensorFlow knows (`gs://...`, `ram://...`), and may hold other
+    files: the callback deletes only the backups it wrote (and the folder, if
+    that leaves it empty). It may not hold the paths of other kerasreg
+    callbacks of the same `fit` (e.g. an `EarlyStopping` `state_path`).
 
     Args:
-        backup_dir: path of a folder used by this callback alone.
+        backup_dir: path of the folder where the backups are kept.
         save_freq: `"epoch"` or an int >= 1, back up at the end of every epoch
             or every `save_freq` batches. Defaults to `"epoch"`.
-        delete_checkpoint: bool, delete `backup_dir` when training ends.
+        double_checkpoint: bool, keep the backup before the newest too, and
+            restore it when the newest cannot be loaded. Defaults to `False`.
+        delete_checkpoint: bool, delete the backups when training ends.
             Defaults to `True`.
 
     Example:
 
-    ```python
-    import tempfile
-
-    import keras
-    import numpy as np
-    from kerasreg.callbacks import BackupAndRestore
-
-    class Interrupt(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            if epoch == 4:
-                raise RuntimeError("interrupted")
-
-    backup_dir = tempfile.mkdtemp()
-    x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
-    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    try:
-        model.fit(x, y, epochs=10, verbose=0, callbacks=[
-            BackupAndRestore(backup_dir), Interrupt()])
-    except RuntimeError:
-        pass
-    history = model.fit(x, y, epochs=10, verbose=0, callbacks=[
-        BackupAndRestore(backup_dir)])
-    assert len(history.history["loss"]) == 6  # epochs 4 to 9
-    ```
+    >>> import tempfile
+    >>> import keras
+    >>> import numpy as np
+    >>> from kerasreg.callbacks import BackupAndRestore
+    >>> class Interrupt(keras.callbacks.Callback):
+    ...     def on_epoch_begin(self, epoch, logs=None):
+    ...         if epoch == 4:
+    ...             raise RuntimeError("interrupted")
+    >>> backup_dir = tempfile.mkdtemp()
+    >>> x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> try:
+    ...     model.fit(x, y, epochs=10, verbose=0,
+    ...               callbacks=[BackupAndRestore(backup_dir), Interrupt()])
+    ... except RuntimeError:
+    ...     pass
+    >>> history = model.fit(x, y, epochs=10, verbose=0,
+    ...                     callbacks=[BackupAndRestore(backup_dir)])
+    >>> history.epoch  # Resumed at epoch 4.
+    [4, 5, 6, 7, 8, 9]
     """
 
-    def __init__(self, backup_dir, save_freq="epoch", delete_checkpoint=True):
+    def __init__(
+        self,
+        backup_dir,
+        save_freq="epoch",
+        double_checkpoint=False,
+        delete_checkpoint=True,
+    ):
         super().__init__()
-        if not isinstance(backup_dir, str | os.PathLike):
-            raise _validation.invalid(
-                "backup_dir", backup_dir, "a path", error=TypeError
-            )
-        if not os.fspath(backup_dir):
-            raise _validation.invalid("backup_dir", backup_dir, "a non-empty path")
+        self.backup_dir = _paths.check_path(
+            "backup_dir", backup_dir, kind=_paths.FOLDER
+        )
         valid_int = isinstance(save_freq, int) and not isinstance(save_freq, bool)
         if save_freq != "epoch" and not (valid_int and save_freq >= 1):
             raise _validation.invalid("save_freq", save_freq, "'epoch' or an int >= 1")
-        if not isinstance(delete_checkpoint, bool):
-            raise _validation.invalid(
-                "delete_checkpoint", delete_checkpoint, "a bool", error=TypeError
-            )
-        self.backup_dir = os.fspath(backup_dir)
+        for argument, value in [
+            ("double_checkpoint", double_checkpoint),
+            ("delete_checkpoint", delete_checkpoint),
+        ]:
+            if not isinstance(value, bool):
+                raise _validation.invalid(argument, value, "a bool", error=TypeError)
         self.save_freq = save_freq
+        self.double_checkpoint = double_checkpoint
         self.delete_checkpoint = delete_checkpoint
-        self._pointer_path = os.path.join(self.backup_dir, _POINTER)
+        self._pointer_path = _atomic_io.join(self.backup_dir, _POINTER)
+        self._committed = None
         self._pending = None
         self._current_epoch = 0
         self._last_batch_seen = 0
@@ -105,12 +117,35 @@ class BackupAndRestore(keras.callbacks.Callback):
         return {
             "backup_dir": self.backup_dir,
             "save_freq": self.save_freq,
+            "double_checkpoint": self.double_checkpoint,
             "delete_checkpoint": self.delete_checkpoint,
         }
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+    # The names of Keras' callback, which its own tests read: the newest
+    # backup written (still pending at an epoch's end), the one before it,
+    # and the file that holds their epochs.
+
+    @property
+    def _weights_path(self):
+        newest = self._pending or self._committed
+        return newest and self._weights_of(newest)
+
+    @property
+    def _prev_weights_path(self):
+        previous = self._committed if self._pending else self._previous()
+        return previous and self._weights_of(previous)
+
+    @property
+    def _training_metadata_path(self):
+        return self._pointer_path
+
+    _prev_training_metadata_path = _training_metadata_path
+
+    # Training hooks.
 
     def on_train_begin(self, logs=None):
         if not self.model.built:
@@ -121,22 +156,22 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._chief = is_chief(self.model)
         self._pending = None
         self._batches_since_save = 0
-        pointer = None
-        if os.path.exists(self._pointer_path):
-            pointer = _atomic_io.read_json(self._pointer_path)
         if self._chief:
-            self._remove_stale(pointer and pointer["folder"])
-        if pointer is None:
-            return
-        optimizer = self.model.optimizer
-        if optimizer is not None and not optimizer.built:
-            # The file holds optimizer variables, which must exist to be loaded.
-            optimizer.build(self.model.trainable_variables)
-        self.model.load_weights(
-            os.path.join(self.backup_dir, pointer["folder"], _WEIGHTS)
-        )
-        self._current_epoch = pointer["epoch"]
-        _set_initial_epoch(self.model, pointer["epoch"])
+            _paths.check_writable("backup_dir", self.backup_dir, kind=_paths.FOLDER)
+            _paths.claim(
+                self, self.model, {"backup_dir": (self.backup_dir, _paths.FOLDER)}
+            )
+        self._committed = self._read_pointer()
+        if self._committed is not None:
+            optimizer = self.model.optimizer
+            if optimizer is not None and not optimizer.built:
+                # The file holds optimizer variables, which must exist to load.
+                optimizer.build(self.model.trainable_variables)
+            self._current_epoch = self._restore()
+            _keras_private.set_initial_epoch(self.model, self._current_epoch)
+        # Only now: a backup that failed to load is left as it was found.
+        if self._chief:
+            self._remove_stale()
 
     def on_epoch_begin(self, epoch, logs=None):
         self._commit_pending()
@@ -155,15 +190,14 @@ class BackupAndRestore(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         if self.delete_checkpoint:
             if self._chief:
-                # Removing the pointer first invalidates the backup in one step.
-                _atomic_io.remove(self._pointer_path)
-                _atomic_io.fsync_folder(self.backup_dir)
-                _atomic_io.remove(self.backup_dir)
-            self._pending = None
+                self._delete_backups()
+            self._pending = self._committed = None
         else:
             self._commit_pending()
+        if self._chief:
+            _paths.release(self, self.model)
         # Keras leaves it set, so a later `fit` would skip epochs.
-        _set_initial_epoch(self.model, None)
+        _keras_private.set_initial_epoch(self.model, None)
 
     def _should_save_on_batch(self, batch):
         # Keras' rule, which also counts steps run by `steps_per_execution`.
@@ -179,17 +213,25 @@ class BackupAndRestore(keras.callbacks.Callback):
             return True
         return False
 
+    # Writing.
+
+    def _weights_of(self, backup):
+        return _atomic_io.join(self.backup_dir, backup["folder"], _WEIGHTS)
+
+    def _previous(self):
+        return (self._committed or {}).get("previous")
+
     def _write(self):
-        """Write a backup to a new folder; return the pointer that commits it."""
+        """Write a backup to a new folder; return the entry that commits it."""
         if not self._chief:
             return None
         name = (
-            f"{_FOLDER_PREFIX}{self._current_epoch:06d}-{self._last_batch_seen}-"
+            f"backup-{self._current_epoch:06d}-{self._last_batch_seen}-"
             f"{secrets.token_hex(4)}"
         )
-        folder = os.path.join(self.backup_dir, name)
-        os.makedirs(folder)
-        self.model.save_weights(os.path.join(folder, _WEIGHTS))
+        folder = _atomic_io.join(self.backup_dir, name)
+        _atomic_io.makedirs(folder)
+        self.model.save_weights(_atomic_io.join(folder, _WEIGHTS))
         _atomic_io.sync_tree(folder)
         _atomic_io.fsync_folder(self.backup_dir)
         return {
@@ -201,15 +243,134 @@ class BackupAndRestore(keras.callbacks.Callback):
     def _commit_pending(self):
         if self._pending is None:
             return
-        _atomic_io.write_json(self._pointer_path, self._pending)
-        self._remove_stale(self._pending["folder"])
-        self._pending = None
+        previous = None
+        if self.double_checkpoint and self._committed is not None:
+            previous = {k: self._committed[k] for k in ("folder", "epoch", "batch")}
+        pointer = {
+            "kind": _POINTER_KIND,
+            "format": _FORMAT,
+            **self._pending,
+            "previous": previous,
+        }
+        _atomic_io.write_json(self._pointer_path, pointer)
+        self._committed, self._pending = pointer, None
+        self._remove_stale()
 
-    def _remove_stale(self, committed):
-        """Delete backup folders other than `committed`, and temporaries."""
-        if not os.path.isdir(self.backup_dir):
+    def _remove_stale(self):
+        """Delete the backup folders the pointer does not name, and temporaries."""
+        if not _atomic_io.isdir(self.backup_dir):
             return
-        for name in os.listdir(self.backup_dir):
-            if name.startswith(_FOLDER_PREFIX) and name != committed:
-                _atomic_io.remove(os.path.join(self.backup_dir, name))
+        keep = {b["folder"] for b in (self._committed, self._previous()) if b}
+        for name in _atomic_io.listdir(self.backup_dir):
+            if _FOLDER.fullmatch(name) and name not in keep:
+                _atomic_io.remove(_atomic_io.join(self.backup_dir, name))
         _atomic_io.remove_temporaries(self._pointer_path)
+
+    def _delete_backups(self):
+        """Delete what this callback wrote, then the folder if that empties it."""
+        # Removing the pointer first invalidates the backup in one step.
+        _atomic_io.remove(self._pointer_path)
+        if not _atomic_io.isdir(self.backup_dir):
+            return
+        _atomic_io.fsync_folder(self.backup_dir)
+        self._committed = None
+        self._remove_stale()
+        if not _atomic_io.listdir(self.backup_dir):
+            _atomic_io.remove(self.backup_dir)
+
+    # Reading.
+
+    def _damaged(self, path, what):
+        return ValueError(
+            f"BackupAndRestore cannot resume from {path!r}: {what}. Delete "
+            f"{self._pointer_path!r} to train from the start instead."
+        )
+
+    def _read_pointer(self):
+        """The committed pointer, checked; `None` when there is none."""
+        path = self._pointer_path
+        if not _atomic_io.exists(path):
+            return None
+        data = _atomic_io.read_bytes(path)
+        if not data.strip():
+            raise self._damaged(path, "the file is empty")
+        try:
+            pointer = json.loads(data.decode("utf-8"))
+        except ValueError as error:  # Also UnicodeDecodeError.
+            raise self._damaged(
+                path, f"the file is truncated or corrupt, not valid JSON ({error})"
+            ) from error
+        if not isinstance(pointer, dict) or pointer.get("kind") != _POINTER_KIND:
+            raise self._damaged(
+                path,
+                "the file is not a kerasreg BackupAndRestore pointer (it lacks "
+                f'"kind": "{_POINTER_KIND}")',
+            )
+        if pointer.get("format") != _FORMAT:
+            raise self._damaged(
+                path,
+                f"the file has format {pointer.get('format')!r}, and this "
+                f"version of kerasreg reads format {_FORMAT}",
+            )
+        self._check_entry(pointer, path)
+        if pointer.get("previous") is not None:
+            self._check_entry(pointer["previous"], path, "previous.")
+        return pointer
+
+    def _check_entry(self, entry, path, prefix=""):
+        if not isinstance(entry, dict):
+            raise self._damaged(path, f"the file is corrupt: `{prefix}` is not a dict")
+        folder = entry.get("folder")
+        if not (isinstance(folder, str) and _FOLDER.fullmatch(folder)):
+            raise self._damaged(
+                path,
+                f"the file is corrupt: `{prefix}folder` is {folder!r}, not the "
+                "name of a backup folder",
+            )
+        for key in ("epoch", "batch"):
+            value = entry.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise self._damaged(
+                    path,
+                    f"the file is corrupt: `{prefix}{key}` is {value!r}, not an "
+                    "int >= 0",
+                )
+
+    def _restore(self):
+        """Load the newest backup that loads; return its epoch."""
+        backups = [b for b in (self._committed, self._previous()) if b]
+        for i, backup in enumerate(backups):
+            try:
+                self._load(backup)
+            except ValueError as error:
+                if i + 1 == len(backups):
+                    raise
+                warnings.warn(
+                    f"{error} Restoring the backup before it instead, of epoch "
+                    f"{backups[i + 1]['epoch'] + 1} (double_checkpoint).",
+                    stacklevel=3,
+                )
+                continue
+            if backup is not self._committed:
+                # Resume from it alone: the damaged one is stale.
+                self._committed = {**self._committed, **backup, "previous": None}
+            return backup["epoch"]
+
+    def _load(self, backup):
+        folder = _atomic_io.join(self.backup_dir, backup["folder"])
+        if not _atomic_io.isdir(folder):
+            raise self._damaged(
+                self._pointer_path,
+                f"the backup folder it names, {folder!r}, does not exist",
+            )
+        weights = self._weights_of(backup)
+        if not _atomic_io.exists(weights):
+            raise self._damaged(weights, "the backup's weights file does not exist")
+        try:
+            self.model.load_weights(weights)
+        except Exception as error:  # h5py, Keras: the cause is in the message.
+            raise self._damaged(
+                weights,
+                "the weights file is truncated, corrupt or from another model "
+                f"({type(error).__name__}: {error})",
+            ) from error
