@@ -15,10 +15,10 @@ program, or damaged on disk is an error that names it and says what is wrong.
 
 import dataclasses
 import glob
+import io
 import json
 import os
 import secrets
-import weakref
 import zipfile
 
 import numpy as np
@@ -28,6 +28,8 @@ from kerasreg.callbacks import _atomic_io
 FORMAT = 2
 _KIND = "kerasreg.callbacks.EarlyStopping"
 _START_AFRESH = "Delete it to start afresh."
+# What NumPy raises for a file that is not a whole `.npz` of plain arrays.
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 
 @dataclasses.dataclass
@@ -137,48 +139,16 @@ _FIELD_CHECKS = {
 }
 
 
-class _ClaimedPaths:
-    """The state paths in use by a training, to refuse two writers of one file."""
-
-    def __init__(self):
-        self._claims = {}
-
-    def claim(self, path, owner, model):
-        """Take `path` for `owner` at train begin, or raise if another has it."""
-        claim = self._claims.get(path)
-        # Another owner is in the same training when it began on the same model
-        # and no epoch has begun since. Owners release their path at train end;
-        # one whose fit raised before is taken over by the next.
-        if (
-            claim is not None
-            and claim["owner"]() not in (None, owner)
-            and claim["model"]() is model
-            and not claim["epoch_begun"]
-        ):
-            raise ValueError(
-                "Invalid value for argument `state_path`. Expected a file that "
-                "one EarlyStopping uses alone. Received: "
-                f"state_path={path!r}, which another EarlyStopping of the same "
-                "training also uses"
-            )
-        self._claims[path] = {
-            "owner": weakref.ref(owner),
-            "model": weakref.ref(model),
-            "epoch_begun": False,
-        }
-
-    def epoch_begun(self, path, owner):
-        claim = self._claims.get(path)
-        if claim is not None and claim["owner"]() is owner:
-            claim["epoch_begun"] = True
-
-    def release(self, path, owner):
-        claim = self._claims.get(path)
-        if claim is not None and claim["owner"]() is owner:
-            del self._claims[path]
-
-
-CLAIMED = _ClaimedPaths()
+def owned_patterns(state_path):
+    """The `glob` patterns of the files EarlyStopping writes, and so deletes,
+    beside `state_path`: best weights, and the temporaries of both."""
+    folder, name = _atomic_io.split(state_path)
+    escaped = glob.escape(name)
+    return [
+        _atomic_io.join(folder, f"{escaped}.best-*"),
+        _atomic_io.temporaries_pattern(state_path),
+        _atomic_io.join(folder, f".{escaped}.best-*{_atomic_io.TEMPORARY_MARK}*"),
+    ]
 
 
 class StateFiles:
@@ -209,7 +179,7 @@ class StateFiles:
 
     def load(self):
         """The saved state, or `None` when there is no state file."""
-        if self.state_path is None or not os.path.exists(self.state_path):
+        if self.state_path is None or not _atomic_io.exists(self.state_path):
             return None
         config = self._read_checked_json()
         state = config["state"]
@@ -227,8 +197,7 @@ class StateFiles:
 
     def _read_checked_json(self):
         path = self.state_path
-        with open(path, "rb") as f:
-            data = f.read()
+        data = _atomic_io.read_bytes(path)
         if not data.strip():
             raise ValueError(
                 f"The EarlyStopping state file {path!r} is empty. {_START_AFRESH}"
@@ -270,14 +239,15 @@ class StateFiles:
         return config
 
     def _checked_best_files(self, best_files):
-        prefix = f"{os.path.basename(self.state_path)}.best-"
+        prefix = f"{_atomic_io.split(self.state_path)[1]}.best-"
         checked = {}
         for epoch, name in best_files.items():
             valid_name = (
                 isinstance(name, str)
                 and name.startswith(prefix)
                 and name.endswith(".npz")
-                and os.path.basename(name) == name
+                and "/" not in name
+                and os.sep not in name
             )
             if not (epoch.isdigit() and valid_name):
                 self._damaged(f"`best_files` has the entry {epoch!r}: {name!r}")
@@ -291,18 +261,19 @@ class StateFiles:
         )
 
     def _weights_path(self, name):
-        return os.path.join(os.path.dirname(os.path.abspath(self.state_path)), name)
+        return _atomic_io.join(_atomic_io.split(self.state_path)[0], name)
 
     def load_weights(self, name):
         """The arrays of a best-weights file that the state refers to."""
         path = self._weights_path(name)
-        try:
-            with np.load(path) as data:
-                return [data[f"arr_{i}"] for i in range(len(data.files))]
-        except FileNotFoundError:
+        if not _atomic_io.exists(path):
             problem = "is missing"
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            problem = f"cannot be read ({type(error).__name__}: {error})"
+        else:
+            try:
+                with np.load(io.BytesIO(_atomic_io.read_bytes(path))) as data:
+                    return [data[f"arr_{i}"] for i in range(len(data.files))]
+            except _UNREADABLE as error:
+                problem = f"cannot be read ({type(error).__name__}: {error})"
         raise ValueError(
             f"The best weights file {path!r}, which the EarlyStopping state "
             f"{self.state_path!r} refers to, {problem}. Delete the state file "
@@ -353,14 +324,13 @@ class StateFiles:
     def _save_weights(self, arrays, epoch):
         """Write `arrays` to a new `.npz` beside the state; return its name."""
         name = (
-            f"{os.path.basename(self.state_path)}.best-{epoch}-"
+            f"{_atomic_io.split(self.state_path)[1]}.best-{epoch}-"
             f"{secrets.token_hex(4)}.npz"
         )
-        with (
-            _atomic_io.replacing(self._weights_path(name)) as temporary,
-            open(temporary, "wb") as f,
-        ):
-            np.savez(f, *arrays)
+        # Through memory: a `tf.io.gfile` file cannot seek, which zip needs.
+        buffer = io.BytesIO()
+        np.savez(buffer, *arrays)
+        _atomic_io.write_bytes(self._weights_path(name), buffer.getvalue())
         return name
 
     def write_best_model(self, save):
@@ -377,15 +347,13 @@ class StateFiles:
     def remove_unreferenced(self, state):
         """Delete weight files and temporaries that `state` no longer refers to."""
         referenced = set(state.best_files.values())
-        pattern = f"{os.path.abspath(self.state_path)}.best-"
-        for path in glob.glob(f"{glob.escape(pattern)}*"):
-            if os.path.basename(path) not in referenced:
+        weights, *temporaries = owned_patterns(self.state_path)
+        for path in _atomic_io.glob(weights):
+            if _atomic_io.split(path)[1] not in referenced:
                 _atomic_io.remove(path)
-        _atomic_io.remove_temporaries(self.state_path)
-        folder, name = os.path.split(os.path.abspath(self.state_path))
-        weight_temporaries = f".{glob.escape(name)}.best-*{_atomic_io.TEMPORARY_MARK}*"
-        for path in glob.glob(os.path.join(folder, weight_temporaries)):
-            _atomic_io.remove(path)
+        for pattern in temporaries:
+            for path in _atomic_io.glob(pattern):
+                _atomic_io.remove(path)
 
     # Resuming.
 

@@ -1,13 +1,12 @@
 """EarlyStopping: stop when the monitored quantity stops improving; keep the best."""
 
-import os
 import warnings
 
 import keras
 import numpy as np
 
 from kerasreg import _keras_private, _validation
-from kerasreg.callbacks import _state, criteria
+from kerasreg.callbacks import _atomic_io, _paths, _state, criteria
 from kerasreg.callbacks._device_copy import HostCopy, best_weights_copy
 from kerasreg.callbacks._distribute import chief_values, is_chief
 
@@ -25,16 +24,10 @@ _DIRECTIONS = {
 }
 
 
-def _check_path(argument, value, suffixes=None):
+def _optional_path(argument, value, suffixes=None):
     if value is None:
         return None
-    if not isinstance(value, str | os.PathLike):
-        raise _validation.invalid(argument, value, "a path or None", error=TypeError)
-    path = os.fspath(value)
-    if suffixes and not path.endswith(suffixes):
-        expected = " or ".join(f"'{s}'" for s in suffixes)
-        raise _validation.invalid(argument, value, f"a path ending in {expected}")
-    return path
+    return _paths.check_path(argument, value, _paths.FILE, suffixes)
 
 
 def _scalar(key, value):
@@ -233,10 +226,11 @@ class EarlyStopping(keras.callbacks.Callback):
         self.start_from_epoch = _validation.check_int(
             "start_from_epoch", start_from_epoch, low=0
         )
-        self.best_model_path = _check_path(
+        self.best_model_path = _optional_path(
             "best_model_path", best_model_path, _BEST_MODEL_SUFFIXES
         )
-        self.state_path = _check_path("state_path", state_path)
+        self.state_path = _optional_path("state_path", state_path)
+        _paths.check_apart(self._owned_paths())
         rule = criteria.StopRule(
             criterion=criterion,
             direction=None if self.mode == "auto" else self.mode,
@@ -257,6 +251,18 @@ class EarlyStopping(keras.callbacks.Callback):
         self._state = _state.EarlyStoppingState()
         self._weights = HostCopy(None)
         self._rule = rule
+
+    def _owned_paths(self):
+        """Each path argument with the patterns of the files it makes us delete."""
+        state = self.state_path
+        best = self.best_model_path
+        return {
+            "state_path": (state, _state.owned_patterns(state) if state else []),
+            "best_model_path": (
+                best,
+                [_atomic_io.temporaries_pattern(best)] if best else [],
+            ),
+        }
 
     def _stop_rule(self):
         return criteria.StopRule(
@@ -390,8 +396,19 @@ class EarlyStopping(keras.callbacks.Callback):
         self._chief = is_chief(self.model)
         self._weights = best_weights_copy(self.model)
         self._warned = set()
-        if self.state_path:
-            _state.CLAIMED.claim(os.path.abspath(self.state_path), self, self.model)
+        if self._chief:
+            paths = {
+                "state_path": self.state_path,
+                "best_model_path": self.best_model_path,
+            }
+            for argument, path in paths.items():
+                if path:
+                    _paths.check_writable(argument, path)
+            _paths.claim(
+                self,
+                self.model,
+                {argument: (path, _paths.FILE) for argument, path in paths.items()},
+            )
         loaded = self._files.load()
         # As in Keras, `monitor_op` outlives a `fit`; the rest starts afresh.
         self._state = loaded or _state.EarlyStoppingState(
@@ -406,8 +423,6 @@ class EarlyStopping(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self._resuming:
             self._resume_at(epoch)
-        if self.state_path:
-            _state.CLAIMED.epoch_begun(os.path.abspath(self.state_path), self)
         if self._state.stop_reason:
             # The interrupted run had already stopped; stop this one too.
             self.model.stop_training = True
@@ -444,8 +459,8 @@ class EarlyStopping(keras.callbacks.Callback):
             self._weights.restore()
         if self.verbose:
             print(self._summary(restored))
-        if self.state_path:
-            _state.CLAIMED.release(os.path.abspath(self.state_path), self)
+        if self._chief:
+            _paths.release(self, self.model)
 
     # Decisions.
 

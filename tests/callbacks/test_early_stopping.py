@@ -656,11 +656,10 @@ def test_a_damaged_weights_file_is_named_in_one_clear_error(tmp_path, damage):
 def test_two_callbacks_sharing_a_state_path_is_an_error(tmp_path):
     state_path = str(tmp_path / "es.json")
     message = invalid_argument_message(
-        "state_path", state_path, "a file that one EarlyStopping uses alone"
-    ).replace(
+        "state_path",
+        state_path,
+        f"a path no other callback uses, but it is EarlyStopping's "
         f"state_path={state_path!r}",
-        f"state_path={state_path!r}, which another EarlyStopping of the same "
-        "training also uses",
     )
     pair = [EarlyStopping(state_path=state_path) for _ in range(2)]
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
@@ -668,3 +667,56 @@ def test_two_callbacks_sharing_a_state_path_is_an_error(tmp_path):
     # Not a leftover: each alone, one after the other, is fine.
     for stop in pair:
         _fit([stop], epochs=2)
+
+
+@pytest.mark.parametrize(
+    "paths,argument,expected",
+    [
+        (
+            dict(state_path="same.keras", best_model_path="same.keras"),
+            "best_model_path",
+            "a path other than state_path='same.keras'",
+        ),
+        (dict(state_path=""), "state_path", "a non-empty path"),
+        (
+            dict(state_path="run", best_model_path="run.best-model.keras"),
+            "best_model_path",
+            "a path that state_path='run' does not clean up (it deletes files "
+            "matching '{tmp}/run.best-*')",
+        ),
+        (
+            dict(state_path="folder"),
+            "state_path",
+            "the path of a file, but it is an existing folder",
+        ),
+        (
+            dict(best_model_path="file/best.keras"),
+            "best_model_path",
+            "a path inside a folder, but '{tmp}/file' is a file",
+        ),
+    ],
+    ids=["same", "empty", "cleaned_up", "folder", "under_a_file"],
+)
+def test_bad_paths_are_errors_at_construction(
+    tmp_path, monkeypatch, paths, argument, expected
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("")
+    message = invalid_argument_message(
+        argument, paths[argument], expected.format(tmp=tmp_path)
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        EarlyStopping(**paths)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_an_unwritable_path_is_an_error_before_an_epoch():
+    # /proc takes no new files, even from root.
+    epochs = WeightsLog()
+    with pytest.raises(
+        ValueError,
+        match=r"^Invalid value for argument `state_path`. Expected a writable path ",
+    ):
+        _fit([EarlyStopping(state_path="/proc/kerasreg-es.json"), epochs])
+    assert epochs.weights == {}
