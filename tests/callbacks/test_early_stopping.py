@@ -426,7 +426,7 @@ BAD_ARGUMENTS = [
         "best.h5",
         "a path ending in '.keras' or '.weights.h5'",
     ),
-    (dict(state_path=3), TypeError, "state_path", 3, "a path or None"),
+    (dict(state_path=3), TypeError, "state_path", 3, "a path"),
     (
         dict(restore_best_weights=1),
         TypeError,
