@@ -250,7 +250,6 @@ class EarlyStopping(keras.callbacks.Callback):
             setattr(self, name, getattr(rule, name))
         self._state = _state.EarlyStoppingState()
         self._weights = HostCopy(None)
-        self._rule = rule
 
     def _owned_paths(self):
         """Each path argument with the patterns of the files it makes us delete."""
