@@ -100,15 +100,17 @@ def check_apart(paths):
                     )
 
 
-def check_writable(argument, path, kind=FILE):
-    """Raise unless a file can be created at `path` (in it, for a folder).
+def check_writable(argument, value, file=None):
+    """Raise unless `file` (by default `value`) can be written.
 
     Creates the missing parent folders, as the callback would, and writes then
-    deletes a small temporary file, so that an unwritable path is an error
-    before an epoch is spent.
+    deletes a temporary beside `file`, named like those of
+    `_atomic_io.replacing(file)` so that `_atomic_io.remove_temporaries(file)`
+    deletes it if the process dies meanwhile. Call it before an epoch is
+    spent; the error names `argument=value` (for a folder argument, pass the
+    path of a file the callback writes in it as `file`).
     """
-    folder = path if kind == FOLDER else _atomic_io.split(path)[0]
-    name = "kerasreg" if kind == FOLDER else _atomic_io.split(path)[1]
+    folder, name = _atomic_io.split(value if file is None else file)
     probe = _atomic_io.join(
         folder, f".{name}{_atomic_io.TEMPORARY_MARK}{secrets.token_hex(4)}"
     )
@@ -119,7 +121,7 @@ def check_writable(argument, path, kind=FILE):
         _atomic_io.remove(probe)
     except Exception as error:  # The OS or gfile error names the cause.
         raise _validation.invalid(
-            argument, path, f"a writable path ({type(error).__name__}: {error})"
+            argument, value, f"a writable path ({type(error).__name__}: {error})"
         ) from error
 
 

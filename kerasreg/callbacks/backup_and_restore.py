@@ -15,6 +15,7 @@ _POINTER = "checkpoint.json"
 _POINTER_KIND = "kerasreg.BackupAndRestore"
 _FORMAT = 1
 _WEIGHTS = "model.weights.h5"
+_KERAS_METADATA = "training_metadata.json"  # keras.callbacks.BackupAndRestore's
 # The backup folders this callback writes, and the only names it deletes.
 _FOLDER = re.compile(r"backup-[0-9]{6,}-[0-9]+-[0-9a-f]{8}")
 
@@ -155,9 +156,9 @@ class BackupAndRestore(keras.callbacks.Callback):
             )
         self._chief = is_chief(self.model)
         self._pending = None
-        self._batches_since_save = 0
+        self._batches_since_save = self._last_batch_seen = 0
         if self._chief:
-            _paths.check_writable("backup_dir", self.backup_dir, kind=_paths.FOLDER)
+            _paths.check_writable("backup_dir", self.backup_dir, self._pointer_path)
             _paths.claim(
                 self, self.model, {"backup_dir": (self.backup_dir, _paths.FOLDER)}
             )
@@ -175,6 +176,8 @@ class BackupAndRestore(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._commit_pending()
+        # A batch backup resumes this epoch (Keras keeps the previous fit's).
+        self._current_epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self._current_epoch = epoch + 1
@@ -290,6 +293,15 @@ class BackupAndRestore(keras.callbacks.Callback):
         """The committed pointer, checked; `None` when there is none."""
         path = self._pointer_path
         if not _atomic_io.exists(path):
+            keras_metadata = _atomic_io.join(self.backup_dir, _KERAS_METADATA)
+            if _atomic_io.exists(keras_metadata):
+                # Starting afresh would silently lose the run Keras backed up.
+                raise ValueError(
+                    f"BackupAndRestore cannot resume from {keras_metadata!r}: "
+                    "it is a backup of keras.callbacks.BackupAndRestore, which "
+                    "this callback does not read. Resume with Keras' callback, "
+                    "or delete it to train from the start."
+                )
             return None
         data = _atomic_io.read_bytes(path)
         if not data.strip():

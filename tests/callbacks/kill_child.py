@@ -10,7 +10,8 @@ counted in this process only, so the kill points are exact and repeatable:
 - "fsync:KIND": a file about to be flushed; the file is first cut to half its
   size, as if the process died in the middle of writing it;
 - "replace:KIND": an atomic rename about to happen;
-- "remove:KIND": a file or folder about to be deleted;
+- "remove:KIND": a file or folder about to be deleted ("remove:temporary" for
+  a temporary file, whatever it stands beside);
 
 with KIND one of "pointer" (the backup's commit file), "backup", "state",
 "npz" (the state's best weights), "best_model" or "other", from the path
@@ -96,12 +97,18 @@ def _install_kill_hooks(target):
         event(f"replace:{_kind(os.fspath(dst))}")
         real_replace(src, dst, **kwargs)
 
+    def removed_kind(path):
+        # Deleting a temporary (a write-access probe, a leftover) is not
+        # deleting the file it stands beside.
+        path = os.fspath(path)
+        return "temporary" if ".tmp-" in os.path.basename(path) else _kind(path)
+
     def remove(path, **kwargs):
-        event(f"remove:{_kind(os.fspath(path))}")
+        event(f"remove:{removed_kind(path)}")
         real_remove(path, **kwargs)
 
     def rmtree(path, *args, **kwargs):
-        event(f"remove:{_kind(os.fspath(path))}")
+        event(f"remove:{removed_kind(path)}")
         real_rmtree(path, *args, **kwargs)
 
     os.fsync, os.replace, os.remove, shutil.rmtree = fsync, replace, remove, rmtree

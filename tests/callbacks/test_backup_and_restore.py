@@ -488,7 +488,6 @@ def _ram_dir(name):
     return f"ram://{name}-{os.urandom(4).hex()}"
 
 
-@pytest.mark.tensorflow_only
 def test_backup_dir_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     import tensorflow as tf
 
@@ -509,7 +508,6 @@ def test_backup_dir_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []  # No local folder named "ram:".
 
 
-@pytest.mark.tensorflow_only
 @pytest.mark.xfail(
     strict=True,
     reason="EarlyStopping's state files go through _atomic_io on branch h-es",
@@ -548,3 +546,31 @@ def test_resume_recipe_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     assert_weights_equal(best.get_weights(), reference.get_weights())
     assert not tf.io.gfile.exists(f"{run}/backup")
     assert os.listdir(tmp_path) == []  # No local folder named "ram:".
+
+
+def test_a_keras_backup_is_not_silently_ignored(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    model = tiny_model()
+    _interrupted(
+        model, [keras.callbacks.BackupAndRestore(backup_dir), _Raise(epoch_begin=3)]
+    )
+    metadata = os.path.join(backup_dir, "training_metadata.json")
+    message = (
+        f"BackupAndRestore cannot resume from {metadata!r}: it is a backup of "
+        "keras.callbacks.BackupAndRestore, which this callback does not read. "
+        "Resume with Keras' callback, or delete it to train from the start."
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _fit(model, [BackupAndRestore(backup_dir)])
+
+
+def test_batch_backup_of_a_second_fit_records_its_own_epoch(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    callback = BackupAndRestore(backup_dir, save_freq=2)
+    model = tiny_model()
+    _fit(model, [callback])
+    # 4 batches per epoch: backups after batches 2 and 4, interrupted after 5.
+    _interrupted(model, [callback, _Raise(batch=5)])
+    pointer = _pointer(backup_dir)
+    assert (pointer["epoch"], pointer["batch"]) == (0, 3)
+    assert _fit(model, [callback]).epoch == [0, 1, 2, 3, 4, 5]

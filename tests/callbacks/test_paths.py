@@ -129,8 +129,9 @@ def test_check_writable_creates_parents_and_leaves_nothing(tmp_path):
     path = str(tmp_path / "a" / "b" / "state.json")
     _paths.check_writable("state_path", path)
     assert os.listdir(tmp_path / "a" / "b") == []
-    _paths.check_writable("backup_dir", str(tmp_path / "bk"), kind=_paths.FOLDER)
-    assert os.listdir(tmp_path / "bk") == []
+    folder = str(tmp_path / "bk")
+    _paths.check_writable("backup_dir", folder, os.path.join(folder, "pointer.json"))
+    assert os.listdir(folder) == []
 
 
 @pytest.mark.parametrize("root", ["local", "ram"])
