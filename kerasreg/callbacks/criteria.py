@@ -1,23 +1,25 @@
 """Pure early-stopping rules: each reads a history of values and decides.
 
-A rule sees the whole history of the monitored quantity (oriented so that lower
-is better) and says whether to stop after its last entry, which entry is the
-best, and how long ago it was. Nothing here touches a model, a file or a clock,
-so every rule is tested with plain lists of numbers, and a resumed run that
-rebuilds its history takes exactly the decisions of an uninterrupted one.
+A rule sees the history of the monitored quantity and the verdict it gave one
+entry earlier (its best value, where that was, and how long ago), and says
+whether to stop after the last entry. Nothing here touches a model, a file or
+a clock, so every rule is tested with plain lists of numbers, and a resumed run
+that reloads its history takes exactly the decisions of an uninterrupted one.
+Carrying the previous verdict (instead of recomputing it from the whole
+history) is what lets EarlyStopping's `best` and `wait` be written as in Keras.
 
-Rules (t indexes the history from 1; E(t) is the value at t):
+Rules (t indexes the history from 1; E(t) is the value at t, lower is better):
 
-- `patience_rule`: Keras' rule. An entry improves when it beats the best so far
-  by more than `min_delta`; stop once `patience` entries in a row have not
+- "patience": Keras' rule. An entry improves when it beats the best so far by
+  more than `min_delta`; stop once `patience` entries in a row have not
   improved (`wait >= max(patience, 1)`).
-- `gl_rule`: Prechelt's GL_alpha. E_opt(t) = min over t' <= t of E(t');
+- "gl": Prechelt's GL_alpha. E_opt(t) = min over t' <= t of E(t');
   GL(t) = 100 * (E(t) / E_opt(t) - 1); stop at the first t with GL(t) > alpha.
-- `pq_rule`: Prechelt's PQ_alpha. At the end of each strip of k entries,
+- "pq": Prechelt's PQ_alpha. At the end of each strip of k entries,
   P_k(t) = 1000 * (sum of the strip's training losses / (k * their minimum) - 1);
   stop when GL(t) / P_k(t) > alpha.
-- `up_rule`: Prechelt's UP_s. At the end of a strip, stop when E rose at the end
-  of each of s successive strips: E(t) > E(t - k) > ... > E(t - s*k).
+- "up": Prechelt's UP_s. At the end of a strip, stop when E rose at the end of
+  each of s successive strips: E(t) > E(t - k) > ... > E(t - s*k).
 
 Reference:
     L. Prechelt, "Early Stopping — but when?", in Neural Networks: Tricks of
@@ -27,9 +29,19 @@ Reference:
 import dataclasses
 import math
 
+from kerasreg import _validation
+
 CRITERIA = ("patience", "gl", "pq", "up")
-DIRECTIONS = ("min", "max")
 MIN_DELTA_MODES = ("absolute", "relative")
+
+# The arguments each criterion reads. The others must keep their defaults, so
+# that no argument is silently ignored.
+_CRITERION_ARGUMENTS = {
+    "patience": {"patience", "min_delta", "min_delta_mode", "baseline"},
+    "gl": {"alpha"},
+    "pq": {"alpha", "strip_length"},
+    "up": {"strip_length", "strips"},
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,65 +57,26 @@ class Verdict:
         reason: why the rule stops; empty when it does not.
     """
 
-    stop: bool
-    best_index: int | None
-    best: float | None
-    wait: int
+    stop: bool = False
+    best_index: int | None = None
+    best: float | None = None
+    wait: int = 0
     reason: str = ""
 
 
 def moving_average(values, window):
     """Trailing mean of the last `window` values (fewer at the start)."""
-    averaged = []
-    for end in range(1, len(values) + 1):
-        recent = values[max(0, end - window) : end]
-        averaged.append(math.fsum(recent) / len(recent))
-    return averaged
+    return [_trailing_mean(values, end, window) for end in range(len(values))]
 
 
-def best_entry(values):
-    """(index, value) of the lowest finite value, the first one on ties."""
-    best_index = None
-    for index, value in enumerate(values):
-        if math.isfinite(value) and (best_index is None or value < values[best_index]):
-            best_index = index
-    if best_index is None:
-        return None, None
-    return best_index, values[best_index]
+def _trailing_mean(values, index, window):
+    recent = values[max(0, index - window + 1) : index + 1]
+    return math.fsum(recent) / len(recent)
 
 
 def _improves(value, reference, min_delta, relative):
     threshold = min_delta * abs(reference) if relative else min_delta
     return value + threshold < reference
-
-
-def patience_rule(values, patience, min_delta=0.0, relative=False, baseline=None):
-    """Stop once `patience` entries in a row have not improved on the best.
-
-    Keras' `EarlyStopping` rule, with one deliberate difference: an entry that
-    improves on the best but not on `baseline` does not reset the counter and
-    may stop training (Keras never stops on an improving entry, so a run that
-    keeps improving without reaching its baseline never stops, contrary to its
-    own documentation). Non-finite values never improve.
-
-    Args:
-        values: the history, lower is better.
-        patience: entries without improvement that stop training.
-        min_delta: how much an entry must beat the best by.
-        relative: `min_delta` is a fraction of the reference value.
-        baseline: a value an entry must also beat to reset the counter.
-    """
-    best_index, best, wait = None, None, 0
-    for index, value in enumerate(values):
-        wait += 1
-        finite = math.isfinite(value)
-        if finite and (best is None or _improves(value, best, min_delta, relative)):
-            best_index, best = index, value
-            if baseline is None or _improves(value, baseline, min_delta, relative):
-                wait = 0
-    stop = wait >= max(patience, 1)
-    reason = f"no improvement in {wait} epoch(s) (patience={patience})" if stop else ""
-    return Verdict(stop, best_index, best, wait, reason)
 
 
 def generalization_loss(value, best):
@@ -127,73 +100,30 @@ def training_progress(train_losses):
     return 1000.0 * (math.fsum(train_losses) / (len(train_losses) * lowest) - 1.0)
 
 
-def _prechelt_verdict(values, stop, reason):
-    best_index, best = best_entry(values)
-    wait = len(values) if best_index is None else len(values) - 1 - best_index
-    return Verdict(stop, best_index, best, wait, reason if stop else "")
-
-
-def _current_gl(values):
-    best_index, best = best_entry(values)
-    if best_index is None:
-        return math.nan
-    return generalization_loss(values[-1], best)
-
-
-def gl_rule(values, alpha):
-    """Stop at the first entry with GL(t) > alpha."""
-    gl = _current_gl(values)
-    return _prechelt_verdict(values, gl > alpha, f"GL={gl:.4g} > alpha={alpha:g}")
-
-
-def _at_strip_end(values, strip_length):
-    return len(values) > 0 and len(values) % strip_length == 0
-
-
-def pq_rule(values, train_losses, alpha, strip_length):
-    """At the end of a strip, stop when GL(t) / P_k(t) > alpha.
-
-    `train_losses` runs alongside `values`. A strip whose training losses are
-    all equal has P_k = 0, an infinite quotient: it stops whenever GL > 0.
-    """
-    if not _at_strip_end(values, strip_length):
-        return _prechelt_verdict(values, False, "")
-    gl = _current_gl(values)
-    progress = training_progress(train_losses[-strip_length:])
-    # GL / P > alpha, written without the division so that P = 0 needs no case.
-    stop = gl > alpha * progress
-    reason = f"GL/P_{strip_length}={gl:.4g}/{progress:.4g} > alpha={alpha:g}"
-    return _prechelt_verdict(values, stop, reason)
-
-
-def up_rule(values, strip_length, strips):
-    """At the end of a strip, stop when E rose at the end of `strips` strips.
-
-    With `strip_length=1, strips=k` this is "the validation loss increased in
-    each of k successive epochs".
-    """
-    last = len(values) - 1
-    ends = [last - j * strip_length for j in range(strips + 1)]
-    stop = (
-        _at_strip_end(values, strip_length)
-        and ends[-1] >= 0
-        and all(values[a] > values[b] for a, b in zip(ends, ends[1:], strict=False))
-    )
-    reason = f"the value rose over {strips} strip(s) of {strip_length} epoch(s)"
-    return _prechelt_verdict(values, stop, reason)
+def _check_optional_float(argument, value, **bounds):
+    if value is None:
+        return None
+    return _validation.check_float(argument, value, **bounds)
 
 
 @dataclasses.dataclass(frozen=True)
 class StopRule:
     """One configured stop rule: orientation, smoothing, criterion, NaN policy.
 
-    `evaluate` is the whole early-stopping decision as a pure function of the
-    history of monitored values (and of training losses, for "pq"); the values
-    it reports (`Verdict.best`) are in the monitored quantity's own direction.
+    `step` is the whole early-stopping decision for one new entry, a pure
+    function of the history of monitored values (and of training losses, for
+    "pq") and of the verdict one entry earlier; the values it reports
+    (`Verdict.best`) are in the monitored quantity's own direction. The
+    arguments are checked at construction, with EarlyStopping's names; the
+    defaults here are EarlyStopping's.
+
+    `direction` is `None` while it is not known yet (EarlyStopping's
+    `mode="auto"` before the first epoch): such a rule is only checked, and
+    `with_direction` gives the rule that decides.
     """
 
     criterion: str = "patience"
-    direction: str = "min"
+    direction: str | None = "min"
     patience: int = 0
     min_delta: float = 0.0
     min_delta_mode: str = "absolute"
@@ -204,20 +134,87 @@ class StopRule:
     smoothing_window: int = 1
     stop_on_nan: bool = True
 
+    def __post_init__(self):
+        check = _validation
+        relative = self.min_delta_mode == "relative"
+        checked = {
+            "criterion": check.check_choice("criterion", self.criterion, CRITERIA),
+            "patience": check.check_int("patience", self.patience, low=0),
+            "min_delta_mode": check.check_choice(
+                "min_delta_mode", self.min_delta_mode, MIN_DELTA_MODES
+            ),
+            "min_delta": check.check_float(
+                "min_delta", self.min_delta, low=0.0, high=1.0 if relative else None
+            ),
+            "baseline": _check_optional_float("baseline", self.baseline),
+            "alpha": _check_optional_float("alpha", self.alpha, low=0.0),
+            "strip_length": check.check_int("strip_length", self.strip_length, low=1),
+            "strips": check.check_int("strips", self.strips, low=1),
+            "smoothing_window": check.check_int(
+                "smoothing_window", self.smoothing_window, low=1
+            ),
+            "stop_on_nan": check.check_bool("stop_on_nan", self.stop_on_nan),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        self._check_criterion_arguments()
+
+    def _check_criterion_arguments(self):
+        used = _CRITERION_ARGUMENTS[self.criterion]
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name in _ALL_CRITERION_ARGUMENTS - used and value != field.default:
+                raise _validation.invalid(
+                    field.name,
+                    value,
+                    f"{field.default!r} (its default), because criterion="
+                    f"{self.criterion!r} does not use it",
+                )
+        if "alpha" in used and self.alpha is None:
+            raise _validation.invalid(
+                "alpha", None, f"a float >= 0 with criterion={self.criterion!r}"
+            )
+        if self.criterion in ("gl", "pq") and self.direction == "max":
+            raise _validation.invalid(
+                "mode",
+                self.direction,
+                f"'auto' or 'min' with criterion={self.criterion!r}, which needs "
+                "a positive quantity to minimize",
+            )
+
+    def with_direction(self, direction):
+        """This rule for a quantity to minimize ("min") or maximize ("max")."""
+        return dataclasses.replace(self, direction=direction)
+
     def nonfinite_reason(self, value):
         """Why `value` stops training at once, or '' when it does not."""
         if self.stop_on_nan and not math.isfinite(value):
             return f"the monitored value is {value}"
         return ""
 
-    def evaluate(self, values, train_losses=()):
-        """The decision after the last entry of `values`."""
+    def step(self, previous, values, train_losses=(), position=None):
+        """The decision after the last entry of `values`.
+
+        `previous` is the verdict after `values[:-1]` (`Verdict()` before the
+        first entry); its `best`, `best_index` and `wait` are carried on. A new
+        best is reported at `position` (defaults to its index in `values`;
+        EarlyStopping passes the epoch).
+        """
         sign = 1.0 if self.direction == "min" else -1.0
-        oriented = [sign * v for v in moving_average(values, self.smoothing_window)]
-        verdict = self._criterion_verdict(oriented, train_losses)
+        index = len(values) - 1
+        position = index if position is None else position
+        value = sign * _trailing_mean(values, index, self.smoothing_window)
+        best = None if previous.best is None else sign * previous.best
+        verdict = self._criterion_step(
+            Verdict(False, previous.best_index, best, previous.wait),
+            values,
+            value,
+            train_losses,
+            position,
+        )
         best = None if verdict.best is None else sign * verdict.best
         verdict = dataclasses.replace(verdict, best=best)
-        reason = self.nonfinite_reason(values[-1]) if values else ""
+        reason = self.nonfinite_reason(values[-1])
         if reason:
             return dataclasses.replace(verdict, stop=True, reason=reason)
         if verdict.stop:
@@ -225,28 +222,110 @@ class StopRule:
             return dataclasses.replace(verdict, reason=reason)
         return verdict
 
-    def _criterion_verdict(self, oriented, train_losses):
+    def evaluate(self, values, train_losses=()):
+        """The decision after the last entry of `values`, from the start."""
+        verdict = Verdict()
+        for end in range(1, len(values) + 1):
+            verdict = self.step(verdict, values[:end], train_losses[:end])
+        return verdict
+
+    def _criterion_step(self, carried, values, value, train_losses, position):
+        if self.criterion == "patience":
+            return self._patience_step(carried, position, value)
+        carried = _track_lowest(carried, position, value)
         if self.criterion == "gl":
-            return gl_rule(oriented, self.alpha)
+            gl = _current_gl(carried, value)
+            return _decide(
+                carried, gl > self.alpha, f"GL={gl:.4g} > alpha={self.alpha:g}"
+            )
+        if not _at_strip_end(values, self.strip_length):
+            return carried
         if self.criterion == "pq":
-            return pq_rule(oriented, list(train_losses), self.alpha, self.strip_length)
-        if self.criterion == "up":
-            return up_rule(oriented, self.strip_length, self.strips)
-        baseline = None
-        if self.baseline is not None:
-            baseline = self.baseline if self.direction == "min" else -self.baseline
-        return patience_rule(
-            oriented,
-            self.patience,
-            self.min_delta,
-            relative=self.min_delta_mode == "relative",
-            baseline=baseline,
+            gl = _current_gl(carried, value)
+            progress = training_progress(list(train_losses[-self.strip_length :]))
+            # GL / P > alpha, written without the division: P = 0 needs no case.
+            return _decide(
+                carried,
+                gl > self.alpha * progress,
+                f"GL/P_{self.strip_length}={gl:.4g}/{progress:.4g} > "
+                f"alpha={self.alpha:g}",
+            )
+        return _decide(
+            carried,
+            self._rose_over_strips(values),
+            f"the value rose over {self.strips} strip(s) of "
+            f"{self.strip_length} epoch(s)",
         )
+
+    def _patience_step(self, carried, position, value):
+        """Keras' rule, with one deliberate difference.
+
+        An entry that improves on the best but not on `baseline` does not reset
+        the counter and may stop training (Keras never stops on an improving
+        entry, so a run that keeps improving without reaching its baseline
+        never stops, contrary to its own documentation). Non-finite values
+        never improve.
+        """
+        relative = self.min_delta_mode == "relative"
+        best_index, best, wait = carried.best_index, carried.best, carried.wait + 1
+        if math.isfinite(value) and (
+            best is None or _improves(value, best, self.min_delta, relative)
+        ):
+            best_index, best = position, value
+            baseline = self.baseline
+            if baseline is not None and self.direction == "max":
+                baseline = -baseline
+            if baseline is None or _improves(value, baseline, self.min_delta, relative):
+                wait = 0
+        stop = wait >= max(self.patience, 1)
+        reason = (
+            f"no improvement in {wait} epoch(s) (patience={self.patience})"
+            if stop
+            else ""
+        )
+        return Verdict(stop, best_index, best, wait, reason)
+
+    def _rose_over_strips(self, values):
+        window = self.smoothing_window
+        last = len(values) - 1
+        ends = [last - j * self.strip_length for j in range(self.strips + 1)]
+        if ends[-1] < 0:
+            return False
+        smoothed = [_trailing_mean(values, end, window) for end in ends]
+        if self.direction == "max":
+            smoothed = [-v for v in smoothed]
+        return all(a > b for a, b in zip(smoothed, smoothed[1:], strict=False))
+
+
+_ALL_CRITERION_ARGUMENTS = set().union(*_CRITERION_ARGUMENTS.values())
+
+
+def _track_lowest(carried, position, value):
+    """Prechelt's E_opt: the lowest finite value, the first one on ties."""
+    if math.isfinite(value) and (carried.best is None or value < carried.best):
+        return Verdict(False, position, value, 0)
+    return dataclasses.replace(carried, wait=carried.wait + 1)
+
+
+def _current_gl(carried, value):
+    if carried.best is None:
+        return math.nan
+    return generalization_loss(value, carried.best)
+
+
+def _at_strip_end(values, strip_length):
+    return len(values) % strip_length == 0
+
+
+def _decide(carried, stop, reason):
+    return dataclasses.replace(carried, stop=stop, reason=reason if stop else "")
 
 
 def first_stop(rule, values, train_losses=()):
     """Index of the first entry after which `rule` stops, or `None`."""
+    verdict = Verdict()
     for end in range(1, len(values) + 1):
-        if rule.evaluate(values[:end], train_losses[:end]).stop:
+        verdict = rule.step(verdict, values[:end], train_losses[:end])
+        if verdict.stop:
             return end - 1
     return None

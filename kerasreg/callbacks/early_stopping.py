@@ -1,53 +1,48 @@
 """EarlyStopping: stop when the monitored quantity stops improving; keep the best."""
 
-import os
 import warnings
 
 import keras
+import numpy as np
 
-from kerasreg import _validation
-from kerasreg.callbacks import _atomic_io, _state, criteria
-from kerasreg.callbacks._device_copy import DeviceCopy
-from kerasreg.callbacks._distribute import is_chief
+from kerasreg import _keras_private, _validation
+from kerasreg.callbacks import _atomic_io, _paths, _state, criteria
+from kerasreg.callbacks._device_copy import HostCopy, best_weights_copy
+from kerasreg.callbacks._distribute import chief_values, is_chief
 
 _SUPPORTED_MODES = ("auto", "min", "max")
 _BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")
-
-# The arguments each criterion reads. The others must keep their defaults, so
-# that no argument is silently ignored.
-_CRITERION_ARGUMENTS = {
-    "patience": {"patience", "min_delta", "min_delta_mode", "baseline"},
-    "gl": {"alpha"},
-    "pq": {"alpha", "strip_length"},
-    "up": {"strip_length", "strips"},
-}
-_CRITERION_DEFAULTS = {
-    "patience": 0,
-    "min_delta": 0.0,
-    "min_delta_mode": "absolute",
-    "baseline": None,
-    "alpha": None,
-    "strip_length": 5,
-    "strips": 1,
+# The stop rule's defaults are EarlyStopping's: one place for both.
+_RULE = criteria.StopRule()
+# Keras' `monitor_op` for each direction, and the comparisons it accepts.
+_MONITOR_OPS = {"min": keras.ops.less, "max": keras.ops.greater}
+_DIRECTIONS = {
+    keras.ops.less: "min",
+    np.less: "min",
+    keras.ops.greater: "max",
+    np.greater: "max",
 }
 
 
-def _check_bool(argument, value):
-    if not isinstance(value, bool):
-        raise _validation.invalid(argument, value, "a bool", error=TypeError)
-    return value
-
-
-def _check_path(argument, value, suffixes=None):
+def _optional_path(argument, value, suffixes=None):
     if value is None:
         return None
-    if not isinstance(value, str | os.PathLike):
-        raise _validation.invalid(argument, value, "a path or None", error=TypeError)
-    path = os.fspath(value)
-    if suffixes and not path.endswith(suffixes):
-        expected = " or ".join(f"'{s}'" for s in suffixes)
-        raise _validation.invalid(argument, value, f"a path ending in {expected}")
-    return path
+    return _paths.check_path(argument, value, _paths.FILE, suffixes)
+
+
+def _scalar(key, value):
+    """A logged value as a float (Keras logs one-element arrays too)."""
+    if value is None:
+        return None
+    array = np.asarray(value)
+    if array.size != 1:
+        raise _validation.invalid(
+            "monitor",
+            key,
+            "a quantity with one value per epoch; the logs hold "
+            f"{array.size} values for it",
+        )
+    return float(array.reshape(()))
 
 
 def _flat_metrics(metrics):
@@ -63,11 +58,14 @@ def _flat_metrics(metrics):
 class EarlyStopping(keras.callbacks.Callback):
     """Stop training when the monitored quantity stops improving; keep the best.
 
-    At the end of every epoch the monitored value (from `model.fit`'s logs, by
-    default the validation loss) joins a history, and a stop rule, a pure
-    function of that history (`kerasreg.callbacks.criteria`), decides. With
-    E(t) the monitored value after epoch t (lower is better; "max" quantities
-    are negated), E_opt(t) = min over t' <= t of E(t'), and a strip the last
+    A drop-in for `keras.callbacks.EarlyStopping` (same positional arguments,
+    same attributes) with Prechelt's stop rules, the best weights kept on the
+    device, and files that let a killed run resume exactly. At the end of
+    every epoch the monitored value (from `model.fit`'s logs, by default the
+    validation loss) joins a history, and a stop rule, a pure function of that
+    history (`kerasreg.callbacks.criteria`), decides. With E(t) the monitored
+    value after epoch t (lower is better; "max" quantities are negated),
+    E_opt(t) = min over t' <= t of E(t'), and a strip the last
     `strip_length` = k epochs:
 
     - `"patience"` (Keras' rule): an epoch improves when E(t) < E_best −
@@ -85,19 +83,30 @@ class EarlyStopping(keras.callbacks.Callback):
 
     The weights of the best epoch (the lowest E) are copied on the device at
     each improvement, variable to variable, and put back at the end of
-    training (`restore_best_weights`): the best model is the one you keep.
+    training (`restore_best_weights`): the best model is the one you keep. A
+    model that defines its own `get_weights`/`set_weights` is served through
+    them, as Keras does.
+
+    Keras' attributes keep Keras' meaning and may be written as in Keras:
+    `monitor_op` (`keras.ops.less` or `keras.ops.greater`, set at the first
+    epoch end), `best`, `wait` (the next epoch compares with, and counts from,
+    what was written), `stopped_epoch` and `best_epoch` (0 until set),
+    `best_weights` (host arrays; what is written there is restored at the
+    end). `on_train_begin` resets them, except `monitor_op`, for each `fit`,
+    unless it resumes from `state_path`. `stop_reason` says why it stopped.
 
     Where it differs from `keras.callbacks.EarlyStopping`: `restore_best_weights`
     defaults to True; a NaN or infinite value is never the best and, with
     `stop_on_nan`, stops training at once (Keras 3.15 may keep a first NaN as
-    the best and restore that epoch); an unknown `mode` is an error, not a
-    warning; `stopped_epoch` and `best_epoch` are `None` until set (Keras uses
-    0). And `baseline`: an epoch that improves on the best but not on the
-    baseline does not reset the counter, so training stops after `patience`
-    epochs that never reach the baseline, as Keras' documentation says (Keras
-    itself never stops while every epoch improves). Otherwise it stops at the
-    same epoch as Keras on any sequence of values. As in Keras, `patience=0`
-    and `patience=1` both stop at the first epoch without improvement.
+    the best and restore that epoch); an unknown `mode` or a negative
+    `min_delta` is an error (Keras warns and falls back to "auto", or takes
+    the absolute value). And `baseline`: an epoch that improves on the best
+    but not on the baseline does not reset the counter, so training stops
+    after `patience` epochs that never reach the baseline, as Keras'
+    documentation says (Keras itself never stops while every epoch improves).
+    Otherwise it stops at the same epoch as Keras on any sequence of values.
+    As in Keras, `patience=0` and `patience=1` both stop at the first epoch
+    without improvement.
 
     Resuming. With `state_path`, the whole state (history, counters, best
     epoch, best weights) is written atomically at every epoch end and read at
@@ -106,19 +115,27 @@ class EarlyStopping(keras.callbacks.Callback):
     with `keras.callbacks.BackupAndRestore` (placed after this callback)
     stops at the same epoch with the same weights as an uninterrupted run. A
     resumed run that repeats epochs rolls the state back to them first; a
-    fresh `fit` from epoch 0 therefore starts afresh. Under `tf.distribute`
-    every replica and worker takes the same decisions (they depend only on
-    the aggregated logs) and only the chief writes files; all workers must
-    read `state_path`.
+    fresh `fit` from epoch 0 therefore starts afresh. The state records the
+    configuration it belongs to (monitor, mode, the rule's arguments): a state
+    from another configuration, another program or a damaged file is an error
+    naming the file, as is a `state_path` shared by two callbacks.
+
+    Distributed training. Only the chief writes files; all workers must read
+    `state_path`. Under `tf.distribute.MultiWorkerMirroredStrategy` the chief
+    decides: every epoch one small collective hands the chief's monitored
+    values to every worker, so all workers stop at the same epoch and restore
+    the same weights even when their logs differ.
 
     Args:
         monitor: str, the quantity in the logs to monitor.
             Defaults to `"val_loss"`.
-        patience: int >= 0, epochs without improvement after which training
-            stops ("patience" criterion). Defaults to `0`.
         min_delta: float >= 0, how much an epoch must beat the best value by
             to count as an improvement ("patience" criterion).
             Defaults to `0.0`.
+        patience: int >= 0, epochs without improvement after which training
+            stops ("patience" criterion). Defaults to `0`.
+        verbose: int, 1 prints at the end why training stopped and which
+            epoch's weights were restored. Defaults to `0`.
         mode: `"auto"`, `"min"` or `"max"`, whether the quantity should
             decrease or increase; `"auto"` infers it from the metric as Keras
             does. Defaults to `"auto"`.
@@ -128,7 +145,8 @@ class EarlyStopping(keras.callbacks.Callback):
             end of training. Defaults to `True`.
         start_from_epoch: int >= 0, epochs of warm-up that are not monitored
             (a non-finite value still stops training). Defaults to `0`.
-        criterion: `"patience"`, `"gl"`, `"pq"` or `"up"`, the stop rule.
+        criterion: `"patience"`, `"gl"`, `"pq"` or `"up"`, the stop rule
+            (keyword-only, as are all the arguments below).
             Defaults to `"patience"`.
         alpha: float >= 0, the threshold of "gl" (percent) and "pq"; required
             by them, unused otherwise. Defaults to `None`.
@@ -144,8 +162,6 @@ class EarlyStopping(keras.callbacks.Callback):
             weights are `.npz` files beside it. Defaults to `None`.
         stop_on_nan: bool, stop at once when the monitored value is NaN or
             infinite. Defaults to `True`.
-        verbose: int, 1 prints at the end why training stopped and which
-            epoch's weights were restored. Defaults to `0`.
         min_delta_mode: `"absolute"` or `"relative"`: with "relative",
             `min_delta` is a fraction in [0, 1) of the best value.
             Defaults to `"absolute"`.
@@ -156,26 +172,19 @@ class EarlyStopping(keras.callbacks.Callback):
 
     Example:
 
-    ```python
-    import keras
-    import numpy as np
-    from kerasreg.callbacks import EarlyStopping
-
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(96, 8)).astype("float32")
-    y = (x[:, :1] + rng.normal(size=(96, 1))).astype("float32")  # noisy target
-    model = keras.Sequential(
-        [keras.Input((8,)), keras.layers.Dense(64, "relu"), keras.layers.Dense(1)]
-    )
-    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
-    # The classic rule: stop when val_loss rose in each of 3 successive epochs.
-    stop = EarlyStopping(criterion="up", strip_length=1, strips=3, verbose=1)
-    model.fit(x, y, validation_split=0.25, epochs=100, callbacks=[stop], verbose=0)
-    # Prints: Epoch 12: early stopping, criterion 'up': the value rose over 3
-    # strip(s) of 1 epoch(s). Restored the weights of epoch 9 (val_loss=1.11736).
-    ```
-    ```
+    >>> import keras
+    >>> import numpy as np
+    >>> from kerasreg.callbacks import EarlyStopping
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    >>> # A model that does not learn: the loss never improves after epoch 1.
+    >>> model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    >>> stop = EarlyStopping("loss", 0, 2)  # Keras' order: monitor, min_delta, patience
+    >>> x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
+    >>> history = model.fit(x, y, epochs=20, callbacks=[stop], verbose=0)
+    >>> len(history.epoch), stop.stopped_epoch, stop.best_epoch
+    (3, 2, 0)
+    >>> stop.stop_reason
+    "criterion 'patience': no improvement in 2 epoch(s) (patience=2)"
 
     Reference:
         L. Prechelt, "Early Stopping — but when?", in Neural Networks: Tricks
@@ -185,22 +194,23 @@ class EarlyStopping(keras.callbacks.Callback):
     def __init__(
         self,
         monitor="val_loss",
-        patience=0,
-        min_delta=0.0,
+        min_delta=_RULE.min_delta,
+        patience=_RULE.patience,
+        verbose=0,
         mode="auto",
-        baseline=None,
+        baseline=_RULE.baseline,
         restore_best_weights=True,
         start_from_epoch=0,
-        criterion="patience",
-        alpha=None,
-        strip_length=5,
-        strips=1,
+        *,
+        criterion=_RULE.criterion,
+        alpha=_RULE.alpha,
+        strip_length=_RULE.strip_length,
+        strips=_RULE.strips,
         best_model_path=None,
         state_path=None,
-        stop_on_nan=True,
-        verbose=0,
-        min_delta_mode="absolute",
-        smoothing_window=1,
+        stop_on_nan=_RULE.stop_on_nan,
+        min_delta_mode=_RULE.min_delta_mode,
+        smoothing_window=_RULE.smoothing_window,
     ):
         super().__init__()
         if not isinstance(monitor, str) or not monitor:
@@ -208,90 +218,139 @@ class EarlyStopping(keras.callbacks.Callback):
                 "monitor", monitor, "a non-empty str", error=TypeError
             )
         self.monitor = monitor
-        self.patience = _validation.check_int("patience", patience, low=0)
-        self.min_delta_mode = _validation.check_choice(
-            "min_delta_mode", min_delta_mode, criteria.MIN_DELTA_MODES
-        )
-        relative = min_delta_mode == "relative"
-        self.min_delta = _validation.check_float(
-            "min_delta", min_delta, low=0.0, high=1.0 if relative else None
-        )
+        self.verbose = _validation.check_int("verbose", verbose, low=0)
         self.mode = _validation.check_choice("mode", mode, _SUPPORTED_MODES)
-        self.baseline = (
-            None if baseline is None else _validation.check_float("baseline", baseline)
-        )
-        self.restore_best_weights = _check_bool(
+        self.restore_best_weights = _validation.check_bool(
             "restore_best_weights", restore_best_weights
         )
         self.start_from_epoch = _validation.check_int(
             "start_from_epoch", start_from_epoch, low=0
         )
-        self.criterion = _validation.check_choice(
-            "criterion", criterion, criteria.CRITERIA
-        )
-        self.alpha = (
-            None if alpha is None else _validation.check_float("alpha", alpha, low=0.0)
-        )
-        self.strip_length = _validation.check_int("strip_length", strip_length, low=1)
-        self.strips = _validation.check_int("strips", strips, low=1)
-        self.best_model_path = _check_path(
+        self.best_model_path = _optional_path(
             "best_model_path", best_model_path, _BEST_MODEL_SUFFIXES
         )
-        self.state_path = _check_path("state_path", state_path)
-        self.stop_on_nan = _check_bool("stop_on_nan", stop_on_nan)
-        self.verbose = _validation.check_int("verbose", verbose, low=0)
-        self.smoothing_window = _validation.check_int(
-            "smoothing_window", smoothing_window, low=1
+        self.state_path = _optional_path("state_path", state_path)
+        _paths.check_apart(self._owned_paths())
+        rule = criteria.StopRule(
+            criterion=criterion,
+            direction=None if self.mode == "auto" else self.mode,
+            patience=patience,
+            min_delta=min_delta,
+            min_delta_mode=min_delta_mode,
+            baseline=baseline,
+            alpha=alpha,
+            strip_length=strip_length,
+            strips=strips,
+            smoothing_window=smoothing_window,
+            stop_on_nan=stop_on_nan,
         )
-        self._check_criterion_arguments()
+        # Plain attributes, as in Keras: a value written later is checked again
+        # and used at the next train begin.
+        for name in _RULE_ARGUMENTS:
+            setattr(self, name, getattr(rule, name))
         self._state = _state.EarlyStoppingState()
-        self._rule = None
-        self._best = None
-        self._resuming = False
+        self._weights = HostCopy(None)
 
-    def _check_criterion_arguments(self):
-        used = _CRITERION_ARGUMENTS[self.criterion]
-        for argument, default in _CRITERION_DEFAULTS.items():
-            value = getattr(self, argument)
-            if argument not in used and value != default:
-                raise _validation.invalid(
-                    argument,
-                    value,
-                    f"{default!r} (its default), because criterion="
-                    f"{self.criterion!r} does not use it",
-                )
-        if "alpha" in used and self.alpha is None:
-            raise _validation.invalid(
-                "alpha", None, f"a float >= 0 with criterion={self.criterion!r}"
-            )
-        if self.criterion in ("gl", "pq") and self.mode == "max":
-            raise _validation.invalid(
-                "mode",
-                self.mode,
-                f"'auto' or 'min' with criterion={self.criterion!r}, which needs "
-                "a positive quantity to minimize",
-            )
+    def _owned_paths(self):
+        """Each path argument with the patterns of the files it makes us delete."""
+        state = self.state_path
+        best = self.best_model_path
+        return {
+            "state_path": (state, _state.owned_patterns(state) if state else []),
+            "best_model_path": (
+                best,
+                [_atomic_io.temporaries_pattern(best)] if best else [],
+            ),
+        }
+
+    def _stop_rule(self):
+        return criteria.StopRule(
+            direction=self._state.direction
+            or (None if self.mode == "auto" else self.mode),
+            **{name: getattr(self, name) for name in _RULE_ARGUMENTS},
+        )
+
+    def _identity(self):
+        """The configuration a state file belongs to."""
+        return {
+            "monitor": self.monitor,
+            "mode": self.mode,
+            "start_from_epoch": self.start_from_epoch,
+            "restore_best_weights": self.restore_best_weights,
+            **{name: getattr(self, name) for name in _RULE_ARGUMENTS},
+        }
+
+    # Keras' attributes, with Keras' meaning.
 
     @property
-    def stopped_epoch(self):
-        """The epoch (0-based) at which training stopped, or `None`."""
-        return self._state.stopped_epoch
+    def monitor_op(self):
+        """`keras.ops.less` ("min") or `keras.ops.greater` ("max"), the
+        comparison that tells an improvement; `None` until known."""
+        direction = self._state.direction
+        return None if direction is None else _MONITOR_OPS[direction]
 
-    @property
-    def best_epoch(self):
-        """The epoch (0-based) with the best monitored value, or `None`."""
-        return self._state.best_epoch
+    @monitor_op.setter
+    def monitor_op(self, value):
+        if value is not None and value not in _DIRECTIONS:
+            raise _validation.invalid(
+                "monitor_op",
+                value,
+                "keras.ops.less, keras.ops.greater (or NumPy's) or None",
+                error=TypeError,
+            )
+        self._state.direction = None if value is None else _DIRECTIONS[value]
 
     @property
     def best(self):
         """The best monitored value (smoothed, if smoothing), or `None`."""
         return self._state.best
 
+    @best.setter
+    def best(self, value):
+        if value is not None:
+            value = _validation.check_float("best", value)
+        self._state.best = value
+
     @property
     def wait(self):
         """Epochs since the patience counter was reset (since the best, for
         Prechelt's criteria)."""
         return self._state.wait
+
+    @wait.setter
+    def wait(self, value):
+        self._state.wait = _validation.check_int("wait", value, low=0)
+
+    @property
+    def stopped_epoch(self):
+        """The epoch (0-based) at which training stopped; 0 until then, as
+        in Keras (`stop_reason` tells whether it stopped)."""
+        return self._state.stopped_epoch
+
+    @stopped_epoch.setter
+    def stopped_epoch(self, value):
+        self._state.stopped_epoch = _validation.check_int("stopped_epoch", value)
+
+    @property
+    def best_epoch(self):
+        """The epoch (0-based) with the best monitored value; 0 until then,
+        as in Keras."""
+        best_epoch = self._state.best_epoch
+        return 0 if best_epoch is None else best_epoch
+
+    @best_epoch.setter
+    def best_epoch(self, value):
+        self._state.best_epoch = _validation.check_int("best_epoch", value, low=0)
+
+    @property
+    def best_weights(self):
+        """The best epoch's weights as host arrays (a copy from the device),
+        or `None`; restored at train end when `restore_best_weights`."""
+        return self._weights.value
+
+    @best_weights.setter
+    def best_weights(self, value):
+        self._weights.write(value)
 
     @property
     def stop_reason(self):
@@ -301,8 +360,9 @@ class EarlyStopping(keras.callbacks.Callback):
     def get_config(self):
         return {
             "monitor": self.monitor,
-            "patience": self.patience,
             "min_delta": self.min_delta,
+            "patience": self.patience,
+            "verbose": self.verbose,
             "mode": self.mode,
             "baseline": self.baseline,
             "restore_best_weights": self.restore_best_weights,
@@ -314,7 +374,6 @@ class EarlyStopping(keras.callbacks.Callback):
             "best_model_path": self.best_model_path,
             "state_path": self.state_path,
             "stop_on_nan": self.stop_on_nan,
-            "verbose": self.verbose,
             "min_delta_mode": self.min_delta_mode,
             "smoothing_window": self.smoothing_window,
         }
@@ -326,85 +385,93 @@ class EarlyStopping(keras.callbacks.Callback):
     # Training hooks.
 
     def on_train_begin(self, logs=None):
+        self._rule = self._stop_rule()
+        self._files = _state.StateFiles(
+            self.state_path,
+            self.best_model_path,
+            self.restore_best_weights,
+            self._identity(),
+        )
         self._chief = is_chief(self.model)
-        self._best = DeviceCopy(self.model.weights)
+        self._weights = best_weights_copy(self.model)
         self._warned = set()
-        loaded = _state.load(self.state_path) if self.state_path else None
-        self._state = loaded or _state.EarlyStoppingState()
+        if self._chief:
+            paths = {
+                "state_path": self.state_path,
+                "best_model_path": self.best_model_path,
+            }
+            for argument, path in paths.items():
+                if path:
+                    _paths.check_writable(argument, path)
+            _paths.claim(
+                self,
+                self.model,
+                {argument: (path, _paths.FILE) for argument, path in paths.items()},
+            )
+        loaded = self._files.load()
+        # As in Keras, `monitor_op` outlives a `fit`; the rest starts afresh.
+        self._state = loaded or _state.EarlyStoppingState(
+            direction=self._state.direction
+        )
         # A loaded state is rolled back at the first epoch, whose number is the
         # first reliable sign of where the (possibly resumed) run starts.
         self._resuming = loaded is not None
-        self._rule = None
         if self._chief:
-            self._remove_leftovers()
+            self._files.remove_leftovers(self._state)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._resuming:
             self._resume_at(epoch)
-        if self._state.stopped_epoch is not None:
+        if self._state.stop_reason:
             # The interrupted run had already stopped; stop this one too.
             self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         state = self._state
-        if state.stopped_epoch is not None:
+        if state.stop_reason:
             return
-        logs = logs or {}
+        if state.direction is None:
+            state.direction = self._infer_direction()
+        if self._rule.direction != state.direction:
+            self._rule = self._rule.with_direction(state.direction)
+        value, train_loss = self._logged(logs or {}, epoch)
         best_before = state.best_epoch
-        value = self._logged(logs, self.monitor, epoch)
-        train_loss = self._logged(logs, "loss", epoch) if self.criterion == "pq" else 0
+        improved = False
         if value is not None and train_loss is not None:
-            if self._rule is None:
-                state.direction = state.direction or self._infer_direction()
-                self._rule = self._make_rule(state.direction)
             if epoch < self.start_from_epoch:
-                self._stop(epoch, self._rule.nonfinite_reason(float(value)))
+                self._stop(epoch, self._rule.nonfinite_reason(value))
             else:
-                self._record(epoch, float(value), float(train_loss))
+                improved = self._record(epoch, value, train_loss)
         state.last_epoch = epoch
-        improved = state.best_epoch == epoch
         if improved and self.restore_best_weights:
-            self._best.capture()
+            self._weights.capture()
         if self._chief:
-            self._write_files(improved, best_before)
+            self._files.write_epoch(
+                state, improved, best_before, self._best_arrays, self._save_model
+            )
 
     def on_train_end(self, logs=None):
         if self._resuming:  # No epoch ran: nothing to roll back.
             self._resume_at(self._state.last_epoch + 1)
-        restored = self.restore_best_weights and not self._best.empty
+        restored = self.restore_best_weights and not self._weights.empty
         if restored:
-            self._best.restore()
+            self._weights.restore()
         if self.verbose:
             print(self._summary(restored))
+        if self._chief:
+            _paths.release(self, self.model)
 
     # Decisions.
-
-    def _make_rule(self, direction):
-        return criteria.StopRule(
-            criterion=self.criterion,
-            direction=direction,
-            patience=self.patience,
-            min_delta=self.min_delta,
-            min_delta_mode=self.min_delta_mode,
-            baseline=self.baseline,
-            alpha=self.alpha,
-            strip_length=self.strip_length,
-            strips=self.strips,
-            smoothing_window=self.smoothing_window,
-            stop_on_nan=self.stop_on_nan,
-        )
 
     def _infer_direction(self):
         if self.mode != "auto":
             return self.mode
         name = self.monitor.removeprefix("val_")
         direction = "min" if name == "loss" else None
-        for metric in _flat_metrics(self.model.metrics):
-            # Keras marks a metric's direction only in the private `_direction`
-            # ("up" or "down"); its own callbacks read it the same way.
-            marked = getattr(metric, "_direction", None)
+        for metric in _flat_metrics(getattr(self.model, "metrics", [])):
+            marked = _keras_private.metric_direction(metric)
             if metric.name == name and marked is not None:
-                direction = "max" if marked == "up" else "min"
+                direction = marked
         if direction is None:
             raise _validation.invalid(
                 "mode",
@@ -420,39 +487,35 @@ class EarlyStopping(keras.callbacks.Callback):
             )
         return direction
 
-    def _logged(self, logs, key, epoch):
-        value = logs.get(key)
-        if value is None and key not in self._warned:
-            self._warned.add(key)
-            available = ", ".join(sorted(logs)) or "none"
-            warnings.warn(
-                f"EarlyStopping needs `{key}`, which is not in the logs of epoch "
-                f"{epoch + 1}; epochs without it are not counted. Available "
-                f"keys: {available}.",
-                stacklevel=3,
-            )
-        return value
+    def _logged(self, logs, epoch):
+        """(monitored value, training loss) of the epoch as the chief logged
+        them; `None` for one that is missing."""
+        keys = [self.monitor, "loss"] if self.criterion == "pq" else [self.monitor]
+        local = [_scalar(key, logs.get(key)) for key in keys]
+        agreed = chief_values(self.model, local)
+        for key, value in zip(keys, agreed, strict=True):
+            if value is None and key not in self._warned:
+                self._warned.add(key)
+                available = ", ".join(sorted(logs)) or "none"
+                warnings.warn(
+                    f"EarlyStopping needs `{key}`, which is not in the logs of "
+                    f"epoch {epoch + 1}; epochs without it are not counted. "
+                    f"Available keys: {available}.",
+                    stacklevel=3,
+                )
+        return agreed[0], agreed[1] if self.criterion == "pq" else 0.0
 
     def _record(self, epoch, value, train_loss):
+        """Add the epoch to the history and decide; whether it is the best."""
         state = self._state
-        state.epochs.append(epoch)
-        state.values.append(value)
-        if self.criterion == "pq":
-            state.train_losses.append(train_loss)
-        verdict = self._evaluate()
-        if verdict.stop:
-            self._stop(epoch, verdict.reason)
-
-    def _evaluate(self):
-        """Set best, best_epoch and wait from the history; return the verdict."""
-        state = self._state
-        verdict = self._rule.evaluate(state.values, state.train_losses)
-        state.best = verdict.best
-        state.best_epoch = (
-            None if verdict.best_index is None else state.epochs[verdict.best_index]
+        previous = criteria.Verdict(
+            best_index=state.best_epoch, best=state.best, wait=state.wait
         )
-        state.wait = verdict.wait
-        return verdict
+        state.record(epoch, value, train_loss if self.criterion == "pq" else None)
+        verdict = self._rule.step(previous, state.values, state.train_losses, epoch)
+        state.set_carry(verdict.best, verdict.best_index, verdict.wait)
+        self._stop(epoch, verdict.reason)
+        return verdict.best_index == epoch and previous.best_index != epoch
 
     def _stop(self, epoch, reason):
         if reason:
@@ -463,121 +526,56 @@ class EarlyStopping(keras.callbacks.Callback):
     def _summary(self, restored):
         state = self._state
         lines = []
-        if state.stopped_epoch is not None:
+        if state.stop_reason:
             lines.append(
                 f"Epoch {state.stopped_epoch + 1}: early stopping, {state.stop_reason}."
             )
-        if restored:
+        if restored and state.best_epoch is not None and state.best is not None:
             lines.append(
                 f"Restored the weights of epoch {state.best_epoch + 1} "
                 f"({self.monitor}={state.best:.6g})."
             )
+        elif restored:
+            lines.append("Restored the best weights.")
         else:
             lines.append("Kept the weights of the last epoch.")
         return " ".join(lines)
 
-    # Files.
-
-    def _keeps_weight_files(self):
-        return self.state_path is not None and (
-            self.restore_best_weights or self.best_model_path is not None
-        )
-
-    def _write_files(self, improved, best_before):
-        """Write the epoch's files in an order that survives a kill anywhere.
-
-        The best weights go to a new file before the state refers to it; the
-        state names the epoch of the best model before that model is written,
-        so a resumed run that finds it unwritten rewrites it; stale files go
-        last. The state keeps the weights of the best epoch and of the one
-        before it, which a roll-back of one epoch needs.
-        """
-        state = self._state
-        if improved and self._keeps_weight_files():
-            arrays = self._best_arrays()
-            state.best_files[state.best_epoch] = _state.save_weights(
-                arrays, self.state_path, state.best_epoch
-            )
-        keep = {state.best_epoch, best_before}
-        state.best_files = {e: f for e, f in state.best_files.items() if e in keep}
-        if improved and self.best_model_path:
-            state.best_model_epoch = state.best_epoch
-        if self.state_path:
-            _state.save(state, self.state_path)
-        if improved and self.best_model_path:
-            self._write_best_model()
-        if self.state_path:
-            _state.remove_unreferenced(state, self.state_path)
+    # Files (the work is `_state.StateFiles`').
 
     def _best_arrays(self):
         if self.restore_best_weights:
-            return self._best.to_numpy()
-        return [keras.ops.convert_to_numpy(v.value) for v in self.model.weights]
+            return self._weights.to_numpy()
+        return self._weights.current_numpy()
 
-    def _write_best_model(self):
-        with _atomic_io.replacing(self.best_model_path) as temporary:
-            if self.best_model_path.endswith(".keras"):
-                self.model.save(temporary)
-            else:
-                self.model.save_weights(temporary)
-
-    def _remove_leftovers(self):
-        if self.best_model_path:
-            _atomic_io.remove_temporaries(self.best_model_path)
-        if self.state_path:
-            _state.remove_unreferenced(self._state, self.state_path)
+    def _save_model(self, path):
+        if path.endswith(".keras"):
+            self.model.save(path)
+        else:
+            self.model.save_weights(path)
 
     def _resume_at(self, epoch):
-        """Continue a saved state in a run whose next epoch is `epoch`."""
         self._resuming = False
-        state = self._state
-        if state.last_epoch < epoch - 1:
-            raise ValueError(
-                f"The EarlyStopping state in {self.state_path!r} ends at epoch "
-                f"{state.last_epoch + 1}, but training resumes at epoch "
-                f"{epoch + 1}: the epochs in between were never recorded. Place "
-                "EarlyStopping before keras.callbacks.BackupAndRestore in "
-                "`callbacks` (kerasreg.callbacks.BackupAndRestore works in any "
-                "order), or delete the state file to start afresh."
-            )
-        state.roll_back(epoch)
-        if not state.values:  # A fresh run: nothing of the old one is kept.
-            state.best, state.best_epoch, state.wait = None, None, 0
-            state.direction = None
-            return self._sync_best_model(None)
-        self._rule = self._make_rule(state.direction)
-        self._evaluate()
-        arrays = self._load_best_arrays(epoch)
-        if arrays is not None and self.restore_best_weights:
-            self._best.load_numpy(arrays)
-        self._sync_best_model(arrays)
+        self._files.resume(
+            self._state,
+            epoch,
+            self._weights,
+            self.model,
+            self._chief,
+            self._save_model,
+        )
 
-    def _load_best_arrays(self, epoch):
-        state = self._state
-        if state.best_epoch is None or not self._keeps_weight_files():
-            return None
-        if state.best_epoch not in state.best_files:
-            raise ValueError(
-                f"Training resumes at epoch {epoch + 1}, more than one epoch "
-                f"before the end of the EarlyStopping state in "
-                f"{self.state_path!r}, which keeps the best weights for a "
-                "roll-back of one epoch only. Back up at least once per epoch, "
-                "e.g. with BackupAndRestore(save_freq='epoch')."
-            )
-        return _state.load_weights(self.state_path, state.best_files[state.best_epoch])
 
-    def _sync_best_model(self, arrays):
-        """Make `best_model_path` hold the best epoch again after a roll-back."""
-        state = self._state
-        if not (self._chief and self.best_model_path):
-            return
-        if state.best_epoch is None:
-            _atomic_io.remove(self.best_model_path)
-            state.best_model_epoch = None
-        elif state.best_model_epoch != state.best_epoch:
-            # Rare (after a kill): a host round trip is fine here.
-            current = self.model.get_weights()
-            self.model.set_weights(arrays)
-            self._write_best_model()
-            self.model.set_weights(current)
-            state.best_model_epoch = state.best_epoch
+# The arguments EarlyStopping hands to its stop rule, under the same names.
+_RULE_ARGUMENTS = (
+    "criterion",
+    "patience",
+    "min_delta",
+    "min_delta_mode",
+    "baseline",
+    "alpha",
+    "strip_length",
+    "strips",
+    "smoothing_window",
+    "stop_on_nan",
+)

@@ -7,6 +7,7 @@ DESIGN.md (and Prechelt, 1998); the comments show the arithmetic.
 import math
 import re
 
+import numpy as np
 import pytest
 
 from kerasreg.callbacks import criteria
@@ -28,7 +29,11 @@ NAN, INF = math.nan, math.inf
         # min_delta 0.25: 0.875 + 0.25 < 1 fails -> no improvement.
         ([1.0, 0.875, 0.5], dict(patience=1, min_delta=0.25), 1),
         # relative 0.05: 9 + 0.5 < 10, 8.5 + 0.45 < 9, 8.2 + 0.425 < 8.5 fails.
-        ([10.0, 9.0, 8.5, 8.2], dict(patience=1, min_delta=0.05, relative=True), 3),
+        (
+            [10.0, 9.0, 8.5, 8.2],
+            dict(patience=1, min_delta=0.05, min_delta_mode="relative"),
+            3,
+        ),
         # absolute 0.05 keeps improving.
         ([10.0, 9.0, 8.5, 8.2], dict(patience=1, min_delta=0.05), None),
         # Every value improves, none beats the baseline 0.5: wait 1, 2 -> stop.
@@ -52,16 +57,75 @@ NAN, INF = math.nan, math.inf
     ],
 )
 def test_patience_rule(values, kwargs, expected):
-    stops = [
-        criteria.patience_rule(values[: i + 1], **kwargs).stop
-        for i in range(len(values))
-    ]
+    rule = StopRule("patience", stop_on_nan=False, **kwargs)
+    stops = [rule.evaluate(values[: i + 1]).stop for i in range(len(values))]
     assert (stops.index(True) if True in stops else None) == expected
 
 
 def test_patience_rule_reports_best_and_wait():
-    verdict = criteria.patience_rule([1.0, 0.5, 0.75, 0.625], patience=5)
+    verdict = StopRule(patience=5).evaluate([1.0, 0.5, 0.75, 0.625])
     assert (verdict.best_index, verdict.best, verdict.wait) == (1, 0.5, 2)
+
+
+def test_step_carries_the_previous_verdict_on():
+    """`best` and `wait` written between entries mean what they mean in Keras:
+    the next entry is compared with, and counted from, the written values."""
+    rule = StopRule(patience=2)
+    values = [1.0, 0.5]
+    carried = rule.step(criteria.Verdict(best_index=7, best=0.25, wait=1), values)
+    # 0.5 does not beat the written best 0.25: wait 1 + 1 = 2 -> stop.
+    assert carried == criteria.Verdict(
+        True,
+        7,
+        0.25,
+        2,
+        "criterion 'patience': no improvement in 2 epoch(s) (patience=2)",
+    )
+    # The same history from the start: 0.5 improves, reported at `position`.
+    fresh = rule.step(rule.evaluate(values[:1]), values, position=12)
+    assert (fresh.stop, fresh.best_index, fresh.best, fresh.wait) == (False, 12, 0.5, 0)
+    # Prechelt's E_opt is carried alike: GL against the written best 0.4.
+    gl = StopRule("gl", alpha=20.0).step(criteria.Verdict(0, 0, 0.4, 0), [0.5])
+    assert gl.stop and gl.reason == "criterion 'gl': GL=25 > alpha=20"
+
+
+def _scan_patience(values, patience, min_delta, baseline, sign):
+    """Keras' loop over a whole history, oriented by `sign` (reference)."""
+    best_index, best, wait = None, None, 0
+    for index, value in enumerate(values):
+        wait += 1
+        if best is None or sign * (value - best) < -min_delta:
+            best_index, best = index, value
+            if sign * (value - baseline) < -min_delta:
+                wait = 0
+    return best_index, best, wait, wait >= max(patience, 1)
+
+
+def _scan_gl(values, alpha):
+    best_index = min(range(len(values)), key=lambda i: (values[i], i))
+    gl = 100 * (values[-1] / values[best_index] - 1)
+    return best_index, values[best_index], len(values) - 1 - best_index, gl > alpha
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_stepping_matches_a_scan_of_the_whole_history(seed):
+    rng = np.random.default_rng(seed)
+    values = (rng.integers(1, 24, size=40) / 8).tolist()
+    for sign, direction in ((1, "min"), (-1, "max")):
+        rule = StopRule(direction=direction, patience=3, min_delta=0.125, baseline=1.5)
+        verdict = criteria.Verdict()
+        for end in range(1, len(values) + 1):
+            verdict = rule.step(verdict, values[:end])
+            expected = _scan_patience(values[:end], 3, 0.125, 1.5, sign)
+            assert (verdict.best_index, verdict.best, verdict.wait) == expected[:3]
+            assert verdict.stop == expected[3]
+    rule = StopRule("gl", alpha=30.0)
+    verdict = criteria.Verdict()
+    for end in range(1, len(values) + 1):
+        verdict = rule.step(verdict, values[:end])
+        expected = _scan_gl(values[:end], 30.0)
+        assert (verdict.best_index, verdict.best, verdict.wait) == expected[:3]
+        assert verdict.stop == expected[3]
 
 
 def test_gl_values_and_stop():

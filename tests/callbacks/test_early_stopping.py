@@ -1,5 +1,6 @@
 """EarlyStopping: Keras parity, weights kept on the device, files, resume, errors."""
 
+import doctest
 import json
 import math
 import os
@@ -231,13 +232,20 @@ def test_state_that_lags_behind_the_backup_is_an_error(tmp_path):
         "order), or delete the state file to start afresh."
     )
     with pytest.raises(ValueError, match=re.escape(message)):
-        _fit([ScriptedLogs(VAL), EarlyStopping(state_path=state_path)], initial_epoch=4)
+        _fit(
+            [ScriptedLogs(VAL), EarlyStopping(patience=5, state_path=state_path)],
+            initial_epoch=4,
+        )
 
 
 def test_state_file_is_small_json_with_the_history(tmp_path):
     state_path = tmp_path / "es.json"
     _fit([ScriptedLogs(VAL), EarlyStopping(patience=2, state_path=state_path)])
-    state = json.loads(state_path.read_text())
+    saved = json.loads(state_path.read_text())
+    assert (saved["kind"], saved["format"]) == ("kerasreg.callbacks.EarlyStopping", 2)
+    assert saved["config"]["monitor"] == "val_loss"
+    assert saved["config"]["patience"] == 2
+    state = saved["state"]
     assert state["values"] == VAL[: VAL_STOP + 1]
     assert (state["best_epoch"], state["stopped_epoch"], state["last_epoch"]) == (
         3,
@@ -273,7 +281,7 @@ def test_message_names_criterion_epoch_and_restored_weights(capsys):
 
 
 def test_missing_monitor_warns_with_the_available_keys():
-    stop = EarlyStopping(monitor="val_los")
+    stop = EarlyStopping(monitor="val_los", mode="min")
     with pytest.warns(UserWarning) as record:
         _fit([stop], epochs=2)
     assert len(record) == 1
@@ -281,7 +289,13 @@ def test_missing_monitor_warns_with_the_available_keys():
         "EarlyStopping needs `val_los`, which is not in the logs of epoch 1; "
         "epochs without it are not counted. Available keys: loss, val_loss."
     )
-    assert stop.best_epoch is None and stop.stopped_epoch is None
+    # Keras' values when nothing was monitored.
+    assert (stop.best_epoch, stop.stopped_epoch, stop.best, stop.stop_reason) == (
+        0,
+        0,
+        None,
+        "",
+    )
 
 
 def test_auto_mode_reads_the_metric_direction():
@@ -412,7 +426,7 @@ BAD_ARGUMENTS = [
         "best.h5",
         "a path ending in '.keras' or '.weights.h5'",
     ),
-    (dict(state_path=3), TypeError, "state_path", 3, "a path or None"),
+    (dict(state_path=3), TypeError, "state_path", 3, "a path"),
     (
         dict(restore_best_weights=1),
         TypeError,
@@ -456,5 +470,253 @@ def test_config_round_trip_and_registration():
     "cls", [EarlyStopping, kerasreg.callbacks.BackupAndRestore], ids=["es", "bar"]
 )
 def test_docstring_example_runs(cls):
-    code = cls.__doc__.split("```python")[1].split("```")[0]
-    exec(textwrap.dedent(code), {})
+    if "```python" in cls.__doc__:
+        exec(textwrap.dedent(cls.__doc__.split("```python")[1].split("```")[0]), {})
+        return
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    for test in doctest.DocTestFinder().find(cls, globs={}):
+        runner.run(test)
+    summary = runner.summarize(verbose=False)
+    assert summary.attempted > 0 and summary.failed == 0
+
+
+# Keras' signature and attributes (issue 13).
+
+
+def test_positional_arguments_follow_keras_order():
+    ours = EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
+    theirs = keras.callbacks.EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
+    for name in (
+        "monitor",
+        "min_delta",
+        "patience",
+        "verbose",
+        "mode",
+        "baseline",
+        "restore_best_weights",
+        "start_from_epoch",
+    ):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    with pytest.raises(TypeError):
+        EarlyStopping("loss", 0, 1, 0, "auto", None, True, 0, "gl")
+
+
+def test_written_best_and_wait_mean_what_they_mean_in_keras():
+    values = [1.0, 0.75, 0.625, 0.5]
+
+    class Writer(keras.callbacks.Callback):
+        def __init__(self, stop):
+            super().__init__()
+            self.stop = stop
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:  # After the stopper's epoch end: the next compares.
+                self.stop.best, self.stop.wait = 0.25, 1
+
+    for stop in (EarlyStopping(patience=2), keras.callbacks.EarlyStopping(patience=2)):
+        _fit([ScriptedLogs(values), stop, Writer(stop)])
+        # 0.75 does not beat the written best 0.25: wait 2 -> stop at epoch 1.
+        assert (stop.stopped_epoch, stop.best, stop.wait) == (1, 0.25, 2)
+
+
+def test_written_monitor_op_sets_the_direction():
+    stop = EarlyStopping(monitor="val_score", patience=1)
+    stop.monitor_op = keras.ops.greater
+    assert drive(stop, [1.0, 2.0, 1.5], "val_score") == 2
+    assert (stop.best_epoch, stop.best, stop.monitor_op) == (1, 2.0, keras.ops.greater)
+    message = invalid_argument_message(
+        "monitor_op", max, "keras.ops.less, keras.ops.greater (or NumPy's) or None"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        stop.monitor_op = max
+
+
+def test_written_best_weights_are_restored_as_in_keras():
+    model = tiny_model()
+    stop = EarlyStopping(patience=5)
+    stop.set_model(model)
+    stop.on_train_begin()
+    assert stop.best_weights is None
+    stop.on_epoch_end(0, {"val_loss": 1.0})
+    assert_weights_equal(stop.best_weights, model.get_weights())
+    chosen = [np.full(w.shape, 0.5, "float32") for w in model.get_weights()]
+    stop.best_weights = chosen
+    stop.on_train_end()
+    assert_weights_equal(model.get_weights(), chosen)
+
+
+def test_a_model_with_its_own_get_and_set_weights_is_served_through_them():
+    class Counted(keras.Sequential):
+        calls = 0
+
+        def get_weights(self):
+            Counted.calls += 1
+            return super().get_weights()
+
+    keras.utils.set_random_seed(0)
+    model = Counted([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse")
+    log = WeightsLog()
+    stop = EarlyStopping(patience=2)
+    _fit([ScriptedLogs(VAL), log, stop], model=model)
+    assert Counted.calls > 0
+    assert_weights_equal([v.numpy() for v in model.weights], log.weights[VAL_BEST])
+
+
+# The state file's identity and damage (issue 12, item 4).
+
+
+def _state_file(tmp_path, **kwargs):
+    state_path = tmp_path / "es.json"
+    kwargs = {"patience": 5, **kwargs}
+    _fit([ScriptedLogs(VAL), EarlyStopping(state_path=state_path, **kwargs)], epochs=3)
+    return state_path
+
+
+def _resume_error(state_path, **kwargs):
+    kwargs = {"patience": 5, **kwargs}
+    with pytest.raises(ValueError) as raised:
+        _fit(
+            [ScriptedLogs(VAL), EarlyStopping(state_path=state_path, **kwargs)],
+            initial_epoch=3,
+        )
+    return str(raised.value)
+
+
+def test_resuming_with_another_configuration_is_an_error(tmp_path):
+    state_path = _state_file(tmp_path)
+    message = _resume_error(state_path, monitor="val_mae", mode="max")
+    assert message == (
+        f"The EarlyStopping state file {str(state_path)!r} belongs to another "
+        "configuration: monitor='val_loss' there, 'val_mae' here; mode='auto' "
+        "there, 'max' here. Resume with the same arguments, or use another "
+        "`state_path`. Delete it to start afresh."
+    )
+    assert "criterion='patience' there, 'up' here" in _resume_error(
+        state_path, patience=0, criterion="up"
+    )
+
+
+@pytest.mark.parametrize(
+    "edit,problem",
+    [
+        (lambda text: "", "is empty"),
+        (
+            lambda text: text[: len(text) // 2],
+            "is not valid JSON (truncated or corrupt",
+        ),
+        (lambda text: "[1, 2]", "is not an EarlyStopping state"),
+        (lambda text: text.replace('"format": 2', '"format": 99'), "has format 99"),
+        (
+            lambda text: text.replace('"wait": ', '"wait": "x", "_w": '),
+            "is damaged: `wait` is not an int",
+        ),
+        (
+            lambda text: json.dumps(
+                {
+                    **json.loads(text),
+                    "state": {**json.loads(text)["state"], "values": []},
+                }
+            ),
+            "is damaged: the history lists differ in length",
+        ),
+    ],
+    ids=["empty", "truncated", "foreign", "format99", "wrong_type", "lengths"],
+)
+def test_a_damaged_state_file_is_named_in_one_clear_error(tmp_path, edit, problem):
+    state_path = _state_file(tmp_path)
+    state_path.write_text(edit(state_path.read_text()))
+    message = _resume_error(state_path)
+    assert message.startswith(
+        (
+            f"The EarlyStopping state file {str(state_path)!r} ",
+            f"The file {str(state_path)!r} ",
+        )
+    )
+    assert problem in message
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_damaged_weights_file_is_named_in_one_clear_error(tmp_path, damage):
+    state_path = _state_file(tmp_path)
+    state = json.loads(state_path.read_text())["state"]
+    weights = tmp_path / state["best_files"][str(state["best_epoch"])]
+    if damage == "missing":
+        weights.unlink()
+    else:
+        weights.write_bytes(weights.read_bytes()[:100])
+    message = _resume_error(state_path)
+    assert message.startswith(
+        f"The best weights file {str(weights)!r}, which the EarlyStopping state "
+        f"{str(state_path)!r} refers to, "
+    )
+    assert ("is missing" if damage == "missing" else "cannot be read") in message
+
+
+def test_two_callbacks_sharing_a_state_path_is_an_error(tmp_path):
+    state_path = str(tmp_path / "es.json")
+    message = invalid_argument_message(
+        "state_path",
+        state_path,
+        f"a path no other callback uses, but it is EarlyStopping's "
+        f"state_path={state_path!r}",
+    )
+    pair = [EarlyStopping(state_path=state_path) for _ in range(2)]
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        _fit(pair, epochs=2)
+    # Not a leftover: each alone, one after the other, is fine.
+    for stop in pair:
+        _fit([stop], epochs=2)
+
+
+@pytest.mark.parametrize(
+    "paths,argument,expected",
+    [
+        (
+            dict(state_path="same.keras", best_model_path="same.keras"),
+            "best_model_path",
+            "a path other than state_path='same.keras'",
+        ),
+        (dict(state_path=""), "state_path", "a non-empty path"),
+        (
+            dict(state_path="run", best_model_path="run.best-model.keras"),
+            "best_model_path",
+            "a path that state_path='run' does not clean up (it deletes files "
+            "matching '{tmp}/run.best-*')",
+        ),
+        (
+            dict(state_path="folder"),
+            "state_path",
+            "the path of a file, but it is an existing folder",
+        ),
+        (
+            dict(best_model_path="file/best.keras"),
+            "best_model_path",
+            "a path inside a folder, but '{tmp}/file' is a file",
+        ),
+    ],
+    ids=["same", "empty", "cleaned_up", "folder", "under_a_file"],
+)
+def test_bad_paths_are_errors_at_construction(
+    tmp_path, monkeypatch, paths, argument, expected
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_text("")
+    message = invalid_argument_message(
+        argument, paths[argument], expected.format(tmp=tmp_path)
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        EarlyStopping(**paths)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_an_unwritable_path_is_an_error_before_an_epoch():
+    # /proc takes no new files, even from root.
+    epochs = WeightsLog()
+    with pytest.raises(
+        ValueError,
+        match=r"^Invalid value for argument `state_path`. Expected a writable path ",
+    ):
+        _fit([EarlyStopping(state_path="/proc/kerasreg-es.json"), epochs])
+    assert epochs.weights == {}

@@ -53,7 +53,7 @@ def _assert_files_load(workdir):
     if os.path.exists(best):
         keras.saving.load_model(best)
     with open(os.path.join(workdir, "es.json")) as f:
-        state = json.load(f)
+        state = json.load(f)["state"]
     for name in state["best_files"].values():
         assert os.path.exists(os.path.join(workdir, name))
     with open(os.path.join(workdir, "backup", "checkpoint.json")) as f:

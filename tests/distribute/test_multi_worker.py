@@ -73,3 +73,23 @@ def test_a_killed_worker_fails_the_run_quickly(tmp_path):
         _cluster.run_workers(command, str(tmp_path), timeout=TIMEOUT)
     # Caught when worker 1 died, not at the deadline.
     assert time.monotonic() - start < TIMEOUT - 30
+
+
+def test_workers_whose_logs_differ_take_the_chiefs_decision(tmp_path):
+    """Without one agreed decision worker 1 trains on alone, and the chief's
+    next collective never completes (a gRPC "Socket closed" in a real job)."""
+    command = _cluster.python("_differing_logs_child.py", str(tmp_path))
+    outputs = _cluster.run_workers(command, str(tmp_path), timeout=TIMEOUT)
+    reports = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
+    # The chief's values: best 0.5 at epoch 1, then 0.75, 0.875 -> stop at 3.
+    expected = {
+        "epochs_run": 4,
+        "stopped_epoch": 3,
+        "best_epoch": 1,
+        "best": 0.5,
+        "restored_best": True,
+    }
+    assert reports == [expected, expected]
+    weights = [np.load(tmp_path / f"weights{i}.npz") for i in range(2)]
+    for name in weights[0].files:
+        np.testing.assert_array_equal(weights[0][name], weights[1][name])
