@@ -464,10 +464,6 @@ def test_refuses_a_folder_another_kerasreg_path_lies_in(tmp_path):
         _fit(tiny_model(), [BackupAndRestore(outer), BackupAndRestore(outer)])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EarlyStopping claims its paths with _paths.claim on branch h-es",
-)
 def test_refuses_a_folder_holding_early_stopping_state(tmp_path):
     backup_dir = str(tmp_path / "backup")
     state = os.path.join(backup_dir, "es.json")
@@ -508,10 +504,6 @@ def test_backup_dir_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []  # No local folder named "ram:".
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="EarlyStopping's state files go through _atomic_io on branch h-es",
-)
 def test_resume_recipe_on_a_tensorflow_file_system(tmp_path, monkeypatch):
     import tensorflow as tf
 
