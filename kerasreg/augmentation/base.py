@@ -263,6 +263,10 @@ class _Unpacked:
     def __init__(self, data, data_format, box_format_of, ops):
         self.data, self.ops = data, ops
         self.channels_first = data_format == "channels_first"
+        if isinstance(data, dict) and IMAGES not in data:
+            raise _validation.invalid(
+                "data", sorted(data), f'a dict with an "{IMAGES}" entry', TypeError
+            )
         images = data[IMAGES] if isinstance(data, dict) else data
         self.single = _check_rank(images, data_format)
         self.images = self._in(images)

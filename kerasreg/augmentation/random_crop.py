@@ -41,7 +41,8 @@ class RandomCrop(BaseGeometricLayer):
         seed: int or None, seed of the layer's random draws. Defaults to `None`.
         data_format: "channels_last" or "channels_first", or None for
             `keras.config.image_data_format()`. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`) and
+        name: str or None, the layer's name. Defaults to `None`.
+        **kwargs: base layer arguments (`dtype`) and
             `bounding_box_format`, as in `RandomRotation`.
 
     Call arguments:
@@ -71,8 +72,9 @@ class RandomCrop(BaseGeometricLayer):
     TensorShape([2, 2, 1])
     """
 
-    def __init__(self, height, width, seed=None, data_format=None, **kwargs):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        # `name` is positional, as in Keras' RandomCrop.
+        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         self.height = _validation.check_int("height", height, low=1)
         self.width = _validation.check_int("width", width, low=1)
 
