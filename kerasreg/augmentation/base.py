@@ -39,7 +39,7 @@ BOX_FORMATS = (
 _EXACT_RESAMPLING = ("nearest", "constant", 0.0)
 # A crop that resizes: bilinear, clamped at the edges, as `keras.ops.image.
 # resize` (and exact, weights 1 and 0, where it only moves whole pixels).
-RESIZE_RESAMPLING = ("bilinear", "nearest", 0.0)
+_RESIZE_RESAMPLING = ("bilinear", "nearest", 0.0)
 
 
 def standardize_data_format(data_format):
@@ -338,7 +338,7 @@ def _run_resampling(layers, resizes):
     for layer in layers:
         if layer.resampling is not None:
             return layer.resampling
-    return RESIZE_RESAMPLING if resizes else _EXACT_RESAMPLING
+    return _RESIZE_RESAMPLING if resizes else _EXACT_RESAMPLING
 
 
 def apply_geometry(data, layers, training, dtype, backend, seed=None):
