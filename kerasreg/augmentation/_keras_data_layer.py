@@ -52,6 +52,12 @@ class DataLayer(data_layer.DataLayer):
         return self._get_seed_generator(self.backend.name)
 
 
+def is_preprocessing_layer(layer):
+    """Whether `layer` is a Keras preprocessing layer (or a kerasreg one):
+    all of them, and only they, are `DataLayer`s."""
+    return isinstance(layer, data_layer.DataLayer)
+
+
 def _in_tf_graph(inputs):
     # DataLayer's own test: tensors in a TensorFlow graph that JAX is not tracing.
     sample = keras.tree.flatten(inputs)[0]

@@ -1,9 +1,12 @@
 """What the geometric layers share: input handling and one fused resampling.
 
 A geometric layer only draws parameters and turns them into matrices
-(`get_random_transformation`); `apply_geometry` multiplies the matrices of a
-run of layers and resamples images, masks and boxes once. A layer alone is a
-run of one, and `Pipeline` passes longer runs.
+(`get_random_transformation`, and `inference_matrix` where inference moves
+pixels too); `apply_geometry` multiplies the matrices of a run of layers and
+resamples images, masks and boxes once. A layer alone is a run of one, and
+`Pipeline` passes longer runs. Inputs in "channels_first" are transposed to
+channels last around the warp; boxes in any `keras.utils.bounding_boxes`
+format are converted to absolute "xyxy" around it.
 
 The layers are Keras `DataLayer`s (`_keras_data_layer`): inside a `tf.data`
 map under another backend they draw and warp with TensorFlow's ops.
@@ -18,17 +21,55 @@ from kerasreg import _validation
 from kerasreg.augmentation import _keras_data_layer, functional
 
 IMAGES, MASKS, BOXES = "images", "segmentation_masks", "bounding_boxes"
+DATA_FORMATS = ("channels_last", "channels_first")
+# The formats `keras.utils.bounding_boxes.convert_format` knows.
+BOX_FORMATS = (
+    "xyxy",
+    "yxyx",
+    "xywh",
+    "center_xywh",
+    "center_yxhw",
+    "rel_xyxy",
+    "rel_yxyx",
+    "rel_xywh",
+    "rel_center_xywh",
+)
 # The resampling of a run without a rotation or scale: flips and integer
 # crops land exactly on pixel centres, so nearest is exact and cheapest.
 _EXACT_RESAMPLING = ("nearest", "constant", 0.0)
+# A crop that resizes: bilinear, clamped at the edges, as `keras.ops.image.
+# resize` (and exact, weights 1 and 0, where it only moves whole pixels).
+_RESIZE_RESAMPLING = ("bilinear", "nearest", 0.0)
+
+
+def standardize_data_format(data_format):
+    """`data_format`, or `keras.config.image_data_format()` for None."""
+    if data_format is None:
+        return keras.config.image_data_format()
+    return _validation.check_choice("data_format", data_format, DATA_FORMATS)
+
+
+def standardize_box_format(bounding_box_format):
+    """A lower-case format of `BOX_FORMATS` (case-insensitive, as Keras), or None."""
+    if bounding_box_format is None:
+        return None
+    if isinstance(bounding_box_format, str):
+        lowered = bounding_box_format.lower()
+        if lowered in BOX_FORMATS:
+            return lowered
+    raise _validation.invalid(
+        "bounding_box_format",
+        bounding_box_format,
+        "None or one of " + ", ".join(repr(f) for f in BOX_FORMATS),
+    )
 
 
 class BaseGeometricLayer(_keras_data_layer.DataLayer):
     """A layer that moves pixels by a per-image affine map.
 
     Subclasses implement `get_random_transformation` (training draws) and,
-    when the output size or the inference geometry differ from the identity,
-    `compute_output_size` and `inference_offset`. They draw with
+    where the output size or the inference geometry differ from the
+    identity, `compute_output_size` and `inference_matrix`. They draw with
     `self.backend.random` and `self.seed_generator()` and build matrices with
     `self.ops`, which follow the backend the layer runs on.
     """
@@ -36,11 +77,13 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
     _SUPPORTED_INTERPOLATIONS = functional.INTERPOLATIONS
     _SUPPORTED_FILL_MODES = functional.FILL_MODES
 
-    def __init__(self, seed=None, **kwargs):
+    def __init__(self, seed=None, data_format=None, bounding_box_format=None, **kwargs):
         super().__init__(**kwargs)
         if seed is not None:
             _validation.check_int("seed", seed)
         self.seed = seed
+        self.data_format = standardize_data_format(data_format)
+        self.bounding_box_format = standardize_box_format(bounding_box_format)
         self.generator = keras.random.SeedGenerator(seed)
         self.supports_masking = False
 
@@ -83,9 +126,14 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
         """The (height, width) of the output for an input of (height, width)."""
         return height, width
 
-    def inference_offset(self, height, width):
-        """(top, left) of the window kept at inference (the output size)."""
-        return 0, 0
+    def inference_matrix(self, batch_size, height, width):
+        """The (N, 3, 3) matrix applied at inference; None keeps the input."""
+        return None
+
+    def resizes(self, height, width):
+        """Whether the layer may resample an input of (height, width) at a
+        non-integer scale although it has no interpolation of its own."""
+        return False
 
     def call(self, data, training=True):
         return apply_geometry(
@@ -95,8 +143,54 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
     def compute_output_spec(self, data, training=True):
         return geometry_output_spec(data, [self], self.compute_dtype)
 
+    def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
+        """Move `{"boxes", "labels"}` as `call` would for `transformation`.
+
+        Keras' hook, for code that draws a transformation and moves boxes
+        itself. `transformation` holds the "matrix" drawn by
+        `get_random_transformation` and Keras' "input_shape" (the images'
+        shape in `data_format`). Boxes are (B, 4) or (N, B, 4) in
+        `bounding_box_format`; boxes that leave the image are clipped and
+        their labels set to -1, as Keras does.
+        """
+        if not training:
+            return bounding_boxes
+        ops = self.ops
+        shape = transformation["input_shape"]
+        axes = (-3, -2) if self.data_format == "channels_last" else (-2, -1)
+        size = (shape[axes[0]], shape[axes[1]])
+        matrix = self._transformation_matrix(transformation, *size)
+        single = len(bounding_boxes["boxes"].shape) == 2
+        boxes = ops.convert_to_tensor(bounding_boxes["boxes"])
+        if single:
+            boxes = boxes[None]
+        out_size = self.compute_output_size(*size)
+        fmt = self._box_format()
+        moved = functional.transform_boxes(
+            _to_xyxy(boxes, fmt, size, ops), matrix, out_size, ops=ops
+        )
+        return _boxes_out(bounding_boxes, moved, fmt, out_size, single, ops)
+
+    def _transformation_matrix(self, transformation, height, width):
+        return transformation["matrix"]
+
+    def _box_format(self):
+        if self.bounding_box_format is None:
+            raise _validation.invalid(
+                "bounding_box_format",
+                None,
+                'the format of the "bounding_boxes" entry, one of '
+                + ", ".join(repr(f) for f in BOX_FORMATS),
+            )
+        return self.bounding_box_format
+
     def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
+        return {
+            **super().get_config(),
+            "seed": self.seed,
+            "data_format": self.data_format,
+            "bounding_box_format": self.bounding_box_format,
+        }
 
 
 def parse_range(argument, value, from_number, expected):
@@ -119,46 +213,111 @@ def parse_range(argument, value, from_number, expected):
     raise _validation.invalid(argument, value, expected, TypeError)
 
 
-def _check_rank(images):
+def _check_rank(images, data_format):
     rank = len(images.shape)
     if rank not in (3, 4):
+        axes = (
+            "height, width, channels"
+            if data_format == "channels_last"
+            else "channels, height, width"
+        )
         raise _validation.invalid(
             "images.shape",
             tuple(images.shape),
-            "a rank of 3 (height, width, channels) or 4 (batch, height, width, "
-            "channels)",
+            f"a rank of 3 ({axes}) or 4 (batch, {axes})",
         )
     return rank == 3
 
 
-def _unpack(data):
-    """Split `data` into (images, masks, boxes, rebuild) with a batch axis."""
-    if not isinstance(data, dict):
-        single = _check_rank(data)
-        images = data[None] if single else data
-        return images, None, None, lambda i, m, b: i[0] if single else i
-    if IMAGES not in data:
-        raise _validation.invalid(
-            "data", sorted(data), f'a dict with an "{IMAGES}" entry', TypeError
-        )
-    single = _check_rank(data[IMAGES])
-    batch = (lambda t: None if t is None else t[None]) if single else (lambda t: t)
-    unbatch = (lambda t: None if t is None else t[0]) if single else (lambda t: t)
-    boxes = data.get(BOXES)
-    box_tensor = boxes["boxes"] if isinstance(boxes, dict) else boxes
+def _to_xyxy(boxes, fmt, size, ops):
+    """(N, B, 4) float32 absolute "xyxy" boxes from `fmt` on an image of `size`."""
+    height, width = (ops.cast(s, "float32") for s in size)
+    return keras.utils.bounding_boxes.convert_format(
+        boxes, source=fmt, target="xyxy", height=height, width=width
+    )
 
-    def rebuild(images, masks, new_boxes):
-        out = dict(data, **{IMAGES: unbatch(images)})
+
+def _boxes_out(given, xyxy, fmt, size, single, ops):
+    """`given` (a dict or a tensor) with the moved `xyxy` boxes in `fmt`; in
+    a dict a box clipped to nothing gets label -1, as in Keras."""
+    height, width = (ops.cast(s, "float32") for s in size)
+    boxes = keras.utils.bounding_boxes.convert_format(
+        xyxy, source="xyxy", target=fmt, height=height, width=width
+    )
+    boxes = boxes[0] if single else boxes
+    if not isinstance(given, dict):
+        return boxes
+    out = dict(given, boxes=boxes)
+    if "labels" in given:
+        labels = ops.convert_to_tensor(given["labels"])
+        area = (xyxy[..., 2] - xyxy[..., 0]) * (xyxy[..., 3] - xyxy[..., 1])
+        area = area[0] if single else area
+        out["labels"] = ops.where(area > 0, labels, ops.cast(-1, labels.dtype))
+    return out
+
+
+class _Unpacked:
+    """`data` split into channels-last batches of images and masks, boxes as
+    (N, B, 4) absolute "xyxy", and how to put the results back."""
+
+    def __init__(self, data, data_format, box_format_of, ops):
+        self.data, self.ops = data, ops
+        self.channels_first = data_format == "channels_first"
+        if isinstance(data, dict) and IMAGES not in data:
+            raise _validation.invalid(
+                "data", sorted(data), f'a dict with an "{IMAGES}" entry', TypeError
+            )
+        images = data[IMAGES] if isinstance(data, dict) else data
+        self.single = _check_rank(images, data_format)
+        self.images = self._in(images)
+        self.height, self.width = ops.shape(self.images)[1:3]
+        self.masks = self.boxes = None
+        if not isinstance(data, dict):
+            return
+        if data.get(MASKS) is not None:
+            self.masks = self._in(data[MASKS])
+        given = data.get(BOXES)
+        if given is not None:
+            self.box_format = box_format_of()
+            boxes = given["boxes"] if isinstance(given, dict) else given
+            boxes = ops.convert_to_tensor(boxes)
+            expected_rank = 2 if self.single else 3
+            if len(boxes.shape) != expected_rank or boxes.shape[-1] != 4:
+                raise _validation.invalid(
+                    'bounding_boxes["boxes"].shape',
+                    tuple(boxes.shape),
+                    "(boxes, 4) for a single image"
+                    if self.single
+                    else "(batch, boxes, 4) for a batch of images",
+                )
+            boxes = boxes[None] if self.single else boxes
+            self.boxes = _to_xyxy(
+                boxes, self.box_format, (self.height, self.width), ops
+            )
+
+    def _in(self, tensor):
+        tensor = self.ops.convert_to_tensor(tensor)
+        tensor = tensor[None] if self.single else tensor
+        return (
+            self.ops.transpose(tensor, (0, 2, 3, 1)) if self.channels_first else tensor
+        )
+
+    def _out(self, tensor):
+        if self.channels_first:
+            tensor = self.ops.transpose(tensor, (0, 3, 1, 2))
+        return tensor[0] if self.single else tensor
+
+    def rebuild(self, images, masks=None, boxes=None, size=None):
+        if not isinstance(self.data, dict):
+            return self._out(images)
+        out = dict(self.data, **{IMAGES: self._out(images)})
         if masks is not None:
-            out[MASKS] = unbatch(masks)
-        if new_boxes is not None:
-            new_boxes = unbatch(new_boxes)
-            out[BOXES] = (
-                dict(boxes, boxes=new_boxes) if isinstance(boxes, dict) else new_boxes
+            out[MASKS] = self._out(masks)
+        if boxes is not None:
+            out[BOXES] = _boxes_out(
+                self.data[BOXES], boxes, self.box_format, size, self.single, self.ops
             )
         return out
-
-    return batch(data[IMAGES]), batch(data.get(MASKS)), batch(box_tensor), rebuild
 
 
 def _warp_kernel(backend):
@@ -173,11 +332,13 @@ def _warp_kernel(backend):
     )
 
 
-def _run_resampling(layers):
+def _run_resampling(layers, resizes):
+    """The run's one resampling: its rotation / scale layers' setting, else
+    a resize's where a crop may resize, else exact nearest."""
     for layer in layers:
         if layer.resampling is not None:
             return layer.resampling
-    return _EXACT_RESAMPLING
+    return _RESIZE_RESAMPLING if resizes else _EXACT_RESAMPLING
 
 
 def apply_geometry(data, layers, training, dtype, backend, seed=None):
@@ -185,9 +346,11 @@ def apply_geometry(data, layers, training, dtype, backend, seed=None):
 
     In training each layer draws its matrices (from `seed`, a
     `keras.random.SeedGenerator`, when given, else from its own), the matrices
-    are composed, and images, masks and boxes are moved once. At inference the
-    run keeps the window of its crops, without resampling. Everything runs on
-    `backend` (a name: "tensorflow" inside tf.data, else Keras' backend).
+    are composed, and images, masks and boxes are moved once. At inference
+    only the layers with an `inference_matrix` (crops) act. Everything runs
+    on `backend` (a name: "tensorflow" inside tf.data, else Keras' backend).
+    The run's layers share the first one's `data_format` and
+    `bounding_box_format` (`Pipeline` checks that they agree).
     """
     with _keras_data_layer.backend_scope(layers, backend):
         return _apply_geometry(data, layers, training, dtype, backend, seed)
@@ -195,65 +358,54 @@ def apply_geometry(data, layers, training, dtype, backend, seed=None):
 
 def _apply_geometry(data, layers, training, dtype, backend, seed):
     ops = _keras_data_layer.backend_ops(backend)
-    images, masks, boxes, rebuild = _unpack(data)
-    batch, height, width = ops.shape(images)[:3]
-    size, matrices = (height, width), []
-    top, left = 0, 0
+    parts = _Unpacked(data, layers[0].data_format, layers[0]._box_format, ops)
+    batch = ops.shape(parts.images)[0]
+    size, matrices, resizes = (parts.height, parts.width), [], False
     for layer in layers:
+        resizes = resizes or layer.resizes(*size)
         if training:
             draws = layer.get_random_transformation(batch, *size, seed=seed)
             matrices.append(draws["matrix"])
         else:
-            dt, dl = layer.inference_offset(*size)
-            top, left = top + dt, left + dl
-        size = layer.compute_output_size(*size)
+            matrix = layer.inference_matrix(batch, *size)
+            if matrix is not None:
+                matrices.append(matrix)
+        size = tuple(layer.compute_output_size(*size))
 
-    if training:
-        matrix = functional.compose(*matrices, ops=ops)
-        interpolation, fill_mode, fill_value = _run_resampling(layers)
-        warp = _warp_kernel(backend)
-        images = warp(images, matrix, size, interpolation, fill_mode, fill_value)
-        if masks is not None:
-            masks = warp(masks, matrix, size, "nearest", fill_mode, fill_value)
-    elif _is_identity(top, left, size, (height, width)):
+    if not matrices:
         # Nothing moves at inference: boxes that stick out are left as given.
-        return rebuild(ops.cast(images, dtype), masks, boxes)
+        return parts.rebuild(ops.cast(parts.images, dtype), parts.masks)
+    matrix = functional.compose(*matrices, ops=ops)
+    if training:
+        interpolation, fill_mode, fill_value = _run_resampling(layers, resizes)
     else:
-        images = images[:, top : top + size[0], left : left + size[1], :]
-        if masks is not None:
-            masks = masks[:, top : top + size[0], left : left + size[1], :]
-        matrix = functional.crop_matrix(
-            ops.full((batch,), top, "float32"),
-            ops.full((batch,), left, "float32"),
-            ops=ops,
-        )
+        # Only crops act at inference.
+        interpolation, fill_mode, fill_value = _run_resampling([], resizes)
+    warp = _warp_kernel(backend)
+    images = warp(parts.images, matrix, size, interpolation, fill_mode, fill_value)
+    masks = parts.masks
+    if masks is not None:
+        masks = warp(masks, matrix, size, "nearest", fill_mode, fill_value)
+    boxes = parts.boxes
     if boxes is not None:
         boxes = functional.transform_boxes(boxes, matrix, size, ops=ops)
-    return rebuild(ops.cast(images, dtype), masks, boxes)
-
-
-def _is_identity(top, left, size, input_size):
-    # Offsets and sizes are Python ints when the shape is static; a dynamic
-    # one (a tensor) is treated as a move.
-    same = all(
-        a is b or (isinstance(a, int) and a == b)
-        for a, b in zip(size, input_size, strict=True)
-    )
-    return same and isinstance(top, int) and isinstance(left, int) and top == left == 0
+    return parts.rebuild(ops.cast(images, dtype), masks, boxes, size)
 
 
 def geometry_output_spec(data, layers, dtype):
     """Symbolic outputs of `apply_geometry` (shapes and dtypes, no tracing)."""
+    data_format = layers[0].data_format
     images = data[IMAGES] if isinstance(data, dict) else data
-    _check_rank(images)
-    size = tuple(images.shape[-3:-1])
+    _check_rank(images, data_format)
+    axes = (-3, -2) if data_format == "channels_last" else (-2, -1)
+    size = (images.shape[axes[0]], images.shape[axes[1]])
     for layer in layers:
         size = tuple(layer.compute_output_size(*size))
 
     def moved(tensor, new_dtype):
-        shape = tuple(tensor.shape)
-        shape = shape[:-3] + size + shape[-1:]
-        return keras.KerasTensor(shape, dtype=new_dtype or tensor.dtype)
+        shape = list(tensor.shape)
+        shape[axes[0]], shape[axes[1]] = size
+        return keras.KerasTensor(tuple(shape), dtype=new_dtype or tensor.dtype)
 
     if not isinstance(data, dict):
         return moved(data, dtype)

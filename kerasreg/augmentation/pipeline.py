@@ -8,7 +8,12 @@ from kerasreg.augmentation.base import (
     BaseGeometricLayer,
     apply_geometry,
     geometry_output_spec,
+    standardize_data_format,
 )
+
+_KINDS = "kerasreg.augmentation's or Keras' own, such as keras.layers.RandomContrast"
+_LAYERS_EXPECTED = f"a non-empty list of preprocessing layers ({_KINDS})"
+_LAYER_EXPECTED = f"a preprocessing layer ({_KINDS})"
 
 
 def split_runs(layers):
@@ -27,6 +32,24 @@ def split_runs(layers):
         else:
             stages.append([layer])
     return stages
+
+
+def _check_shared(
+    layers, attribute, allowed=None, source="the pipeline's other layers"
+):
+    """Every layer with `attribute` has the same value: `allowed`'s one when
+    given (named by `source`), else the first layer's."""
+    for k, layer in enumerate(layers):
+        if not hasattr(layer, attribute):
+            continue
+        value = getattr(layer, attribute)
+        if allowed is None:
+            allowed = {value}
+        if value not in allowed:
+            (expected,) = allowed
+            raise _validation.invalid(
+                f"layers[{k}].{attribute}", value, f"{expected!r}, as {source}"
+            )
 
 
 def _compatible(run, layer):
@@ -62,17 +85,23 @@ class Pipeline(_keras_data_layer.DataLayer):
             one). An int: the kerasreg layers draw from one generator seeded
             with it instead. Other Keras layers always use their own seeds.
             Defaults to `None`.
+        data_format: "channels_last" or "channels_first", or None for
+            `keras.config.image_data_format()`; every layer in the list that
+            has a `data_format` must have this one. Defaults to `None`.
         **kwargs: base layer arguments (`name`, `dtype`).
 
+    Every layer that has a `bounding_box_format` must have the same one
+    (the format of the boxes that pass through).
+
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
-            or a dict with "images", optional "segmentation_masks" and
-            "bounding_boxes" (absolute "xyxy" pixels, see `RandomRotation`).
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`.
         training: bool, augment when True. Defaults to `True`; a model passes
             False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C).
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         That of the last layer: (N, h, w, C) with (h, w) the last crop's size.
@@ -98,16 +127,27 @@ class Pipeline(_keras_data_layer.DataLayer):
     TensorShape([8, 24, 24, 3])
     """
 
-    def __init__(self, layers, seed=None, **kwargs):
+    def __init__(self, layers, seed=None, data_format=None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(layers, (list, tuple)) or not all(
-            isinstance(layer, keras.layers.Layer) for layer in layers
-        ):
-            raise _validation.invalid(
-                "layers", layers, "a list of Keras layers", TypeError
-            )
+        if not isinstance(layers, (list, tuple)):
+            raise _validation.invalid("layers", layers, _LAYERS_EXPECTED, TypeError)
+        if not layers:
+            raise _validation.invalid("layers", layers, _LAYERS_EXPECTED)
+        for k, layer in enumerate(layers):
+            if not _keras_data_layer.is_preprocessing_layer(layer):
+                raise _validation.invalid(
+                    f"layers[{k}]",
+                    layer,
+                    _LAYER_EXPECTED,
+                    TypeError,
+                )
         if seed is not None:
             _validation.check_int("seed", seed)
+        self.data_format = standardize_data_format(data_format)
+        _check_shared(
+            layers, "data_format", {self.data_format}, "the pipeline's data_format"
+        )
+        _check_shared(layers, "bounding_box_format")
         self.pipeline_layers = list(layers)
         self.seed = seed
         self.generator = None if seed is None else keras.random.SeedGenerator(seed)
@@ -146,6 +186,7 @@ class Pipeline(_keras_data_layer.DataLayer):
             **super().get_config(),
             "layers": [keras.layers.serialize(layer) for layer in self.pipeline_layers],
             "seed": self.seed,
+            "data_format": self.data_format,
         }
 
     @classmethod

@@ -11,8 +11,9 @@ from kerasreg.augmentation.base import BaseGeometricLayer
 class RandomCrop(BaseGeometricLayer):
     """Cuts a `height` x `width` window, at a random place per image in training.
 
-    Training: image n draws an integer top-left corner (t_n, l_n) uniformly in
-    [0, H − height] x [0, W − width] and
+    Training, on an input of at least the window's size: image n draws an
+    integer top-left corner (t_n, l_n) uniformly in [0, H − height] x
+    [0, W − width] and
 
         output[n, y, x] = input[n, y + t_n, x + l_n],
         M = [[1, 0, l_n], [0, 1, t_n], [0, 0, 1]].
@@ -20,28 +21,44 @@ class RandomCrop(BaseGeometricLayer):
     Inference: the centre window, t = (H − height) // 2, l = (W − width) // 2.
     Windows move whole pixels: the result is exact. Unlike
     `keras.layers.RandomCrop`, which cuts one window for the whole batch,
-    every image gets its own; the crop never resizes.
+    every image gets its own; and at inference Keras resizes the largest
+    centred window with the output's aspect ratio to the output size, where
+    kerasreg keeps the centre window (the object scale the model was trained
+    on).
+
+    An input smaller than the window (H < height or W < width, also when the
+    size is only known at run time, as in a `tf.data` map over images of
+    varying size) is resized as Keras does, in training and at inference:
+    the centred window of h' = min(H, floor(W · height / width)) rows and
+    w' = min(W, floor(H · width / height)) columns is resampled bilinearly
+    (clamped at the edges, as `keras.ops.image.resize`) to height x width:
+
+        x_in = (x + 1/2) · w' / width − 1/2 + (W − w') // 2, likewise y.
 
     Args:
-        height: int >= 1, the output height, at most the input height.
-        width: int >= 1, the output width, at most the input width.
+        height: int >= 1, the output height.
+        width: int >= 1, the output width.
         seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        data_format: "channels_last" or "channels_first", or None for
+            `keras.config.image_data_format()`. Defaults to `None`.
+        name: str or None, the layer's name. Defaults to `None`.
+        **kwargs: base layer arguments (`dtype`) and
+            `bounding_box_format`, as in `RandomRotation`.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
-            or a dict with "images", optional "segmentation_masks" and
-            "bounding_boxes" (absolute "xyxy" pixels; shifted into the window
-            and clipped to it, also at inference), as in `RandomRotation`.
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`; boxes are moved
+            into the window and clipped to it, also at inference.
         training: bool, a random window when True, the centre when False.
             Defaults to `True`; a model passes False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C).
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
-        (N, height, width, C) or (height, width, C); images in the layer's
-        compute dtype (float32).
+        (N, height, width, C) or (height, width, C), channels first alike;
+        images in the layer's compute dtype (float32).
 
     Example:
 
@@ -55,24 +72,23 @@ class RandomCrop(BaseGeometricLayer):
     TensorShape([2, 2, 1])
     """
 
-    def __init__(self, height, width, seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
+    def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
+        # `name` is positional, as in Keras' RandomCrop.
+        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
         self.height = _validation.check_int("height", height, low=1)
         self.width = _validation.check_int("width", width, low=1)
 
     def compute_output_size(self, height, width):
-        for argument, size, image_size in (
-            ("height", self.height, height),
-            ("width", self.width, width),
-        ):
-            if isinstance(image_size, int) and size > image_size:
-                raise _validation.invalid(
-                    argument, size, f"an int <= the input {argument}, {image_size}"
-                )
         return self.height, self.width
 
-    def inference_offset(self, height, width):
-        return (height - self.height) // 2, (width - self.width) // 2
+    def resizes(self, height, width):
+        # An unknown size may be too small: it takes the resizing path.
+        return not (
+            isinstance(height, int)
+            and isinstance(width, int)
+            and height >= self.height
+            and width >= self.width
+        )
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops
@@ -85,11 +101,53 @@ class RandomCrop(BaseGeometricLayer):
         )
         offsets = ops.minimum(ops.floor(draws * (ranges + 1.0)), ranges)
         tops, lefts = offsets[:, 0], offsets[:, 1]
+        matrix = functional.crop_matrix(tops, lefts, ops=ops)
         return {
             "tops": tops,
             "lefts": lefts,
-            "matrix": functional.crop_matrix(tops, lefts, ops=ops),
+            "matrix": self._or_resize(matrix, batch_size, height, width),
         }
+
+    def inference_matrix(self, batch_size, height, width):
+        ops = self.ops
+        tops = ops.full((batch_size,), (height - self.height) // 2, "float32")
+        lefts = ops.full((batch_size,), (width - self.width) // 2, "float32")
+        matrix = functional.crop_matrix(tops, lefts, ops=ops)
+        return self._or_resize(matrix, batch_size, height, width)
+
+    def _or_resize(self, matrix, batch_size, height, width):
+        """`matrix`, or Keras' resize of the input where it is too small."""
+        if not self.resizes(height, width):
+            return matrix
+        ops = self.ops
+        resize = self._resize_matrix(batch_size, height, width)
+        small = ops.logical_or(height < self.height, width < self.width)
+        return ops.where(small, resize, matrix)
+
+    def _resize_matrix(self, batch_size, height, width):
+        ops = self.ops
+        # Keras' window: the largest centred one with the output's aspect,
+        # in integers (a float32 quotient can round up to the next one).
+        h, w = ops.cast(height, "int32"), ops.cast(width, "int32")
+        window_h = ops.clip(w * self.height // self.width, 1, h)
+        window_w = ops.clip(h * self.width // self.height, 1, w)
+        top, left = (ops.cast(d // 2, "float32") for d in (h - window_h, w - window_w))
+        scale_y = ops.cast(window_h, "float32") / self.height
+        scale_x = ops.cast(window_w, "float32") / self.width
+        ones = ops.ones((batch_size,), "float32")
+        zeros = ops.zeros((batch_size,), "float32")
+        rows = [
+            scale_x * ones,
+            zeros,
+            (0.5 * scale_x - 0.5 + left) * ones,
+            zeros,
+            scale_y * ones,
+            (0.5 * scale_y - 0.5 + top) * ones,
+            zeros,
+            zeros,
+            ones,
+        ]
+        return ops.reshape(ops.stack(rows, axis=-1), (-1, 3, 3))
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}

@@ -12,7 +12,12 @@ class RandomFlip(BaseGeometricLayer):
     """Mirrors each image with probability 1/2 per enabled direction, in training.
 
     Each image n draws h_n, v_n ~ Bernoulli(1/2) for the enabled directions
-    (False for the others). Output pixel p = (x, y) samples the input at
+    (False for the others), independently: "horizontal_and_vertical" gives
+    each of the four mirror images with probability 1/4. (Keras' RandomFlip
+    draws once per image and flips both directions together, so it only
+    gives the image or its half turn; with one direction enabled the two
+    layers draw the same flips from the same seed.) Output pixel p = (x, y)
+    samples the input at
 
         x_in = W − 1 − x if h_n else x,   y_in = H − 1 − y if v_n else y,
 
@@ -23,19 +28,22 @@ class RandomFlip(BaseGeometricLayer):
     Args:
         mode: str, "horizontal" (left-right), "vertical" (up-down) or
             "horizontal_and_vertical" (each drawn independently). Defaults to
-            `"horizontal"`.
+            `"horizontal_and_vertical"`, as in Keras.
         seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        data_format: "channels_last" or "channels_first", or None for
+            `keras.config.image_data_format()`. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`) and
+            `bounding_box_format`, as in `RandomRotation`.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
-            or a dict with "images", optional "segmentation_masks" and
-            "bounding_boxes" (absolute "xyxy" pixels), as in `RandomRotation`.
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`.
         training: bool, flip when True. Defaults to `True`; a model passes
             False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C).
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         Same as the input; images in the layer's compute dtype (float32).
@@ -53,15 +61,22 @@ class RandomFlip(BaseGeometricLayer):
 
     _SUPPORTED_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
-    def __init__(self, mode="horizontal", seed=None, **kwargs):
-        super().__init__(seed=seed, **kwargs)
+    def __init__(
+        self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs
+    ):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.mode = _validation.check_choice("mode", mode, self._SUPPORTED_MODES)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops
-        draws = self.backend.random.uniform((batch_size, 2), seed=self._seed(seed))
-        horizontal = ops.logical_and(draws[:, 0] < 0.5, "horizontal" in self.mode)
-        vertical = ops.logical_and(draws[:, 1] < 0.5, "vertical" in self.mode)
+        seed = self._seed(seed)
+        never = ops.zeros((batch_size,), "bool")
+        # One draw of shape (N,) per enabled direction, u <= 1/2 flipping:
+        # Keras' own draw, so that one direction repeats Keras' flips.
+        horizontal, vertical = (
+            self._flips(batch_size, seed) if direction in self.mode else never
+            for direction in ("horizontal", "vertical")
+        )
         return {
             "horizontal": horizontal,
             "vertical": vertical,
@@ -69,6 +84,26 @@ class RandomFlip(BaseGeometricLayer):
                 horizontal, vertical, height, width, ops=ops
             ),
         }
+
+    def _flips(self, batch_size, seed):
+        draws = self.backend.random.uniform((batch_size,), seed=seed)
+        return self.ops.reshape(draws, (-1,)) <= 0.5
+
+    def _transformation_matrix(self, transformation, height, width):
+        if "flips" not in transformation:
+            return transformation["matrix"]
+        # Keras' form: one flag per image for every enabled direction.
+        flips = self.ops.reshape(
+            self.ops.convert_to_tensor(transformation["flips"], "bool"), (-1,)
+        )
+        never = self.ops.zeros_like(flips)
+        return functional.flip_matrix(
+            flips if "horizontal" in self.mode else never,
+            flips if "vertical" in self.mode else never,
+            height,
+            width,
+            ops=self.ops,
+        )
 
     def get_config(self):
         return {**super().get_config(), "mode": self.mode}

@@ -25,32 +25,42 @@ class RandomRotation(BaseGeometricLayer):
     the input is returned unchanged (cast to the layer's compute dtype).
 
     Args:
-        factor: float or pair of floats. A float f in [0, 1] draws t from
-            [−f, f]; a pair (lower, upper) with −1 <= lower <= upper <= 1
-            draws from [lower, upper]. 0.25 is a quarter turn.
+        factor: float or pair of floats, as in Keras. A float f in [−1, 1]
+            draws t from [−|f|, |f|]; a pair of finite floats draws from
+            [min, max] of the two. 0.25 is a quarter turn.
         fill_mode: str, how points outside the image are filled: "reflect"
             (d c b a | a b c d | d c b a), "constant" (`fill_value`),
             "nearest" (a a a a | a b c d) or "wrap" (a b c d | a b c d).
             Defaults to `"reflect"`.
         interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
+        seed: int or None, seed of the layer's random draws. Defaults to `None`.
         fill_value: float, the value outside the image for "constant".
             Defaults to `0.0`.
-        seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        data_format: "channels_last" or "channels_first", or None for
+            `keras.config.image_data_format()`. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`) and
+            `bounding_box_format`: the format of the boxes in a dict input,
+            one of `keras.utils.bounding_boxes`' ("xyxy", "yxyx", "xywh",
+            "center_xywh", "center_yxhw", "rel_xyxy", "rel_yxyx",
+            "rel_xywh", "rel_center_xywh"); needed only with boxes.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
-            or a dict with "images" and optional "segmentation_masks" (same
-            rank as the images, resampled with nearest neighbours) and
-            "bounding_boxes" ((N, B, 4) or a dict whose "boxes" are, in
-            absolute "xyxy" pixel coordinates; each becomes the enclosing box
-            of its rotated corners, clipped to the image). Other entries pass
+        data: images (H, W, C) or (N, H, W, C) in "channels_last", (C, H, W)
+            or (N, C, H, W) in "channels_first", uint8 or float; or a dict
+            with "images" and optional "segmentation_masks" (same layout as
+            the images, resampled with nearest neighbours) and
+            "bounding_boxes" (as Keras passes them: {"boxes": (N, B, 4) or
+            (B, 4), "labels": ...}, or the boxes alone, in
+            `bounding_box_format`; each box becomes the enclosing box of its
+            moved corners, clipped to the image, and a box clipped to
+            nothing gets label -1, as in Keras). Other entries pass
             through.
         training: bool, rotate when True. Defaults to `True` (so that
             `dataset.map(layer)` augments); a model passes False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C).
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         Same as the input; images in the layer's compute dtype (float32).
@@ -65,25 +75,30 @@ class RandomRotation(BaseGeometricLayer):
     True
     """
 
-    _FACTOR_EXPECTED = (
-        "a float in [0, 1] or a pair (lower, upper) with -1 <= lower <= upper <= 1"
-    )
+    _FACTOR_EXPECTED = "a float in [-1, 1] or a pair of finite floats"
 
     def __init__(
         self,
         factor,
         fill_mode="reflect",
         interpolation="bilinear",
-        fill_value=0.0,
         seed=None,
+        fill_value=0.0,
+        data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
-        self.lower, self.upper = parse_range(
-            "factor", factor, lambda f: (-f, f), self._FACTOR_EXPECTED
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        lower, upper = parse_range(
+            "factor", factor, lambda f: (-abs(f), abs(f)), self._FACTOR_EXPECTED
         )
-        if not -1.0 <= self.lower <= self.upper <= 1.0:
+        if not (
+            math.isfinite(lower)
+            and math.isfinite(upper)
+            and (isinstance(factor, (tuple, list)) or upper <= 1.0)
+        ):
             raise _validation.invalid("factor", factor, self._FACTOR_EXPECTED)
+        # A pair in either order, as Keras sorts it.
+        self.lower, self.upper = sorted((lower, upper))
         self.factor = tuple(factor) if isinstance(factor, list) else factor
         self._set_resampling(interpolation, fill_mode, fill_value)
 

@@ -32,20 +32,23 @@ class RandomScale(BaseGeometricLayer):
         fill_mode: str, "reflect", "constant", "nearest" or "wrap" (as in
             `RandomRotation`). Defaults to `"reflect"`.
         interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
+        seed: int or None, seed of the layer's random draws. Defaults to `None`.
         fill_value: float, the value outside the image for "constant".
             Defaults to `0.0`.
-        seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        data_format: "channels_last" or "channels_first", or None for
+            `keras.config.image_data_format()`. Defaults to `None`.
+        **kwargs: base layer arguments (`name`, `dtype`) and
+            `bounding_box_format`, as in `RandomRotation`.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C), uint8 or float, channels last;
-            or a dict with "images", optional "segmentation_masks" and
-            "bounding_boxes" (absolute "xyxy" pixels), as in `RandomRotation`.
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`.
         training: bool, scale when True. Defaults to `True`; a model passes
             False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C).
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         Same as the input; images in the layer's compute dtype (float32).
@@ -71,11 +74,12 @@ class RandomScale(BaseGeometricLayer):
         scale=(0.9, 1.1),
         fill_mode="reflect",
         interpolation="bilinear",
-        fill_value=0.0,
         seed=None,
+        fill_value=0.0,
+        data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
         self.lower, self.upper = parse_range(
             "scale", scale, lambda f: (1.0 - f, 1.0 + f), self._SCALE_EXPECTED
         )

@@ -81,3 +81,18 @@ def test_runs_on_tensorflow_in_tf_data_and_keeps_input_dtypes():
     assert layer.backend.name == keras.backend.backend()
     layer(data)
     assert SEEN[-1][1:] == (keras.ops, layer.generator)
+
+
+def test_keras_preprocessing_layers_are_data_layers():
+    # Pipeline accepts exactly these; a Keras release that moved a
+    # preprocessing layer off DataLayer would make Pipeline reject it.
+    for layer in (
+        keras.layers.RandomContrast(0.1),
+        keras.layers.RandomFlip(),
+        keras.layers.Rescaling(1 / 255),
+        keras.layers.Resizing(8, 8),
+        keras.layers.CenterCrop(4, 4),
+    ):
+        assert _keras_data_layer.is_preprocessing_layer(layer), layer
+    for layer in (keras.layers.Dense(2), keras.layers.Dropout(0.1)):
+        assert not _keras_data_layer.is_preprocessing_layer(layer), layer

@@ -169,7 +169,10 @@ def test_dict_masks_and_boxes_take_the_fused_geometry():
     masks = np.arange(6 * 32 * 32).reshape(6, 32, 32, 1) % 251
     boxes = np.tile(np.array([[[4.0, 4.0, 20.0, 12.0]]], "float32"), (6, 1, 1))
     data = {"images": IMAGES, "segmentation_masks": masks, "bounding_boxes": boxes}
-    out = Pipeline(_geometric())(dict(data), training=True)
+    layers = _geometric()
+    for layer in layers:
+        layer.bounding_box_format = "xyxy"
+    out = Pipeline(layers)(dict(data), training=True)
     # The masks move like the images: warp the masks as images with the same
     # draws and nearest sampling.
     ref = Pipeline(
@@ -186,15 +189,83 @@ def test_dict_masks_and_boxes_take_the_fused_geometry():
     assert (new[..., 2] <= 24).all() and (new[..., 3] <= 20).all()
 
 
-def test_config_round_trip_and_bad_layers():
+def test_config_round_trip():
     pipeline = Pipeline(_geometric() + [keras.layers.RandomContrast(0.2)], seed=4)
     clone = assert_config_round_trip(pipeline)
     assert [type(layer) for layer in clone.pipeline_layers] == [
         type(layer) for layer in pipeline.pipeline_layers
     ]
-    message = (
-        "Invalid value for argument `layers`. Expected a list of Keras layers. "
-        "Received: layers=['flip']"
+
+
+def test_channels_first_pipeline_is_channels_last_transposed():
+    def layers(data_format):
+        return [
+            RandomRotation(0.1, seed=1, data_format=data_format),
+            RandomFlip(seed=2, data_format=data_format),
+            keras.layers.RandomContrast(0.0, data_format=data_format),
+            RandomCrop(20, 24, seed=3, data_format=data_format),
+            RandomCrop(40, 36, seed=4, data_format=data_format),  # resizes
+        ]
+
+    last = Pipeline(layers("channels_last"), seed=5)(IMAGES, training=True)
+    first = Pipeline(layers("channels_first"), seed=5, data_format="channels_first")(
+        np.moveaxis(IMAGES, -1, 1), training=True
     )
-    with pytest.raises(TypeError, match=re.escape(message)):
-        Pipeline(["flip"])
+    assert tuple(first.shape) == (6, 3, 40, 36)
+    np.testing.assert_allclose(_np(first), np.moveaxis(_np(last), -1, 1), atol=1e-6)
+
+
+KINDS = "kerasreg.augmentation's or Keras' own, such as keras.layers.RandomContrast"
+BAD_PIPELINES = {
+    "empty": (
+        lambda: Pipeline([]),
+        ValueError,
+        "Invalid value for argument `layers`. Expected a non-empty list of "
+        f"preprocessing layers ({KINDS}). Received: layers=[]",
+    ),
+    "not-a-list": (
+        lambda: Pipeline("flip"),
+        TypeError,
+        "Invalid value for argument `layers`. Expected a non-empty list of "
+        f"preprocessing layers ({KINDS}). Received: layers='flip'",
+    ),
+    "a-string": (
+        lambda: Pipeline([RandomFlip(), "flip"]),
+        TypeError,
+        "Invalid value for argument `layers[1]`. Expected a preprocessing layer "
+        f"({KINDS}). Received: layers[1]='flip'",
+    ),
+    "a-dense-layer": (
+        lambda: Pipeline([RandomFlip(), keras.layers.Dense(2, name="dense")]),
+        TypeError,
+        "Invalid value for argument `layers[1]`. Expected a preprocessing layer "
+        f"({KINDS}). Received: layers[1]=<Dense name=dense, built=False>",
+    ),
+    "data_format": (
+        lambda: Pipeline([RandomFlip(data_format="channels_first")]),
+        ValueError,
+        "Invalid value for argument `layers[0].data_format`. Expected "
+        "'channels_last', as the pipeline's data_format. Received: "
+        "layers[0].data_format='channels_first'",
+    ),
+    "bounding_box_format": (
+        lambda: Pipeline(
+            [
+                RandomFlip(bounding_box_format="xyxy"),
+                keras.layers.RandomContrast(0.1, bounding_box_format="yxyx"),
+            ]
+        ),
+        ValueError,
+        "Invalid value for argument `layers[1].bounding_box_format`. Expected "
+        "'xyxy', as the pipeline's other layers. Received: "
+        "layers[1].bounding_box_format='yxyx'",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "make, error, message", list(BAD_PIPELINES.values()), ids=list(BAD_PIPELINES)
+)
+def test_bad_pipelines(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
