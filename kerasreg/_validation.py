@@ -69,3 +69,13 @@ def check_choice(argument, value, choices):
         listed = ", ".join(repr(c) for c in choices)
         raise invalid(argument, value, f"one of {listed}")
     return value
+
+
+class TypeAndValueError(TypeError, ValueError):
+    """A wrong type where Keras raises `ValueError`: catchable as either.
+
+    kerasreg raises `TypeError` for a wrong type; where the Keras class it
+    replaces raises `ValueError` for the same input, code written for Keras
+    must still catch it (as NumPy's `AxisError` is both ValueError and
+    IndexError).
+    """
