@@ -42,8 +42,16 @@ def keras_factor(argument, value, low, low_inclusive):
 
 
 def as_given(factor):
-    """A factor as the config keeps it: a list becomes a tuple, as in Keras' JSON."""
-    return tuple(factor) if isinstance(factor, list) else factor
+    """A checked factor as the config keeps it: Python floats, in the given order.
+
+    A pair becomes a tuple (Keras' JSON makes it a list either way) and NumPy
+    numbers become floats, which JSON can write.
+    """
+    if factor is None:
+        return None
+    if isinstance(factor, (tuple, list)):
+        return tuple(float(v) for v in factor)
+    return float(factor)
 
 
 class ChannelsFirstByTransposing:

@@ -220,10 +220,10 @@ def test_inactive_at_inference_and_saved_model_loads_in_fresh_process(tmp_path):
 
 def test_config_round_trip_keeps_every_argument():
     layer = RandomZoom(
-        [-0.2, 0.1], 0.3, "constant", "nearest", 9, 0.5, "channels_first"
+        [-0.2, 0.1], np.float32(0.5), "constant", "nearest", 9, 0.5, "channels_first"
     )
     config = assert_config_round_trip(layer).get_config()
-    assert config["height_factor"] == (-0.2, 0.1) and config["width_factor"] == 0.3
+    assert config["height_factor"] == (-0.2, 0.1) and config["width_factor"] == 0.5
     assert (config["fill_mode"], config["interpolation"]) == ("constant", "nearest")
     assert (config["seed"], config["fill_value"]) == (9, 0.5)
     assert config["data_format"] == "channels_first"
