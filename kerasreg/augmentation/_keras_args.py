@@ -69,9 +69,10 @@ class ChannelsFirstByTransposing:
             "data_format", data_format, ("channels_last", "channels_first")
         )
 
-    def _moved(self, data, source, destination):
+    @staticmethod
+    def _moved(data, source, destination, ops):
         def move(tensor):
-            return self.ops.moveaxis(tensor, source, destination)
+            return ops.moveaxis(tensor, source, destination)
 
         if not isinstance(data, dict):
             return move(data)
@@ -83,8 +84,11 @@ class ChannelsFirstByTransposing:
     def call(self, data, training=True):
         if self.data_format == "channels_last":
             return super().call(data, training=training)
-        out = super().call(self._moved(data, -3, -1), training=training)
-        return self._moved(out, -1, -3)
+        # Taken before the warp: `apply_geometry` resets the layer's backend
+        # when it ends, also inside a tf.data map under another backend.
+        ops = self.ops
+        out = super().call(self._moved(data, -3, -1, ops), training=training)
+        return self._moved(out, -1, -3, ops)
 
     def get_config(self):
         return {**super().get_config(), "data_format": self.data_format}

@@ -111,6 +111,25 @@ def test_equals_keras_channels_first_and_single_image():
         )
 
 
+def test_channels_first_masks_in_tf_data_are_the_channels_last_result_moved():
+    import tensorflow as tf
+
+    labels = np.random.default_rng(2).integers(0, 5, (6, 9, 7, 1)).astype("int32")
+    data = {"images": IMAGES, "segmentation_masks": labels}
+
+    def run(data_format, move):
+        layer = RandomZoom(0.3, 0.2, seed=4, data_format=data_format)
+        ds = tf.data.Dataset.from_tensors({k: move(v) for k, v in data.items()})
+        out = next(iter(ds.map(lambda d: layer(d, training=True))))
+        return {k: np.asarray(v) for k, v in out.items()}
+
+    last = run("channels_last", lambda x: x)
+    first = run("channels_first", lambda x: np.moveaxis(x, -1, 1))
+    for key in data:
+        np.testing.assert_array_equal(np.moveaxis(first[key], 1, -1), last[key])
+    assert last["segmentation_masks"].dtype == np.int32
+
+
 def test_draws_per_image_in_range_and_width_follows_height_when_none():
     draws = RandomZoom((-0.2, 0.3), seed=1).get_random_transformation(500, 9, 7)
     zooms = to_numpy(draws["height_zooms"])
