@@ -176,6 +176,34 @@ def test_masks_and_boxes_follow_the_image_matrix():
     )
 
 
+def test_boxes_keep_to_the_content_where_keras_is_off_by_a_fraction_of_a_pixel():
+    # A bright block over columns 2-3 and rows 2-5 (edges 2..4, 2..6); a 2x
+    # zoom out shows it in column 3 and rows 3-4 only: box (3, 3, 4, 5).
+    # Keras maps box corners like pixel centres and lands 0.5 (1 - 1 / z) =
+    # 0.25 px off its own image: the documented difference.
+    image = np.zeros((1, 8, 8, 1), "float32")
+    image[0, 2:6, 2:4] = 1.0
+    data = {
+        "images": image,
+        "bounding_boxes": {
+            "boxes": np.array([[[2.0, 2.0, 4.0, 6.0]]], "float32"),
+            "labels": np.array([[1]]),
+        },
+    }
+    ours = RandomZoom((1.0, 1.0), fill_mode="constant")(dict(data))
+    theirs = keras.layers.RandomZoom(
+        (1.0, 1.0), fill_mode="constant", bounding_box_format="xyxy"
+    )(dict(data), training=True)
+    np.testing.assert_array_equal(to_numpy(ours["images"]), to_numpy(theirs["images"]))
+    assert np.flatnonzero(to_numpy(ours["images"])[0, 4, :, 0]).tolist() == [3]
+    np.testing.assert_allclose(
+        to_numpy(ours["bounding_boxes"]["boxes"]), [[[3, 3, 4, 5]]]
+    )
+    np.testing.assert_allclose(
+        to_numpy(theirs["bounding_boxes"]["boxes"]), [[[2.75, 2.75, 3.75, 4.75]]]
+    )
+
+
 def _zoom_rotation_translation():
     # The magnifying layer last keeps every sample of the chain inside the
     # image, where bilinear interpolation of a linear image is exact.
