@@ -16,6 +16,7 @@ from kerasreg import (
     optimizers,
     regularizers,
 )
+from kerasreg.augmentation import RandomTranslation, RandomZoom
 from kerasreg.callbacks import BackupAndRestore, EarlyStopping
 from kerasreg.layers import (
     BatchNormalization,
@@ -55,6 +56,8 @@ __all__ = [
     "RegularizationReport",
     "apply_regularization",
     "regularization_report",
+    "RandomTranslation",
+    "RandomZoom",
     "augmentation",
     "callbacks",
     "distribute",

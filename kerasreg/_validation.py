@@ -76,3 +76,13 @@ def check_bool(argument, value):
     if not isinstance(value, bool):
         raise invalid(argument, value, "a bool", error=TypeError)
     return value
+
+
+class TypeAndValueError(TypeError, ValueError):
+    """A wrong type where Keras raises `ValueError`: catchable as either.
+
+    kerasreg raises `TypeError` for a wrong type; where the Keras class it
+    replaces raises `ValueError` for the same input, code written for Keras
+    must still catch it (as NumPy's `AxisError` is both ValueError and
+    IndexError).
+    """

@@ -1,6 +1,7 @@
 """Data augmentation: geometric preprocessing layers fused into one warp.
 
-`RandomRotation`, `RandomScale`, `RandomFlip` and `RandomCrop` draw per-image
+`RandomRotation`, `RandomScale`, `RandomFlip`, `RandomCrop`, `RandomZoom` and
+`RandomTranslation` draw per-image
 parameters as 3x3 matrices; `Pipeline` multiplies the matrices of consecutive
 layers and resamples once. `functional` holds the pure matrices and the warp
 kernel; `preview` draws a grid of samples.
@@ -13,6 +14,8 @@ from kerasreg.augmentation.random_crop import RandomCrop
 from kerasreg.augmentation.random_flip import RandomFlip
 from kerasreg.augmentation.random_rotation import RandomRotation
 from kerasreg.augmentation.random_scale import RandomScale
+from kerasreg.augmentation.random_translation import RandomTranslation
+from kerasreg.augmentation.random_zoom import RandomZoom
 
 __all__ = [
     "Pipeline",
@@ -20,6 +23,8 @@ __all__ = [
     "RandomFlip",
     "RandomRotation",
     "RandomScale",
+    "RandomTranslation",
+    "RandomZoom",
     "functional",
     "preview",
 ]
