@@ -248,10 +248,14 @@ def test_bad_arguments_are_named(kwargs, error, message):
         Dropout(**kwargs)
 
 
-def test_noise_shape_of_the_wrong_rank_is_named():
+@pytest.mark.parametrize(
+    "noise_shape", [(None, 1, 1), (4, 1), (None, 3)], ids=["rank", "batch", "units"]
+)
+def test_noise_shape_that_does_not_broadcast_is_named(noise_shape):
     message = (
-        "Invalid value for argument `noise_shape`. Expected a shape of rank 2, "
-        "like the inputs. Received: noise_shape=(None, 1, 1)"
+        "Invalid value for argument `noise_shape`. Expected a shape that broadcasts "
+        "to the inputs' shape (200, 500) (each entry None, 1 or the inputs' size). "
+        f"Received: noise_shape={noise_shape!r}"
     )
     with pytest.raises(ValueError, match=re.escape(message)):
-        Dropout(0.5, noise_shape=(None, 1, 1))(X, training=True)
+        Dropout(0.5, noise_shape=noise_shape)(X, training=True)
