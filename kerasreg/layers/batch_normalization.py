@@ -84,7 +84,7 @@ def _update(variable, value, momentum, count=None):
     leaves `variable` as it is."""
     updated = variable * momentum + value * (1.0 - momentum)
     if count is not None:
-        updated = ops.where(count > 0, updated, variable)
+        updated = ops.where(count > 0, updated, variable.value)
     variable.assign(updated)
 
 
