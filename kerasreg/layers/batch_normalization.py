@@ -400,9 +400,9 @@ class BatchNormalization(keras.layers.Layer):
     def _all_reduce(self):
         if not self.synchronized:
             return None
-        from kerasreg.layers import _tf_distribute
+        from kerasreg.layers import _tf_all_reduce
 
-        return _tf_distribute.all_reduce_sum
+        return _tf_all_reduce.all_reduce_sum
 
     def _batch_moments(self, x, mask):
         """Batch mean and variance, shaped to broadcast against `x`, and the

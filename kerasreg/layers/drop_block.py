@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -116,7 +116,7 @@ class DropBlock2D(StochasticLayer):
         # The mask needs the static spatial size, which ops.shape may hide.
         height, width = self._spatial_size(inputs.shape)
         noise = ops.reshape(
-            _random.uniform(shape, self.seed_generator), (-1, height, width, shape[3])
+            _noise.uniform(shape, self.seed_generator), (-1, height, width, shape[3])
         )
         mask = functional.drop_block_keep_mask(noise, self.rate, self.block_size)
         if self.data_format == "channels_first":

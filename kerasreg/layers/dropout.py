@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 def _check_noise_shape(noise_shape):
@@ -140,7 +140,7 @@ class Dropout(StochasticLayer):
     def call(self, inputs, training=False):
         if not self._active(inputs, training):
             return inputs
-        noise = _random.uniform(self._noise_shape(inputs), self.seed_generator)
+        noise = _noise.uniform(self._noise_shape(inputs), self.seed_generator)
         return functional.dropout(inputs, self.rate, noise)
 
     def get_config(self):

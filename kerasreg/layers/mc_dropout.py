@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from kerasreg import _validation
-from kerasreg.layers._stochastic import StochasticLayer, monte_carlo
-from kerasreg.layers._walk import walk_layers
+from kerasreg.layers._dropout_family import StochasticLayer, monte_carlo
+from kerasreg.layers._layer_tree import walk_layers
 
 
 def _rows(x):

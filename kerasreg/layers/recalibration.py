@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from kerasreg import _validation
-from kerasreg.layers._walk import walk_layers
+from kerasreg.layers._layer_tree import walk_layers
 from kerasreg.layers.batch_normalization import BatchNormalization
 
 _BATCH_NORM_TYPES = (BatchNormalization, keras.layers.BatchNormalization)

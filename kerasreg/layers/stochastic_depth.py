@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 def linear_drop_rates(n, max_rate):
@@ -100,7 +100,7 @@ class StochasticDepth(StochasticLayer):
         if not self._active(inputs, training):
             return inputs
         shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
-        noise = _random.uniform(shape, self.seed_generator)
+        noise = _noise.uniform(shape, self.seed_generator)
         return functional.dropout(inputs, self.rate, noise)
 
     def get_config(self):

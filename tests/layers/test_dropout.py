@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasreg.layers import Dropout, _random
+from kerasreg.layers import Dropout, _noise
 
 X = np.random.default_rng(0).uniform(1.0, 2.0, size=(200, 500)).astype("float32")
 ONES = np.ones((400, 1000), "float32")
@@ -99,7 +99,7 @@ def test_keep_rate_is_even_across_positions_and_calls():
 
 def test_noise_is_uniform_on_the_unit_interval():
     noise = keras.ops.convert_to_numpy(
-        _random.uniform((1000, 1000), keras.random.SeedGenerator(2))
+        _noise.uniform((1000, 1000), keras.random.SeedGenerator(2))
     )
     assert noise.dtype == np.float32
     assert noise.min() >= 0.0 and noise.max() < 1.0
@@ -122,10 +122,10 @@ def _lowbias32(words):
 def test_tensorflow_noise_is_the_index_hash_in_numpy():
     import tensorflow as tf
 
-    from kerasreg.layers import _tf_random
+    from kerasreg.layers import _tf_hash_noise
 
     seed_state = tf.constant([7, 3], tf.int64)
-    noise = _tf_random.hash_uniform((3, 5), seed_state).numpy()
+    noise = _tf_hash_noise.hash_uniform((3, 5), seed_state).numpy()
     # The two keys are the Philox draw the kernel makes; the rest is numpy.
     multiplier, offset = tf.random.stateless_uniform(
         [2], tf.constant([7, 3], tf.int32), None, None, tf.uint32, alg="philox"

@@ -1,4 +1,5 @@
-"""What the dropout-family layers share: a seed, and when they are active."""
+"""The dropout-family base layer (`StochasticLayer`): seed, `always_on`, when
+to drop, and the thread-local Monte Carlo scope of `mc_predict`."""
 
 import contextlib
 import threading
@@ -8,7 +9,7 @@ import keras
 from kerasreg import _validation
 
 # Seeds a backend keeps apart: JAX holds seed state in uint32, and the
-# TensorFlow noise folds it modulo 2**31 - 1 (see `_tf_random`).
+# TensorFlow noise folds it modulo 2**31 - 1 (see `_tf_hash_noise`).
 _MAX_SEED = 2**31 - 2
 
 _monte_carlo = threading.local()
