@@ -52,8 +52,40 @@ def _check_renorm_clipping(renorm_clipping, renorm):
     return clipping
 
 
-def _update(variable, value, momentum):
-    variable.assign(variable * momentum + value * (1.0 - momentum))
+_GETTERS = {
+    "initializer": (keras.initializers, "a Keras initializer, its name or config"),
+    "regularizer": (
+        keras.regularizers,
+        "a Keras regularizer, its name or config, or None",
+    ),
+    "constraint": (
+        keras.constraints,
+        "a Keras constraint, its name or config, or None",
+    ),
+}
+
+
+def _get(argument, identifier):
+    """`keras.{initializers,regularizers,constraints}.get(identifier)`, with
+    an error naming `argument` for a value Keras cannot interpret."""
+    module, expected = _GETTERS[argument.rsplit("_", 1)[1]]
+    if identifier is None and module is keras.initializers:
+        # Keras would fall back to add_weight's glorot_uniform in silence.
+        raise _validation.invalid(argument, identifier, expected, error=TypeError)
+    try:
+        return module.get(identifier)
+    except (ValueError, TypeError):
+        error = TypeError if not isinstance(identifier, (str, dict)) else ValueError
+        raise _validation.invalid(argument, identifier, expected, error=error) from None
+
+
+def _update(variable, value, momentum, count=None):
+    """Moving average step; a batch that counted no element (`count` 0)
+    leaves `variable` as it is."""
+    updated = variable * momentum + value * (1.0 - momentum)
+    if count is not None:
+        updated = ops.where(count > 0, updated, variable.value)
+    variable.assign(updated)
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -83,6 +115,9 @@ class BatchNormalization(keras.layers.Layer):
     - `axis` may be a list of ints: one gamma, beta and statistic per
       position of those axes.
     - statistics and moving averages are float32 under mixed precision.
+    - a batch that counts no element (empty, or fully masked) leaves the
+      moving statistics as they are; Keras' layer moves them towards 0
+      (fully masked) or sets them to NaN (empty).
 
     Args:
         axis: int or list of ints, the feature axes kept (normalized per
@@ -116,7 +151,7 @@ class BatchNormalization(keras.layers.Layer):
             layer is unchanged. TensorFlow backend only. Defaults to `False`.
         virtual_batch_size: int >= 1 or None, the ghost batch size; None
             normalizes by the whole batch. Not with `renorm` or
-            `synchronized`. Defaults to `None`.
+            `synchronized`; keyword-only. Defaults to `None`.
         **kwargs: base layer arguments (`name`, `dtype`).
 
     Call arguments:
@@ -167,6 +202,7 @@ class BatchNormalization(keras.layers.Layer):
         renorm_clipping=None,
         renorm_momentum=0.99,
         synchronized=False,
+        *,
         virtual_batch_size=None,
         **kwargs,
     ):
@@ -180,16 +216,17 @@ class BatchNormalization(keras.layers.Layer):
         )
         self.center = _check_bool("center", center)
         self.scale = _check_bool("scale", scale)
-        self.beta_initializer = keras.initializers.get(beta_initializer)
-        self.gamma_initializer = keras.initializers.get(gamma_initializer)
-        self.moving_mean_initializer = keras.initializers.get(moving_mean_initializer)
-        self.moving_variance_initializer = keras.initializers.get(
-            moving_variance_initializer
-        )
-        self.beta_regularizer = keras.regularizers.get(beta_regularizer)
-        self.gamma_regularizer = keras.regularizers.get(gamma_regularizer)
-        self.beta_constraint = keras.constraints.get(beta_constraint)
-        self.gamma_constraint = keras.constraints.get(gamma_constraint)
+        for argument, identifier in (
+            ("beta_initializer", beta_initializer),
+            ("gamma_initializer", gamma_initializer),
+            ("moving_mean_initializer", moving_mean_initializer),
+            ("moving_variance_initializer", moving_variance_initializer),
+            ("beta_regularizer", beta_regularizer),
+            ("gamma_regularizer", gamma_regularizer),
+            ("beta_constraint", beta_constraint),
+            ("gamma_constraint", gamma_constraint),
+        ):
+            setattr(self, argument, _get(argument, identifier))
         self.renorm = _check_bool("renorm", renorm)
         self.renorm_clipping = _check_renorm_clipping(renorm_clipping, self.renorm)
         self.renorm_momentum = _validation.check_float(
@@ -345,12 +382,15 @@ class BatchNormalization(keras.layers.Layer):
             if self.virtual_batch_size is not None:
                 outputs = self._ghost_batch_norm(x, mask, gamma, beta)
                 return ops.cast(outputs, self.compute_dtype)
-            mean, variance = self._batch_moments(x, mask)
+            mean, variance, count = self._batch_moments(x, mask)
             if self.renorm:
-                gamma, beta = self._renorm(mean, variance, gamma, beta)
+                gamma, beta = self._renorm(mean, variance, count, gamma, beta)
             else:
-                _update(self.moving_mean, self._as_param(mean), self.momentum)
-                _update(self.moving_variance, self._as_param(variance), self.momentum)
+                for variable, statistic in (
+                    (self.moving_mean, mean),
+                    (self.moving_variance, variance),
+                ):
+                    _update(variable, self._as_param(statistic), self.momentum, count)
         else:
             mean = self._broadcast(self.moving_mean, x.dtype)
             variance = self._broadcast(self.moving_variance, x.dtype)
@@ -360,24 +400,27 @@ class BatchNormalization(keras.layers.Layer):
     def _all_reduce(self):
         if not self.synchronized:
             return None
-        from kerasreg.layers import _tf_distribute
+        from kerasreg.layers import _tf_all_reduce
 
-        return _tf_distribute.all_reduce_sum
+        return _tf_all_reduce.all_reduce_sum
 
     def _batch_moments(self, x, mask):
-        """Batch mean and variance, shaped to broadcast against `x`."""
+        """Batch mean and variance, shaped to broadcast against `x`, and the
+        number of elements they count (per channel with a mask)."""
         if mask is None:
             mean, variance = ops.moments(
                 x, self._reduction_axes, keepdims=True, synchronized=self.synchronized
             )
-            return mean, variance
+            # Only an empty batch counts nothing; its statistics are NaN. A
+            # synchronized layer's replicas must agree, so it keeps Keras' rule.
+            return mean, variance, None if self.synchronized else ops.size(x)
         weights = ops.expand_dims(mask, -1)
-        mean, variance, _ = functional.weighted_moments(
+        mean, variance, count = functional.weighted_moments(
             x, weights, self._reduction_axes, all_reduce=self._all_reduce()
         )
-        return mean, variance
+        return mean, variance, self._as_param(count)
 
-    def _renorm(self, mean, variance, gamma, beta):
+    def _renorm(self, mean, variance, count, gamma, beta):
         """Batch renormalization as in Keras' layer: update the statistics and
         return gamma and beta with the (r, d) correction folded in."""
         mean, variance = self._as_param(mean), self._as_param(variance)
@@ -392,10 +435,10 @@ class BatchNormalization(keras.layers.Layer):
         r = self._broadcast(ops.stop_gradient(r), stddev.dtype)
         d = self._broadcast(ops.stop_gradient(d), stddev.dtype)
 
-        _update(self.renorm_mean, mean, self.renorm_momentum)
-        _update(self.renorm_stddev, stddev, self.renorm_momentum)
-        _update(self.moving_mean, mean, self.momentum)
-        _update(self.moving_stddev, stddev, self.momentum)
+        _update(self.renorm_mean, mean, self.renorm_momentum, count)
+        _update(self.renorm_stddev, stddev, self.renorm_momentum, count)
+        _update(self.moving_mean, mean, self.momentum, count)
+        _update(self.moving_stddev, stddev, self.momentum, count)
         # relu: rounding may take stddev**2 - epsilon just below 0.
         self.moving_variance.assign(
             ops.relu(ops.square(self.moving_stddev) - self.epsilon)
@@ -437,7 +480,12 @@ class BatchNormalization(keras.layers.Layer):
             (self.moving_variance, variance),
         ):
             average = ops.divide_no_nan(ops.sum(statistic * count, axis=0), total)
-            _update(variable, self._as_param(average), self.momentum)
+            _update(
+                variable,
+                self._as_param(average),
+                self.momentum,
+                self._as_param(total),
+            )
         return outputs
 
     def compute_output_shape(self, input_shape):

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -27,16 +27,18 @@ class DropBlock2D(StochasticLayer):
         rate: float in [0, 1), about the fraction of units dropped.
         block_size: int >= 1, the side of the dropped squares; at most the
             smaller spatial size of the inputs.
-        seed: int or None, seed of the layer's random stream. Defaults to
-            `None`.
+        seed: int in [0, 2**31 - 2] or None, seed of the layer's random
+            stream. Defaults to `None`.
         data_format: "channels_last" or "channels_first", or None for
             `keras.config.image_data_format()`. Defaults to `None`.
-        always_on: bool, keep dropping at inference (Monte Carlo).
-            Defaults to `False`.
+        always_on: bool, keep dropping at inference (Monte Carlo);
+            keyword-only. Defaults to `False`.
         **kwargs: base layer arguments (`name`, `dtype`).
 
     Call arguments:
-        inputs: 4D tensor with static height and width.
+        inputs: 4D tensor with static height and width; a floating-point one
+            when the layer drops blocks (integer and bool inputs raise a
+            `TypeError` there, as in Keras' Dropout).
         training: bool, drop blocks (True) or pass the inputs through.
 
     Input shape:
@@ -66,6 +68,7 @@ class DropBlock2D(StochasticLayer):
         block_size,
         seed=None,
         data_format=None,
+        *,
         always_on=False,
         **kwargs,
     ):
@@ -74,7 +77,7 @@ class DropBlock2D(StochasticLayer):
         self.block_size = _validation.check_int("block_size", block_size, low=1)
         self.data_format = _validation.check_choice(
             "data_format",
-            data_format or keras.config.image_data_format(),
+            keras.config.image_data_format() if data_format is None else data_format,
             self._SUPPORTED_DATA_FORMATS,
         )
         self._make_seed_generator()
@@ -84,7 +87,7 @@ class DropBlock2D(StochasticLayer):
             return tuple(input_shape[1:3])
         return tuple(input_shape[2:4])
 
-    def build(self, input_shape):
+    def _check_inputs(self, input_shape):
         if len(input_shape) != 4:
             raise _validation.invalid(
                 "inputs", f"a tensor of shape {tuple(input_shape)}", "a 4D tensor"
@@ -94,7 +97,7 @@ class DropBlock2D(StochasticLayer):
             raise _validation.invalid(
                 "inputs",
                 f"a tensor of shape {tuple(input_shape)}",
-                "static height and width",
+                f"static height and width ({self.data_format})",
             )
         if self.block_size > min(size):
             raise _validation.invalid(
@@ -104,7 +107,8 @@ class DropBlock2D(StochasticLayer):
             )
 
     def call(self, inputs, training=False):
-        if not self._active(training):
+        self._check_inputs(inputs.shape)
+        if not self._active(inputs, training):
             return inputs
         shape = ops.shape(inputs)
         if self.data_format == "channels_first":
@@ -112,7 +116,7 @@ class DropBlock2D(StochasticLayer):
         # The mask needs the static spatial size, which ops.shape may hide.
         height, width = self._spatial_size(inputs.shape)
         noise = ops.reshape(
-            _random.uniform(shape, self.seed_generator), (-1, height, width, shape[3])
+            _noise.uniform(shape, self.seed_generator), (-1, height, width, shape[3])
         )
         mask = functional.drop_block_keep_mask(noise, self.rate, self.block_size)
         if self.data_format == "channels_first":

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 def _check_noise_shape(noise_shape):
@@ -63,20 +63,22 @@ class Dropout(StochasticLayer):
     Args:
         rate: float in [0, 1), the probability of dropping a unit, or None
             when `keep_prob` is given. Defaults to `None`.
-        keep_prob: float in (0, 1], the probability of keeping a unit, or
-            None when `rate` is given. Defaults to `None`.
         noise_shape: tuple of positive ints or None, the shape of the binary
             mask broadcast over the inputs; None entries take the input's
             size, e.g. `(None, 1, None)` shares the mask across timesteps.
             None means the input's shape. Defaults to `None`.
-        seed: int or None, seed of the layer's random stream; the same seed
-            gives the same masks. Defaults to `None`.
+        seed: int in [0, 2**31 - 2] or None, seed of the layer's random
+            stream; the same seed gives the same masks. Defaults to `None`.
+        keep_prob: float in (0, 1], the probability of keeping a unit, or
+            None when `rate` is given; keyword-only. Defaults to `None`.
         always_on: bool, keep dropping units at inference (Monte Carlo
-            dropout). Defaults to `False`.
+            dropout); keyword-only. Defaults to `False`.
         **kwargs: base layer arguments (`name`, `dtype`).
 
     Call arguments:
-        inputs: tensor of any rank.
+        inputs: tensor of any rank; a floating-point one when the layer
+            drops units (integer and bool inputs raise a `TypeError` there,
+            as in Keras, and pass through at inference).
         training: bool, apply dropout (True) or pass the inputs through.
 
     Input shape:
@@ -100,9 +102,10 @@ class Dropout(StochasticLayer):
     def __init__(
         self,
         rate=None,
-        keep_prob=None,
         noise_shape=None,
         seed=None,
+        *,
+        keep_prob=None,
         always_on=False,
         **kwargs,
     ):
@@ -113,24 +116,31 @@ class Dropout(StochasticLayer):
         self.noise_shape = _check_noise_shape(noise_shape)
         self._make_seed_generator()
 
-    def build(self, input_shape):
-        if self.noise_shape is not None and len(self.noise_shape) != len(input_shape):
+    def _noise_shape(self, inputs):
+        """The mask's shape for `inputs`, checked to broadcast against them."""
+        shape = ops.shape(inputs)
+        if self.noise_shape is None:
+            return shape
+        static = tuple(inputs.shape)
+        broadcasts = len(self.noise_shape) == len(static) and all(
+            dim is None or size is None or dim in (1, size)
+            for dim, size in zip(self.noise_shape, static, strict=True)
+        )
+        if not broadcasts:
             raise _validation.invalid(
                 "noise_shape",
                 self.noise_shape,
-                f"a shape of rank {len(input_shape)}, like the inputs",
+                f"a shape that broadcasts to the inputs' shape {static} (each "
+                "entry None, 1 or the inputs' size)",
             )
+        return tuple(
+            shape[i] if dim is None else dim for i, dim in enumerate(self.noise_shape)
+        )
 
     def call(self, inputs, training=False):
-        if not self._active(training):
+        if not self._active(inputs, training):
             return inputs
-        shape = ops.shape(inputs)
-        if self.noise_shape is not None:
-            shape = tuple(
-                shape[i] if dim is None else dim
-                for i, dim in enumerate(self.noise_shape)
-            )
-        noise = _random.uniform(shape, self.seed_generator)
+        noise = _noise.uniform(self._noise_shape(inputs), self.seed_generator)
         return functional.dropout(inputs, self.rate, noise)
 
     def get_config(self):

@@ -11,6 +11,8 @@ from keras import ops
 def dropout(inputs, rate, noise):
     """Inverted dropout: `inputs / (1 - rate)` where `noise >= rate`, else 0.
 
+    A dropped unit is exactly 0 whatever its value (inf and NaN included).
+
     Args:
         inputs: Tensor.
         rate: Python float in [0, 1), the probability of dropping a unit.
@@ -69,7 +71,8 @@ def drop_block(inputs, keep_mask):
     """Apply a DropBlock `keep_mask`, rescaled so the batch keeps its sum.
 
     Each kept unit is multiplied by count(mask) / sum(mask), as in the paper
-    and timm; a batch with every unit dropped gives zeros.
+    and timm; a dropped unit is exactly 0 whatever its value (inf and NaN
+    included), and a batch with every unit dropped gives zeros.
 
     Args:
         inputs: Tensor.
@@ -80,7 +83,11 @@ def drop_block(inputs, keep_mask):
     """
     kept = ops.sum(keep_mask)
     scale = ops.divide_no_nan(ops.cast(ops.size(keep_mask), "float32"), kept)
-    return inputs * ops.cast(keep_mask * scale, inputs.dtype)
+    return ops.where(
+        keep_mask > 0,
+        inputs * ops.cast(scale, inputs.dtype),
+        ops.zeros((), inputs.dtype),
+    )
 
 
 def weighted_moments(x, weights, axes, all_reduce=None):

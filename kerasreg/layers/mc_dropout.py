@@ -4,8 +4,8 @@ import keras
 import numpy as np
 
 from kerasreg import _validation
-from kerasreg.layers._stochastic import StochasticLayer
-from kerasreg.layers._walk import walk_layers
+from kerasreg.layers._dropout_family import StochasticLayer, monte_carlo
+from kerasreg.layers._layer_tree import walk_layers
 
 
 def _rows(x):
@@ -16,9 +16,12 @@ def mc_predict(model, x, samples=30, batch_size=32):
     """Mean and standard deviation of `samples` Monte Carlo dropout predictions.
 
     Every kerasreg dropout-family layer (`Dropout`, `DropBlock2D`,
-    `StochasticDepth`) in `model` stays active at inference for the duration
-    of the call, as if built with `always_on=True`; everything else runs in
-    inference mode (BatchNormalization uses its moving statistics). Each chunk
+    `StochasticDepth`) in `model` is active in this function's forward
+    passes, as if built with `always_on=True`; everything else runs in
+    inference mode (BatchNormalization uses its moving statistics). The model
+    is left as it is: its layers' `always_on` flags and its compiled
+    `predict` are not touched, so a `predict` in another thread meanwhile is
+    unaffected. Each chunk
     of `batch_size` inputs is tiled `samples` times and predicted in one
     forward pass, so the samples cost one batched call rather than `samples`
     calls of `predict`. For input n:
@@ -60,33 +63,27 @@ def mc_predict(model, x, samples=30, batch_size=32):
     """
     samples = _validation.check_int("samples", samples, low=1)
     batch_size = _validation.check_int("batch_size", batch_size, low=1)
-    layers = [
-        layer
+    if not isinstance(model, keras.layers.Layer):
+        raise _validation.invalid(
+            "model", type(model).__name__, "a Keras model", error=TypeError
+        )
+    if not any(
+        isinstance(layer, StochasticLayer) and layer.rate > 0
         for layer in walk_layers(model)
-        if isinstance(layer, StochasticLayer) and layer.rate > 0
-    ]
-    if not layers:
+    ):
         raise _validation.invalid(
             "model",
             model.name,
             "a model with kerasreg Dropout, DropBlock2D or StochasticDepth "
             "layers of rate > 0",
         )
-    x = keras.tree.map_structure(np.asarray, x)
-    previous = [layer.always_on for layer in layers]
-    try:
-        for layer in layers:
-            layer.always_on = True
-        # The compiled predict function read `always_on` when it was traced.
-        model.make_predict_function(force=True)
+    x = _check_inputs(x)
+    forward = _forward(model)
+    with monte_carlo():
         chunks = [
-            _predict_chunk(model, x, start, batch_size, samples)
+            _predict_chunk(forward, x, start, batch_size, samples)
             for start in range(0, _rows(x), batch_size)
         ]
-    finally:
-        for layer, always_on in zip(layers, previous, strict=True):
-            layer.always_on = always_on
-        model.make_predict_function(force=True)
     means, stds = zip(*chunks, strict=True)
     return (
         keras.tree.map_structure(_concatenate, *means),
@@ -94,16 +91,49 @@ def mc_predict(model, x, samples=30, batch_size=32):
     )
 
 
+def _check_inputs(x):
+    """`x` as a structure of NumPy arrays of one positive number of rows."""
+    expected = "a NumPy array, or a list or dict of them, of one number (>= 1) of rows"
+    try:
+        arrays = keras.tree.map_structure(np.asarray, x)
+    except (TypeError, ValueError):
+        raise _validation.invalid("x", type(x).__name__, expected) from None
+    leaves = keras.tree.flatten(arrays)
+    described = [f"{a.dtype} array of shape {a.shape}" for a in leaves]
+    if not leaves or any(
+        a.ndim == 0 or not (np.issubdtype(a.dtype, np.number) or a.dtype == bool)
+        for a in leaves
+    ):
+        raise _validation.invalid("x", ", ".join(described) or "nothing", expected)
+    if len({len(a) for a in leaves}) != 1 or len(leaves[0]) == 0:
+        raise _validation.invalid("x", ", ".join(described), expected)
+    return arrays
+
+
+def _forward(model):
+    """The model's inference call; on TensorFlow a function of its own, never
+    the model's cached `predict_function`, traced in the calling thread."""
+
+    def forward(x):
+        return model(x, training=False)
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(forward, reduce_retracing=True)
+    return forward
+
+
 def _concatenate(*parts):
     return np.concatenate(parts).astype("float32")
 
 
-def _predict_chunk(model, x, start, batch_size, samples):
+def _predict_chunk(forward, x, start, batch_size, samples):
     chunk = keras.tree.map_structure(lambda a: a[start : start + batch_size], x)
     tiled = keras.tree.map_structure(
         lambda a: np.tile(a, (samples,) + (1,) * (a.ndim - 1)), chunk
     )
-    outputs = model.predict_on_batch(tiled)
+    outputs = keras.tree.map_structure(keras.ops.convert_to_numpy, forward(tiled))
     # Tiling is sample-major: rows s * n ... (s + 1) * n - 1 are draw s.
     draws = keras.tree.map_structure(
         lambda y: np.asarray(y, "float64").reshape((samples, -1) + y.shape[1:]),

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from kerasreg import _validation
-from kerasreg.layers import _random, functional
-from kerasreg.layers._stochastic import StochasticLayer
+from kerasreg.layers import _noise, functional
+from kerasreg.layers._dropout_family import StochasticLayer
 
 
 def linear_drop_rates(n, max_rate):
@@ -54,15 +54,16 @@ class StochasticDepth(StochasticLayer):
     Args:
         rate: float in [0, 1), the probability of dropping the branch of a
             sample.
-        seed: int or None, seed of the layer's random stream. Defaults to
-            `None`.
-        always_on: bool, keep dropping at inference (Monte Carlo).
-            Defaults to `False`.
+        seed: int in [0, 2**31 - 2] or None, seed of the layer's random
+            stream. Defaults to `None`.
+        always_on: bool, keep dropping at inference (Monte Carlo);
+            keyword-only. Defaults to `False`.
         **kwargs: base layer arguments (`name`, `dtype`).
 
     Call arguments:
         inputs: the residual branch, a tensor of rank >= 1 with the samples
-            on the first axis.
+            on the first axis; a floating-point one when the layer drops
+            paths (integer and bool inputs raise a `TypeError` there).
         training: bool, drop paths (True) or pass the inputs through.
 
     Input shape:
@@ -84,16 +85,22 @@ class StochasticDepth(StochasticLayer):
         Huang et al., 2016. Deep Networks with Stochastic Depth. ECCV.
     """
 
-    def __init__(self, rate, seed=None, always_on=False, **kwargs):
+    def __init__(self, rate, seed=None, *, always_on=False, **kwargs):
         super().__init__(seed=seed, always_on=always_on, **kwargs)
         self.rate = _validation.check_float("rate", rate, 0.0, 1.0)
         self._make_seed_generator()
 
     def call(self, inputs, training=False):
-        if not self._active(training):
+        if len(inputs.shape) == 0:
+            raise _validation.invalid(
+                "inputs",
+                "a tensor of shape ()",
+                "a tensor of rank >= 1 with the samples on the first axis",
+            )
+        if not self._active(inputs, training):
             return inputs
         shape = (ops.shape(inputs)[0],) + (1,) * (len(inputs.shape) - 1)
-        noise = _random.uniform(shape, self.seed_generator)
+        noise = _noise.uniform(shape, self.seed_generator)
         return functional.dropout(inputs, self.rate, noise)
 
     def get_config(self):

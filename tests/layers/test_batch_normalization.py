@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from kerasreg.layers import BatchNormalization
+from tests.contracts import invalid_argument_message
 
 RNG = np.random.default_rng(0)
 X4 = (RNG.normal(size=(6, 5, 4, 3)) * 3 + 2).astype("float32")
@@ -244,6 +245,73 @@ def test_frozen_layer_runs_in_inference_mode_like_keras():
 def test_bad_arguments_are_named(kwargs, error, message):
     with pytest.raises(error, match=re.escape(message)):
         BatchNormalization(**kwargs)
+
+
+_INITIALIZER = "a Keras initializer, its name or config"
+_REGULARIZER = "a Keras regularizer, its name or config, or None"
+_CONSTRAINT = "a Keras constraint, its name or config, or None"
+
+
+@pytest.mark.parametrize(
+    "argument, value, error, expected",
+    [
+        ("beta_initializer", "zeroes", ValueError, _INITIALIZER),
+        ("gamma_initializer", 5, TypeError, _INITIALIZER),
+        ("moving_mean_initializer", None, TypeError, _INITIALIZER),
+        (
+            "moving_variance_initializer",
+            {"class_name": "Nope"},
+            ValueError,
+            _INITIALIZER,
+        ),
+        ("beta_regularizer", "l3", ValueError, _REGULARIZER),
+        ("gamma_regularizer", 0.01, TypeError, _REGULARIZER),
+        ("beta_constraint", "positive", ValueError, _CONSTRAINT),
+        ("gamma_constraint", [1.0], TypeError, _CONSTRAINT),
+    ],
+    ids=lambda v: v if isinstance(v, str) and v.endswith(("izer", "aint")) else None,
+)
+def test_bad_initializers_regularizers_and_constraints_are_named(
+    argument, value, error, expected
+):
+    message = invalid_argument_message(argument, value, expected)
+    with pytest.raises(error, match=re.escape(message)):
+        BatchNormalization(**{argument: value})
+
+
+def test_keras_positional_order_then_keyword_only_virtual_batch_size():
+    import inspect
+
+    ours = list(inspect.signature(BatchNormalization).parameters.values())
+    theirs = list(inspect.signature(keras.layers.BatchNormalization).parameters)
+    assert [p.name for p in ours[: len(theirs) - 1]] == theirs[:-1]  # **kwargs
+    assert ours[len(theirs) - 1].name == "virtual_batch_size"
+    assert ours[len(theirs) - 1].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def _moving(layer):
+    return _numpy(layer.moving_mean), _numpy(layer.moving_variance)
+
+
+@pytest.mark.parametrize(
+    "kwargs, x, mask",
+    [
+        ({"virtual_batch_size": 4}, np.zeros((0, 3), "float32"), None),
+        ({"virtual_batch_size": 2}, X4[:, 0, 0], np.zeros((6,), bool)),
+        ({}, np.zeros((0, 3), "float32"), None),
+        ({}, X4[:, 0, 0], np.zeros((6,), bool)),
+        ({"renorm": True}, X4[:, 0, 0], np.zeros((6,), bool)),
+    ],
+    ids=["ghost_empty", "ghost_masked", "empty", "masked", "renorm_masked"],
+)
+def test_a_batch_that_counts_nothing_leaves_the_statistics(kwargs, x, mask):
+    layer = BatchNormalization(momentum=0.5, **kwargs)
+    layer(X4[:, 0, 0], training=True)
+    before = [_numpy(v) for v in layer.non_trainable_variables]
+    layer(x, training=True, mask=mask)
+    after = [_numpy(v) for v in layer.non_trainable_variables]
+    for old, new in zip(before, after, strict=True):
+        np.testing.assert_array_equal(new, old)
 
 
 def test_axis_out_of_range_and_bad_mask_are_named():

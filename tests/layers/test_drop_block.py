@@ -49,6 +49,41 @@ def test_channels_first_drops_square_blocks_per_channel():
             )
 
 
+def _channels_last_reference(seed):
+    """A seeded channels-last layer's output on X_LAST, moved to channels first:
+    both formats draw the same noise, so the masks agree."""
+    y = DropBlock2D(0.3, 2, seed=seed, data_format="channels_last")(
+        X_LAST, training=True
+    )
+    return np.transpose(keras.ops.convert_to_numpy(y), (0, 3, 1, 2))
+
+
+X_LAST = np.random.default_rng(5).uniform(1, 2, size=(4, 6, 7, 3)).astype("float32")
+X_FIRST = np.transpose(X_LAST, (0, 3, 1, 2))
+
+
+def test_channels_first_in_a_model_matches_channels_last():
+    inputs = keras.Input(X_FIRST.shape[1:])
+    layer = DropBlock2D(0.3, 2, seed=6, data_format="channels_first")
+    model = keras.Model(inputs, layer(inputs))
+    assert model.output_shape == (None, *X_FIRST.shape[1:])
+    y = keras.ops.convert_to_numpy(model(X_FIRST, training=True))
+    np.testing.assert_allclose(y, _channels_last_reference(6), rtol=1e-6)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model(X_FIRST)), X_FIRST)
+
+
+@pytest.mark.tensorflow_only
+def test_channels_first_in_tf_data_matches_channels_last():
+    import tensorflow as tf
+
+    layer = DropBlock2D(0.3, 2, seed=7, data_format="channels_first")
+    dataset = tf.data.Dataset.from_tensors(X_FIRST).map(
+        lambda x: layer(x, training=True)
+    )
+    y = next(iter(dataset)).numpy()
+    np.testing.assert_allclose(y, _channels_last_reference(7), rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "kwargs, shape, message",
     [
@@ -65,6 +100,12 @@ def test_channels_first_drops_square_blocks_per_channel():
             "'channels_last', 'channels_first'. Received: data_format='nhwc'",
         ),
         (
+            {"rate": 0.1, "block_size": 3, "data_format": ""},
+            None,
+            "Invalid value for argument `data_format`. Expected one of "
+            "'channels_last', 'channels_first'. Received: data_format=''",
+        ),
+        (
             {"rate": 0.1, "block_size": 5},
             (1, 4, 6, 1),
             "Invalid value for argument `block_size`. Expected an int in [1, 4] "
@@ -77,7 +118,7 @@ def test_channels_first_drops_square_blocks_per_channel():
             "Received: inputs='a tensor of shape (1, 4, 1)'",
         ),
     ],
-    ids=["block0", "format", "too_big", "rank"],
+    ids=["block0", "format", "empty_format", "too_big", "rank"],
 )
 def test_bad_arguments_are_named(kwargs, shape, message):
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from kerasreg.layers import Dropout, _random
+from kerasreg.layers import Dropout, _noise
 
 X = np.random.default_rng(0).uniform(1.0, 2.0, size=(200, 500)).astype("float32")
 ONES = np.ones((400, 1000), "float32")
@@ -99,7 +99,7 @@ def test_keep_rate_is_even_across_positions_and_calls():
 
 def test_noise_is_uniform_on_the_unit_interval():
     noise = keras.ops.convert_to_numpy(
-        _random.uniform((1000, 1000), keras.random.SeedGenerator(2))
+        _noise.uniform((1000, 1000), keras.random.SeedGenerator(2))
     )
     assert noise.dtype == np.float32
     assert noise.min() >= 0.0 and noise.max() < 1.0
@@ -122,10 +122,10 @@ def _lowbias32(words):
 def test_tensorflow_noise_is_the_index_hash_in_numpy():
     import tensorflow as tf
 
-    from kerasreg.layers import _tf_random
+    from kerasreg.layers import _tf_hash_noise
 
     seed_state = tf.constant([7, 3], tf.int64)
-    noise = _tf_random.hash_uniform((3, 5), seed_state).numpy()
+    noise = _tf_hash_noise.hash_uniform((3, 5), seed_state).numpy()
     # The two keys are the Philox draw the kernel makes; the rest is numpy.
     multiplier, offset = tf.random.stateless_uniform(
         [2], tf.constant([7, 3], tf.int32), None, None, tf.uint32, alg="philox"
@@ -248,10 +248,14 @@ def test_bad_arguments_are_named(kwargs, error, message):
         Dropout(**kwargs)
 
 
-def test_noise_shape_of_the_wrong_rank_is_named():
+@pytest.mark.parametrize(
+    "noise_shape", [(None, 1, 1), (4, 1), (None, 3)], ids=["rank", "batch", "units"]
+)
+def test_noise_shape_that_does_not_broadcast_is_named(noise_shape):
     message = (
-        "Invalid value for argument `noise_shape`. Expected a shape of rank 2, "
-        "like the inputs. Received: noise_shape=(None, 1, 1)"
+        "Invalid value for argument `noise_shape`. Expected a shape that broadcasts "
+        "to the inputs' shape (200, 500) (each entry None, 1 or the inputs' size). "
+        f"Received: noise_shape={noise_shape!r}"
     )
     with pytest.raises(ValueError, match=re.escape(message)):
-        Dropout(0.5, noise_shape=(None, 1, 1))(X, training=True)
+        Dropout(0.5, noise_shape=noise_shape)(X, training=True)

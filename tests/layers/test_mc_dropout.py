@@ -63,3 +63,112 @@ def test_always_on_layer_drops_in_predict():
     model = keras.Sequential([keras.Input((100,)), Dropout(0.5, always_on=True)])
     y = model.predict(np.ones((2, 100), "float32"), verbose=0)
     assert 0 < (y == 0).mean() < 1
+
+
+class _Spy(keras.layers.Layer):
+    """Records the dropout layers' `always_on` flags each time it runs."""
+
+    def __init__(self, watched, **kwargs):
+        super().__init__(**kwargs)
+        self.watched = watched
+        self.seen = []
+
+    def call(self, inputs):
+        self.seen.append([layer.always_on for layer in self.watched])
+        return inputs
+
+
+def test_the_model_is_left_as_it_is():
+    model = _model()
+    dropout = model.layers[1]
+    spy = _Spy([dropout])
+    wrapped = keras.Sequential([model, spy])
+    wrapped.predict(X, verbose=0)
+    predict_function = wrapped.predict_function
+    mc_predict(wrapped, X, samples=3)
+    assert spy.seen and not any(any(flags) for flags in spy.seen)
+    assert wrapped.predict_function is predict_function
+    assert dropout.always_on is False
+
+
+def test_a_predict_in_another_thread_meanwhile_is_deterministic():
+    import threading
+
+    model = _model()
+    expected = keras.ops.convert_to_numpy(model(X, training=False))
+    done = threading.Event()
+    failures = []
+
+    def monte_carlo():
+        try:
+            for _ in range(20):
+                mc_predict(model, X, samples=50, batch_size=5)
+        finally:
+            done.set()
+
+    def predict():
+        calls = 0
+        while not done.is_set() or calls < 5:
+            y = keras.ops.convert_to_numpy(model(X, training=False))
+            calls += 1
+            if not np.array_equal(y, expected):
+                failures.append(calls)
+
+    threads = [threading.Thread(target=monte_carlo), threading.Thread(target=predict)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    np.testing.assert_array_equal(model.predict(X, verbose=0), expected)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        (
+            {"model": "model.keras", "x": X},
+            TypeError,
+            "Invalid value for argument `model`. Expected a Keras model. "
+            "Received: model='str'",
+        ),
+        (
+            {"x": np.zeros((0, 4), "float32")},
+            ValueError,
+            "Invalid value for argument `x`. Expected a NumPy array, or a list or "
+            "dict of them, of one number (>= 1) of rows. "
+            "Received: x='float32 array of shape (0, 4)'",
+        ),
+        (
+            {"x": [X, X[:3]]},
+            ValueError,
+            "Invalid value for argument `x`. Expected a NumPy array, or a list or "
+            "dict of them, of one number (>= 1) of rows. Received: "
+            "x='float32 array of shape (10, 4), float32 array of shape (3, 4)'",
+        ),
+        (
+            {"x": "inputs.npy"},
+            ValueError,
+            "Invalid value for argument `x`. Expected a NumPy array, or a list or "
+            "dict of them, of one number (>= 1) of rows. "
+            "Received: x='<U10 array of shape ()'",
+        ),
+        (
+            {"x": X, "samples": 0},
+            ValueError,
+            "Invalid value for argument `samples`. Expected an int in [1, inf]. "
+            "Received: samples=0",
+        ),
+        (
+            {"x": X, "samples": 2.0},
+            TypeError,
+            "Invalid value for argument `samples`. Expected an int. "
+            "Received: samples=2.0",
+        ),
+    ],
+    ids=["model", "empty", "rows", "string", "samples0", "samples_float"],
+)
+def test_bad_arguments_are_named(kwargs, error, message):
+    kwargs = {"model": _model(), **kwargs}
+    with pytest.raises(error, match=re.escape(message)):
+        mc_predict(**kwargs)

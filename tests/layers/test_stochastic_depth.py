@@ -61,3 +61,13 @@ def test_linear_drop_rates_follow_huang_et_al():
 def test_bad_arguments_are_named(call, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_scalar_inputs_are_named(training):
+    message = (
+        "Invalid value for argument `inputs`. Expected a tensor of rank >= 1 with "
+        "the samples on the first axis. Received: inputs='a tensor of shape ()'"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        StochasticDepth(0.2)(np.float32(1.0), training=training)

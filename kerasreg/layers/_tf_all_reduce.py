@@ -1,4 +1,4 @@
-"""Sums across the replicas of a `tf.distribute` strategy."""
+"""Sums across the replicas of a `tf.distribute` strategy (synchronized BN)."""
 
 import tensorflow as tf
 
