@@ -176,7 +176,7 @@ BAD = [
         TypeError,
         "penalty",
         "3",
-        "'l1', 'l2' or a callable w -> scalar",
+        "'l1', 'l2' or a callable mapping one weight tensor to a scalar",
     ),
 ]
 
