@@ -69,3 +69,10 @@ def check_choice(argument, value, choices):
         listed = ", ".join(repr(c) for c in choices)
         raise invalid(argument, value, f"one of {listed}")
     return value
+
+
+def check_bool(argument, value):
+    """Return `value` if it is a bool, or raise."""
+    if not isinstance(value, bool):
+        raise invalid(argument, value, "a bool", error=TypeError)
+    return value

@@ -431,15 +431,18 @@ def get(identifier):
     >>> kerasreg.regularizers.get("kerasreg>L1")
     L1(l1=0.01)
     """
+    return _get(identifier, "identifier")
+
+
+def _get(identifier, argument):
+    """`get(identifier)`, with errors naming the caller's `argument`."""
     if identifier is None or isinstance(identifier, keras.regularizers.Regularizer):
         return identifier
     if isinstance(identifier, dict):
         regularizer = deserialize(identifier)
         if not callable(regularizer):
             raise invalid(
-                "identifier",
-                identifier,
-                "the config dict of a registered regularizer class",
+                argument, identifier, "the config dict of a registered regularizer"
             )
         return regularizer
     if isinstance(identifier, str):
@@ -455,14 +458,14 @@ def get(identifier):
         except ValueError:
             names = ", ".join(repr(n) for n in (*_ALIASES, *_CLASSES))
             raise invalid(
-                "identifier",
+                argument,
                 identifier,
                 f"a regularizer name ({names}, 'kerasreg>L1', ... or a Keras name)",
             ) from None
     if callable(identifier):
         return identifier
     raise invalid(
-        "identifier",
+        argument,
         identifier,
         "a Regularizer instance, a config dict, a name or None",
         error=TypeError,

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from kerasreg._tf_compat import inside_traced_function
-from kerasreg._validation import invalid
+from kerasreg._validation import check_bool, invalid
 from kerasreg.optimizers._replicas import assign_each, replica_share
 from kerasreg.regularizers import HandOver
 
@@ -93,8 +93,7 @@ class Proximal(keras.optimizers.Optimizer):
         if isinstance(optimizer, str):
             optimizer = keras.optimizers.get(optimizer)
         _check_inner_optimizer(optimizer)
-        if not isinstance(log_penalty, bool):
-            raise invalid("log_penalty", log_penalty, "a bool", error=TypeError)
+        check_bool("log_penalty", log_penalty)
         super().__init__(learning_rate=0.0, name=name or "proximal")
         self.inner_optimizer = optimizer
         self.log_penalty = log_penalty
@@ -128,16 +127,17 @@ class Proximal(keras.optimizers.Optimizer):
         # The step this update takes, read before `apply` advances the schedule.
         step = ops.convert_to_tensor(inner.learning_rate)
         if inner.gradient_accumulation_steps:
-            # A zero threshold leaves the weights exactly as they are.
-            updates = ops.equal(
-                (inner.iterations + 1) % inner.gradient_accumulation_steps, 0
-            )
-            step = step * ops.cast(updates, step.dtype)
+            updates_before = ops.convert_to_tensor(inner.iterations)
         grads = [
             _gradient_for_inner(g, v, p, late, inner.loss_scale_factor)
             for g, v, p in zip(grads, trainable_variables, penalties)
         ]
         inner.apply(grads, trainable_variables)
+        if inner.gradient_accumulation_steps:
+            # `iterations` counts updates, not accumulated batches. A zero
+            # threshold leaves the weights exactly as they are.
+            updated = ops.not_equal(inner.iterations, updates_before)
+            step = step * ops.cast(updated, step.dtype)
         assign_each(
             [
                 (v, p.proximal_step)
