@@ -35,14 +35,12 @@ class HandOver:
 
     def __init__(self, variables, log_penalty):
         self.variables = list(variables)
-        self.penalties = [_splittable_penalty(v) for v in self.variables]
         self.log_penalty = log_penalty
-        self._by_id = {
-            id(v): p for v, p in zip(self.variables, self.penalties) if p is not None
-        }
+        pairs = ((v, _splittable_penalty(v)) for v in self.variables)
+        self._pairs = {id(v): (v, p) for v, p in pairs if p is not None}
 
     def __bool__(self):
-        return bool(self._by_id)
+        return bool(self._pairs)
 
     @property
     def active(self):
@@ -56,7 +54,7 @@ class HandOver:
 
     def penalty_of(self, variable):
         """The penalty this hand-over applies to `variable`, or None."""
-        return self._by_id.get(id(variable))
+        return self._pairs.get(id(variable), (None, None))[1]
 
     def applies(self, penalty, x):
         """Whether this hand-over applies `penalty` to `x` (a variable or its value)."""
@@ -64,10 +62,7 @@ class HandOver:
             return True
         # JAX's trainer hands the regularizer the variable's current value in
         # its stateless scope, which is what `variable.value` returns there.
-        return any(
-            p is penalty and v.value is x
-            for v, p in zip(self.variables, self.penalties)
-        )
+        return any(p is penalty and v.value is x for v, p in self._pairs.values())
 
 
 # Weak: a hand-over lives as long as the optimizer that owns it.

@@ -130,7 +130,7 @@ class Proximal(keras.optimizers.Optimizer):
             updates_before = ops.convert_to_tensor(inner.iterations)
         grads = [
             _gradient_for_inner(g, v, p, late, inner.loss_scale_factor)
-            for g, v, p in zip(grads, trainable_variables, penalties)
+            for g, v, p in zip(grads, trainable_variables, penalties, strict=True)
         ]
         inner.apply(grads, trainable_variables)
         if inner.gradient_accumulation_steps:
@@ -141,7 +141,7 @@ class Proximal(keras.optimizers.Optimizer):
         assign_each(
             [
                 (v, p.proximal_step)
-                for v, p in zip(trainable_variables, penalties)
+                for v, p in zip(trainable_variables, penalties, strict=True)
                 if p is not None and p.has_proximal_step
             ],
             step,
