@@ -107,9 +107,9 @@ def apply_regularization(
 
     Example:
 
-    >>> base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    >>> base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, name="head")])
     >>> kerasreg.apply_regularization(base, kernel_regularizer=kerasreg.L2(1e-4))
-    ['dense/kernel']
+    ['head/kernel']
     """
     _check_built_model(model)
     _check_layer_filter(layer_filter)

@@ -280,7 +280,7 @@ class WeightRegularizer(_Penalty):
     Example:
 
     >>> reg = kerasreg.WeightRegularizer(1e-3, penalty="l1")
-    >>> float(reg(keras.ops.ones((2, 2))))
+    >>> round(float(reg(keras.ops.ones((2, 2)))), 6)
     0.004
     """
 
