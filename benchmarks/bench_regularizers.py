@@ -6,9 +6,10 @@ Side by side in one process, `jit_compile=True`: no regularizer, Keras' L2
 and L1L2,
 kerasreg's L2 and ElasticNet with a plain SGD, and kerasreg's L2 and
 ElasticNet handed to `Proximal(SGD)` -- once as `fit` builds it (inside the
-first trace, so the loss gates the penalty at run time) and once built before
-the first step (the loss skips the penalty). Prints milliseconds per train step
-and the ratio to the unregularized step.
+first trace, so the loss keeps the penalty and Proximal takes its non-smooth
+gradient back out) and once built before the first step (the loss skips the
+penalty). Prints milliseconds per train step and the ratio to the
+unregularized step.
 """
 
 import argparse

@@ -1,11 +1,13 @@
 """Regularizers on an existing model: attach them, and report what they do."""
 
+import inspect
+
 import keras
 import numpy as np
 from keras import ops
 
 from kerasreg import regularizers
-from kerasreg._validation import invalid
+from kerasreg._validation import check_bool, invalid
 
 # (weight attribute, constructor argument that serializes its regularizer).
 _KERNELS = (
@@ -46,6 +48,29 @@ def _attach(layer, slots, regularizer, overwrite):
     return attached
 
 
+def _check_built_model(model):
+    if not isinstance(model, keras.Model):
+        raise invalid("model", model, "a keras.Model", error=TypeError)
+    if not model.built:
+        raise invalid("model", model, "a built model (call it on data first)")
+
+
+def _check_layer_filter(layer_filter):
+    if layer_filter is None:
+        return
+    expected = "a callable layer -> bool"
+    if not callable(layer_filter):
+        raise invalid("layer_filter", layer_filter, expected, error=TypeError)
+    try:
+        signature = inspect.signature(layer_filter)
+    except ValueError:  # some builtins have none to show; they are called as given
+        return
+    try:
+        signature.bind(None)
+    except TypeError:
+        raise invalid("layer_filter", layer_filter, expected, error=TypeError) from None
+
+
 def apply_regularization(
     model,
     kernel_regularizer=None,
@@ -82,21 +107,18 @@ def apply_regularization(
 
     Example:
 
-    >>> base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+    >>> base = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4, name="head")])
     >>> kerasreg.apply_regularization(base, kernel_regularizer=kerasreg.L2(1e-4))
-    ['dense/kernel']
+    ['head/kernel']
     """
-    if not isinstance(model, keras.Model):
-        raise invalid("model", model, "a keras.Model", error=TypeError)
-    if not model.built:
-        raise invalid("model", model, "a built model (call it on data first)")
-    if layer_filter is not None and not callable(layer_filter):
-        raise invalid(
-            "layer_filter", layer_filter, "a callable layer -> bool", error=TypeError
-        )
-    kernel_regularizer = regularizers.get(kernel_regularizer)
-    bias_regularizer = regularizers.get(bias_regularizer)
-    activity_regularizer = regularizers.get(activity_regularizer)
+    _check_built_model(model)
+    _check_layer_filter(layer_filter)
+    check_bool("overwrite", overwrite)
+    kernel_regularizer = regularizers._get(kernel_regularizer, "kernel_regularizer")
+    bias_regularizer = regularizers._get(bias_regularizer, "bias_regularizer")
+    activity_regularizer = regularizers._get(
+        activity_regularizer, "activity_regularizer"
+    )
     attached = []
     for layer in _all_layers(model):
         if isinstance(layer, keras.Model):
@@ -154,7 +176,7 @@ def regularization_report(model):
     (also for penalties that `Proximal` applies in the optimizer).
 
     Args:
-        model: a built `keras.Model`.
+        model: a built `keras.Model`; nested models are walked.
 
     Returns:
         A `RegularizationReport` (a list of dicts with keys `layer`, `penalty`,
@@ -164,8 +186,7 @@ def regularization_report(model):
 
     >>> print(kerasreg.regularization_report(model))  # doctest: +SKIP
     """
-    if not isinstance(model, keras.Model):
-        raise invalid("model", model, "a keras.Model", error=TypeError)
+    _check_built_model(model)
     rows = RegularizationReport()
     for layer in _all_layers(model):
         if isinstance(layer, keras.Model):

@@ -37,6 +37,13 @@ def _normalize_axis(axis, rank):
     return axis % rank
 
 
+def _broadcast_group_norms(w, axis):
+    """Each group's L2 norm, shaped to broadcast against `w`."""
+    axis = _normalize_axis(axis, len(w.shape))
+    others = tuple(i for i in range(len(w.shape)) if i != axis)
+    return ops.sqrt(ops.sum(ops.square(w), axis=others, keepdims=True))
+
+
 def group_norms(w, axis=0):
     """The L2 norm of each group: one group per index along `axis`.
 
@@ -63,10 +70,18 @@ def block_soft_threshold(w, threshold, axis=0):
 
     Groups whose norm is at most `threshold` become exactly zero.
     """
-    axis = _normalize_axis(axis, len(w.shape))
-    others = tuple(i for i in range(len(w.shape)) if i != axis)
     threshold = ops.cast(threshold, ops.dtype(w))
-    norms = ops.sqrt(ops.sum(ops.square(w), axis=others, keepdims=True))
+    norms = _broadcast_group_norms(w, axis)
     # `where` discards the 0/0 of an all-zero group instead of propagating it.
     scale = ops.where(norms > threshold, 1.0 - threshold / norms, 0.0)
     return w * ops.cast(scale, ops.dtype(w))
+
+
+def group_directions(w, axis=0):
+    """w_g / ‖w_g‖₂ per group, 0 for an all-zero group.
+
+    The (sub)gradient of Σ_g ‖w_g‖₂ that autodiff takes through `group_norms`.
+    """
+    norms = _broadcast_group_norms(w, axis)
+    nonzero = norms > 0
+    return ops.where(nonzero, w / ops.where(nonzero, norms, 1.0), 0.0)

@@ -13,37 +13,82 @@ to `kerasreg.optimizers.Proximal`: the smooth gradient is then added inside the
 optimizer's update and the non-smooth part becomes an exact proximal step.
 """
 
+import inspect
+import weakref
+
 import keras
 from keras import ops
 
 from kerasreg import penalties
-from kerasreg._tf_compat import assign_now
 from kerasreg._validation import check_choice, check_int, check_strength, invalid
 
 _L2_FORMULA = "l2 / 2 * sum(w ** 2)"
 
-# How a penalty reaches training, held in a variable because Keras may trace the
-# loss before it builds the optimizer: the choice must be read at run time.
-_IN_LOSS, _IN_OPTIMIZER, _IN_OPTIMIZER_LOGGED = 0, 1, 2
+
+class HandOver:
+    """The penalties one optimizer applies itself to the variables of one model.
+
+    While active, the loss leaves out exactly these (variable, penalty) pairs:
+    a penalty object shared with another model, or called on any other tensor,
+    keeps its value. Nothing is stored on the penalties or the variables.
+    """
+
+    def __init__(self, variables, log_penalty):
+        self.variables = list(variables)
+        self.log_penalty = log_penalty
+        pairs = ((v, _splittable_penalty(v)) for v in self.variables)
+        self._pairs = {id(v): (v, p) for v, p in pairs if p is not None}
+
+    def __bool__(self):
+        return bool(self._pairs)
+
+    @property
+    def active(self):
+        return self in _ACTIVE_HAND_OVERS
+
+    def activate(self):
+        _ACTIVE_HAND_OVERS.add(self)
+
+    def deactivate(self):
+        _ACTIVE_HAND_OVERS.discard(self)
+
+    def penalty_of(self, variable):
+        """The penalty this hand-over applies to `variable`, or None."""
+        return self._pairs.get(id(variable), (None, None))[1]
+
+    def applies(self, penalty, x):
+        """Whether this hand-over applies `penalty` to `x` (a variable or its value)."""
+        if self.penalty_of(x) is penalty:
+            return True
+        # JAX's trainer hands the regularizer the variable's current value in
+        # its stateless scope, which is what `variable.value` returns there.
+        return any(p is penalty and v.value is x for v, p in self._pairs.values())
+
+
+# Weak: a hand-over lives as long as the optimizer that owns it.
+_ACTIVE_HAND_OVERS = weakref.WeakSet()
+
+
+def _handed_over(penalty, x):
+    """The active hand-over that applies `penalty` to `x`, or None."""
+    for hand_over in _ACTIVE_HAND_OVERS:
+        if hand_over.applies(penalty, x):
+            return hand_over
+    return None
 
 
 class _Penalty(keras.regularizers.Regularizer):
     """A penalty = value(w); optionally split as smooth_gradient + proximal_step.
 
     Subclasses implement `value(w)` and, where the split exists,
-    `smooth_gradient(w)` (None when there is no smooth part) and
-    `proximal_step(w, step)` (None when there is no non-smooth part).
+    `smooth_gradient(w)` (None when there is no smooth part) and, when
+    `has_proximal_step`, `proximal_step(w, step)` and `nonsmooth_gradient(w)`
+    (the gradient autodiff takes of the non-smooth part in the loss, 0 at its
+    kinks).
     """
 
     splits = True
-
-    def __init__(self):
-        self._handed_over = None
-        self._mode = (
-            keras.Variable(_IN_LOSS, dtype="int32", trainable=False, name="mode")
-            if self.splits
-            else None
-        )
+    has_proximal_step = True
 
     def value(self, w):
         raise NotImplementedError  # pragma: no cover - abstract
@@ -51,39 +96,52 @@ class _Penalty(keras.regularizers.Regularizer):
     def smooth_gradient(self, w):
         return None
 
+    def nonsmooth_gradient(self, w):
+        return None
+
     def proximal_step(self, w, step):
         return None
 
     def __call__(self, x):
-        if self._handed_over == _IN_OPTIMIZER:
-            return ops.zeros((), "float32")
-        value = self.value(x)
-        if self._handed_over == _IN_OPTIMIZER_LOGGED:
-            return ops.stop_gradient(value)
-        if self._mode is None:
-            return value
-        # Not handed over when traced, but a Proximal may still take the
-        # penalty over before this graph runs (Keras' TensorFlow trainer builds
-        # the optimizer inside the first train-step trace, after the loss):
-        # gate at run time. Arithmetic gates, not a branch: XLA's case op
-        # copies the weights and fails on dynamic (batch) dimensions.
-        in_loss = ops.cast(ops.equal(self._mode, _IN_LOSS), value.dtype)
-        logged = ops.cast(ops.equal(self._mode, _IN_OPTIMIZER_LOGGED), value.dtype)
-        return in_loss * value + logged * ops.stop_gradient(value)
-
-    def _hand_to_optimizer(self, log_value):
-        """Called by `Proximal.build`: from now on the loss leaves this out.
-
-        With `log_value`, the loss still shows the penalty's value, without its
-        gradient. Graphs traced from now on skip the penalty entirely.
-        """
-        mode = _IN_OPTIMIZER_LOGGED if log_value else _IN_OPTIMIZER
-        assign_now(self._mode, mode)
-        self._handed_over = mode
+        hand_over = _handed_over(self, x)
+        if hand_over is None:
+            return self.value(x)
+        if hand_over.log_penalty:
+            return ops.stop_gradient(self.value(x))
+        return ops.zeros((), "float32")
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**_checked_config(cls, config))
+
+
+def _checked_config(cls, config, optional=()):
+    """`config` as `cls` keyword arguments, or a clear error saying what is off.
+
+    Every constructor argument must be there: a saved strength that went
+    missing must not silently become the default. `optional` keys may be
+    left out.
+    """
+    arguments = tuple(inspect.signature(cls.__init__).parameters)[1:]
+    keys = ", ".join(repr(k) for k in (*arguments, *optional))
+    expected = f"a dict with the keys {keys}"
+    if not isinstance(config, dict):
+        raise invalid("config", config, expected, error=TypeError)
+    if set(arguments) - set(config) or set(config) - {*arguments, *optional}:
+        raise invalid("config", config, expected)
+    return dict(config)
+
+
+def _splittable_penalty(variable):
+    """The kerasreg penalty on `variable` that an optimizer can apply, or None."""
+    penalty = getattr(variable, "regularizer", None)
+    if isinstance(penalty, _Penalty) and penalty.splits:
+        return penalty
+    return None
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -105,10 +163,12 @@ class L1(_Penalty):
 
     def __init__(self, l1=0.01):
         self.l1 = check_strength("l1", l1)
-        super().__init__()
 
     def value(self, w):
         return self.l1 * penalties.l1(w)
+
+    def nonsmooth_gradient(self, w):
+        return ops.cast(self.l1, ops.dtype(w)) * ops.sign(w)
 
     def proximal_step(self, w, step):
         return penalties.soft_threshold(w, step * self.l1)
@@ -133,9 +193,10 @@ class L2(_Penalty):
     >>> layer = keras.layers.Dense(4, kernel_regularizer=kerasreg.L2(1e-4))
     """
 
+    has_proximal_step = False
+
     def __init__(self, l2=0.01):
         self.l2 = check_strength("l2", l2)
-        super().__init__()
 
     def value(self, w):
         return 0.5 * self.l2 * penalties.l2(w)
@@ -151,7 +212,8 @@ class L2(_Penalty):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        # Files saved before the formula key existed load as well.
+        config = _checked_config(cls, config, optional=("formula",))
         formula = config.pop("formula", _L2_FORMULA)
         if formula != _L2_FORMULA:
             raise invalid("formula", formula, repr(_L2_FORMULA))
@@ -163,15 +225,16 @@ class ElasticNet(_Penalty):
     """Elastic net penalty: `l1 · Σ|w| + (l2 / 2) · Σ w²`.
 
     Differs from `keras.regularizers.L1L2(l1, l2)` by the 1/2 on the L2 term:
-    kerasreg `ElasticNet(a, b)` = `keras.regularizers.L1L2(a, b / 2)`. With
+    kerasreg `ElasticNet(a, b)` = `keras.regularizers.L1L2(a, b / 2)`. As in
+    `L1L2`, a term not named is 0: `ElasticNet(l1=1e-4)` is a pure L1. With
     `Proximal`, the L1 part is an exact soft-threshold and the L2 part's
     gradient is added inside the optimizer's update. scikit-learn's
     `ElasticNet(alpha, l1_ratio)` under the "mse" loss corresponds to
     `ElasticNet(l1=2·alpha·l1_ratio, l2=2·alpha·(1 − l1_ratio))`.
 
     Args:
-        l1: float >= 0, the L1 strength λ₁. Defaults to `0.01`.
-        l2: float >= 0, the L2 strength λ₂. Defaults to `0.01`.
+        l1: float >= 0, the L1 strength λ₁. Defaults to `0.0`.
+        l2: float >= 0, the L2 strength λ₂. Defaults to `0.0`.
 
     Example:
 
@@ -179,16 +242,18 @@ class ElasticNet(_Penalty):
     >>> layer = keras.layers.Dense(4, kernel_regularizer=reg)
     """
 
-    def __init__(self, l1=0.01, l2=0.01):
+    def __init__(self, l1=0.0, l2=0.0):
         self.l1 = check_strength("l1", l1)
         self.l2 = check_strength("l2", l2)
-        super().__init__()
 
     def value(self, w):
         return self.l1 * penalties.l1(w) + 0.5 * self.l2 * penalties.l2(w)
 
     def smooth_gradient(self, w):
         return ops.cast(self.l2, ops.dtype(w)) * w
+
+    def nonsmooth_gradient(self, w):
+        return ops.cast(self.l1, ops.dtype(w)) * ops.sign(w)
 
     def proximal_step(self, w, step):
         return penalties.soft_threshold(w, step * self.l1)
@@ -204,7 +269,9 @@ class WeightRegularizer(_Penalty):
     `term` is `Σ|w|` for `"l1"`, `Σ w²` for `"l2"` (no 1/2, unlike `L2`), or a
     callable `w -> scalar`. A callable must be registered with
     `keras.saving.register_keras_serializable` for the model to save and load;
-    it always stays in the loss (Proximal cannot split it).
+    it always stays in the loss (Proximal cannot split it). It is called once
+    at construction on a probe tensor, to check that it maps a weight tensor
+    to a scalar.
 
     Args:
         strength: float >= 0, the factor in front of the term. Defaults to `0.01`.
@@ -213,7 +280,7 @@ class WeightRegularizer(_Penalty):
     Example:
 
     >>> reg = kerasreg.WeightRegularizer(1e-3, penalty="l1")
-    >>> float(reg(keras.ops.ones((2, 2))))
+    >>> round(float(reg(keras.ops.ones((2, 2)))), 6)
     0.004
     """
 
@@ -223,16 +290,11 @@ class WeightRegularizer(_Penalty):
         self.strength = check_strength("strength", strength)
         if isinstance(penalty, str):
             penalty = check_choice("penalty", penalty, self._SUPPORTED_PENALTIES)
-        elif not callable(penalty):
-            raise invalid(
-                "penalty",
-                penalty,
-                "'l1', 'l2' or a callable w -> scalar",
-                error=TypeError,
-            )
+        else:
+            _check_penalty_callable(penalty)
         self.penalty = penalty
         self.splits = isinstance(penalty, str)
-        super().__init__()
+        self.has_proximal_step = penalty == "l1"
 
     def value(self, w):
         if self.penalty == "l1":
@@ -244,6 +306,11 @@ class WeightRegularizer(_Penalty):
     def smooth_gradient(self, w):
         if self.penalty == "l2":
             return ops.cast(2.0 * self.strength, ops.dtype(w)) * w
+        return None
+
+    def nonsmooth_gradient(self, w):
+        if self.penalty == "l1":
+            return ops.cast(self.strength, ops.dtype(w)) * ops.sign(w)
         return None
 
     def proximal_step(self, w, step):
@@ -259,10 +326,26 @@ class WeightRegularizer(_Penalty):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
+        config = _checked_config(cls, config)
         if isinstance(config["penalty"], dict):
             config["penalty"] = keras.saving.deserialize_keras_object(config["penalty"])
         return cls(**config)
+
+
+_CALLABLE_PENALTY = "'l1', 'l2' or a callable mapping one weight tensor to a scalar"
+# A small weight matrix: any penalty meant for Dense or Conv kernels takes it.
+_PROBE_SHAPE = (3, 2)
+
+
+def _check_penalty_callable(penalty):
+    if not callable(penalty):
+        raise invalid("penalty", penalty, _CALLABLE_PENALTY, error=TypeError)
+    try:
+        result = ops.convert_to_tensor(penalty(ops.ones(_PROBE_SHAPE, "float32")))
+    except Exception as error:
+        raise invalid("penalty", penalty, _CALLABLE_PENALTY, error=TypeError) from error
+    if tuple(ops.shape(result)) != ():
+        raise invalid("penalty", penalty, _CALLABLE_PENALTY)
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -292,10 +375,13 @@ class GroupLasso(_Penalty):
     def __init__(self, strength=0.01, axis=0):
         self.strength = check_strength("strength", strength)
         self.axis = check_int("axis", axis)
-        super().__init__()
 
     def value(self, w):
         return self.strength * ops.sum(penalties.group_norms(w, self.axis))
+
+    def nonsmooth_gradient(self, w):
+        directions = penalties.group_directions(w, self.axis)
+        return ops.cast(self.strength, ops.dtype(w)) * directions
 
     def proximal_step(self, w, step):
         return penalties.block_soft_threshold(w, step * self.strength, self.axis)
@@ -332,32 +418,49 @@ def get(identifier):
 
     Names: `"l1"`, `"l2"`, `"elastic_net"`, `"group_lasso"`,
     `"weight_regularizer"` (with their default strengths), the class names
-    (`"L1"`, `"ElasticNet"`, ...), and any name Keras knows.
+    (`"L1"`, `"ElasticNet"`, ...), the registered names (`"kerasreg>L2"`, ...)
+    and any name Keras' own `keras.regularizers.get` knows.
 
     Example:
 
-    >>> kerasreg.regularizers.get("elastic_net")
-    ElasticNet(l1=0.01, l2=0.01)
+    >>> kerasreg.regularizers.get("kerasreg>L1")
+    L1(l1=0.01)
     """
+    return _get(identifier, "identifier")
+
+
+def _get(identifier, argument):
+    """`get(identifier)`, with errors naming the caller's `argument`."""
     if identifier is None or isinstance(identifier, keras.regularizers.Regularizer):
         return identifier
     if isinstance(identifier, dict):
-        return deserialize(identifier)
+        regularizer = deserialize(identifier)
+        if not callable(regularizer):
+            raise invalid(
+                argument, identifier, "the config dict of a registered regularizer"
+            )
+        return regularizer
     if isinstance(identifier, str):
-        cls = _ALIASES.get(identifier.lower()) or _CLASSES.get(identifier)
-        if cls is not None:
+        cls = (
+            _ALIASES.get(identifier.lower())
+            or _CLASSES.get(identifier)
+            or keras.saving.get_registered_object(identifier)
+        )
+        if isinstance(cls, type) and issubclass(cls, keras.regularizers.Regularizer):
             return cls()
         try:
             return keras.regularizers.get(identifier)
         except ValueError:
             names = ", ".join(repr(n) for n in (*_ALIASES, *_CLASSES))
             raise invalid(
-                "identifier", identifier, f"a regularizer name ({names})"
+                argument,
+                identifier,
+                f"a regularizer name ({names}, 'kerasreg>L1', ... or a Keras name)",
             ) from None
     if callable(identifier):
         return identifier
     raise invalid(
-        "identifier",
+        argument,
         identifier,
         "a Regularizer instance, a config dict, a name or None",
         error=TypeError,

@@ -12,6 +12,10 @@ from tests.contracts import assert_saves_and_loads
 X = np.random.default_rng(0).normal(size=(8, 8, 8, 3)).astype("float32")
 
 
+def _NO_ARGUMENT():
+    return True
+
+
 def _pretrained():
     inputs = keras.Input((8, 8, 3))
     h = keras.layers.Conv2D(4, 3, name="conv")(inputs)
@@ -120,11 +124,69 @@ def test_report_shows_value_while_proximal_applies_it():
             "Invalid value for argument `layer_filter`. Expected a callable "
             "layer -> bool. Received: layer_filter=3",
         ),
+        (
+            {"model": None, "layer_filter": _NO_ARGUMENT},
+            TypeError,
+            "Invalid value for argument `layer_filter`. Expected a callable "
+            f"layer -> bool. Received: layer_filter={_NO_ARGUMENT!r}",
+        ),
+        (
+            {"model": None, "kernel_regularizer": "lasso2"},
+            ValueError,
+            "Invalid value for argument `kernel_regularizer`. Expected a "
+            "regularizer name ('l1', 'l2', 'elastic_net', 'elasticnet', "
+            "'group_lasso', 'weight_regularizer', 'L1', 'L2', 'ElasticNet', "
+            "'WeightRegularizer', 'GroupLasso', 'kerasreg>L1', ... or a Keras "
+            "name). Received: kernel_regularizer='lasso2'",
+        ),
+        (
+            {"model": None, "bias_regularizer": 3},
+            TypeError,
+            "Invalid value for argument `bias_regularizer`. Expected a "
+            "Regularizer instance, a config dict, a name or None. "
+            "Received: bias_regularizer=3",
+        ),
+        (
+            {"model": None, "activity_regularizer": {"class_name": "Nope"}},
+            ValueError,
+            "Invalid value for argument `activity_regularizer`. Expected the "
+            "config dict of a registered regularizer. "
+            "Received: activity_regularizer={'class_name': 'Nope'}",
+        ),
+        (
+            {"model": None, "kernel_regularizer": "l1", "overwrite": "yes"},
+            TypeError,
+            "Invalid value for argument `overwrite`. Expected a bool. "
+            "Received: overwrite='yes'",
+        ),
     ],
-    ids=["model", "layer_filter"],
+    ids=[
+        "model",
+        "layer_filter",
+        "layer_filter_arity",
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "overwrite",
+    ],
 )
 def test_bad_input(kwargs, error, message):
     if kwargs["model"] is None:
         kwargs["model"] = _pretrained()
     with pytest.raises(error, match=re.escape(message)):
         kerasreg.apply_regularization(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [kerasreg.apply_regularization, kerasreg.regularization_report],
+    ids=["apply_regularization", "regularization_report"],
+)
+def test_unbuilt_model_raises(function):
+    model = keras.Sequential([keras.layers.Dense(2)])
+    message = (
+        "Invalid value for argument `model`. Expected a built model (call it on "
+        f"data first). Received: model={model!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        function(model)

@@ -42,19 +42,33 @@ def test_config_round_trip_and_get(regularizer, expected):
     assert regularizers.get(regularizer) is regularizer
 
 
-def test_conversions_to_keras_conventions():
-    lam = 0.3
+# Where the formulas overlap with Keras' built-ins (kerasreg's L2 term is
+# Keras' with half the strength): (kerasreg, Keras) pairs, same value.
+KERAS_TWINS = [
+    (kerasreg.L1(0.3), keras.regularizers.L1(0.3)),
+    (kerasreg.L2(0.3), keras.regularizers.L2(0.15)),
+    (kerasreg.ElasticNet(0.1, 0.3), keras.regularizers.L1L2(0.1, 0.15)),
+    (kerasreg.ElasticNet(l1=0.1), keras.regularizers.L1L2(l1=0.1)),
+    (kerasreg.ElasticNet(l2=0.3), keras.regularizers.L1L2(l2=0.15)),
+    (kerasreg.WeightRegularizer(0.3, "l1"), keras.regularizers.L1(0.3)),
+    (kerasreg.WeightRegularizer(0.3, "l2"), keras.regularizers.L2(0.3)),
+]
+TWIN_IDS = ["l1", "l2", "elastic_net", "en_l1_only", "en_l2_only", "wr_l1", "wr_l2"]
+
+
+@pytest.mark.parametrize("ours,theirs", KERAS_TWINS, ids=TWIN_IDS)
+def test_value_and_gradient_equal_keras_builtin(ours, theirs):
+    np.testing.assert_allclose(float(ours(W)), float(theirs(W)), rtol=1e-6)
     np.testing.assert_allclose(
-        float(kerasreg.L2(lam)(W)), float(keras.regularizers.L2(lam / 2)(W)), rtol=1e-6
+        gradient(ours, W), gradient(theirs, W), rtol=1e-6, atol=1e-7
     )
-    np.testing.assert_allclose(
-        float(kerasreg.ElasticNet(0.1, lam)(W)),
-        float(keras.regularizers.L1L2(0.1, lam / 2)(W)),
-        rtol=1e-6,
-    )
-    np.testing.assert_allclose(
-        float(kerasreg.L1(lam)(W)), float(keras.regularizers.L1(lam)(W)), rtol=1e-6
-    )
+
+
+def test_elastic_net_term_not_named_is_zero():
+    assert kerasreg.ElasticNet(l1=1e-4).get_config() == {"l1": 1e-4, "l2": 0.0}
+    assert kerasreg.ElasticNet(l2=1e-4).get_config() == {"l1": 0.0, "l2": 1e-4}
+    assert float(kerasreg.ElasticNet()(W)) == float(keras.regularizers.L1L2()(W))
+    assert float(kerasreg.ElasticNet()(W)) == 0.0
 
 
 def test_l2_gradient_equals_torch_weight_decay():
@@ -82,6 +96,30 @@ def test_get_by_name(name, cls):
 def test_get_passes_none_and_keras_names():
     assert regularizers.get(None) is None
     assert isinstance(regularizers.get("l1l2"), keras.regularizers.L1L2)
+
+
+@pytest.mark.parametrize("name", sorted(regularizers._CLASSES))
+def test_get_by_registered_name(name):
+    registered = f"kerasreg>{name}"
+    cls = keras.saving.get_registered_object(registered)
+    assert cls is regularizers._CLASSES[name]
+    assert type(regularizers.get(registered)) is cls
+    # The config dict Keras itself takes for `kernel_regularizer=`.
+    config = {"class_name": registered, "config": cls().get_config()}
+    assert type(keras.regularizers.get(config)) is cls
+    assert type(regularizers.get(config)) is cls
+
+
+def test_get_unknown_class_name_in_a_config_raises():
+    config = {"class_name": "kerasreg>Lasso", "config": {}}
+    message = (
+        "Invalid value for argument `identifier`. Expected the config dict of a "
+        f"registered regularizer. Received: identifier={config!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        regularizers.get(config)
+    with pytest.raises(ValueError, match="Could not interpret"):
+        keras.regularizers.get(config)  # Keras raises as well
 
 
 @pytest.mark.parametrize("dtype", ["float16", "bfloat16"], ids=["f16", "bf16"])
@@ -176,7 +214,7 @@ BAD = [
         TypeError,
         "penalty",
         "3",
-        "'l1', 'l2' or a callable w -> scalar",
+        "'l1', 'l2' or a callable mapping one weight tensor to a scalar",
     ),
 ]
 
@@ -194,8 +232,58 @@ def test_bad_input_message(cls, kwargs, error, arg, received, expected):
 
 
 def test_get_unknown_name_lists_names():
-    with pytest.raises(ValueError, match=r"argument `identifier`.*'elastic_net'"):
+    message = (
+        "Invalid value for argument `identifier`. Expected a regularizer name "
+        "('l1', 'l2', 'elastic_net', 'elasticnet', 'group_lasso', "
+        "'weight_regularizer', 'L1', 'L2', 'ElasticNet', 'WeightRegularizer', "
+        "'GroupLasso', 'kerasreg>L1', ... or a Keras name). "
+        "Received: identifier='lasso2'"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
         regularizers.get("lasso2")
+
+
+def _vector_penalty(w):
+    return keras.ops.abs(w)
+
+
+def _failing_penalty(w):
+    raise RuntimeError("no")
+
+
+@pytest.mark.parametrize(
+    "penalty,error",
+    [(_vector_penalty, ValueError), (_failing_penalty, TypeError)],
+    ids=["not_scalar", "raises"],
+)
+def test_callable_penalty_checked_on_a_probe(penalty, error):
+    message = (
+        "Invalid value for argument `penalty`. Expected 'l1', 'l2' or a callable "
+        "mapping one weight tensor to a scalar. "
+        f"Received: penalty={penalty!r}"
+    )
+    with pytest.raises(error, match=re.escape(message)):
+        kerasreg.WeightRegularizer(0.1, penalty=penalty)
+
+
+@pytest.mark.parametrize(
+    "cls,config,keys",
+    [
+        (kerasreg.L1, {}, "'l1'"),
+        (kerasreg.L2, {"l2": 0.1, "l1": 0.1}, "'l2', 'formula'"),
+        (kerasreg.ElasticNet, {"l1": 0.1}, "'l1', 'l2'"),
+        (kerasreg.WeightRegularizer, {"strength": 1.0}, "'strength', 'penalty'"),
+        (kerasreg.GroupLasso, {"strength": 1.0}, "'strength', 'axis'"),
+    ],
+    ids=["l1", "l2", "elastic_net", "weight_regularizer", "group_lasso"],
+)
+def test_from_config_with_missing_or_unknown_keys(cls, config, keys):
+    message = (
+        "Invalid value for argument `config`. Expected a dict with the keys "
+        f"{keys}. Received: config={config!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        cls.from_config(config)
 
 
 def test_callable_penalty_in_loss_and_saved(tmp_path):

@@ -2,21 +2,29 @@
 
 import copy
 import warnings
+import weakref
 
 import keras
 from keras import ops
 
 from kerasreg._tf_compat import inside_traced_function
-from kerasreg._validation import invalid
-from kerasreg.regularizers import _Penalty
+from kerasreg._validation import check_bool, invalid
+from kerasreg.optimizers._replicas import assign_each, replica_share
+from kerasreg.regularizers import HandOver
 
-_LATE_BUILD_WARNING = (
-    "Proximal was built inside the first traced train step, after the loss had "
-    "been traced: that graph keeps the penalties it now applies and gates them "
-    "off at run time, which is exact but costs about as much as a penalty in the "
-    "loss. Build the optimizer before training for the fast path: "
-    "`model.optimizer.build(model.trainable_variables)` after `compile`."
+_LATE_WARNING = (
+    "Proximal took its penalties over after this train step's loss had been "
+    "traced (it was built inside the first traced step, or the step was traced "
+    "again after `fit` returned): this graph keeps the penalties in the loss "
+    "and Proximal takes their non-smooth gradient back out, which costs about "
+    "as much as a penalty in the loss. Build the optimizer before training for "
+    "the fast path: `model.optimizer.build(model.trainable_variables)` after "
+    "`compile`."
 )
+
+# Inner optimizers already wrapped: a second Proximal around one would share
+# its slots and step counter with the first, and with the first's model.
+_WRAPPED = weakref.WeakSet()
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -38,12 +46,28 @@ class Proximal(keras.optimizers.Optimizer):
     the update lets XLA fuse it with the optimizer's own pass over the weights.
     Variables with any other regularizer keep it in the loss.
 
-    The hand-over happens in `build`. Keras' TensorFlow trainer without a
-    distribution strategy builds the optimizer only inside the first traced
-    train step, after the loss: that graph then gates the penalties off at run
-    time (exact, but as costly as a penalty in the loss) and a warning says so.
-    Call `model.optimizer.build(model.trainable_variables)` after `compile` (or
+    The loss leaves these penalties out for this model only while this
+    optimizer trains it: from `build` until the end of each `fit` (Keras calls
+    `finalize_variable_values` there), and again from its next step. Nothing
+    is stored on the penalties or on the wrapped optimizer, so a penalty shared
+    with another model, a call of the penalty on a tensor, and the same model
+    recompiled with another optimizer all keep the penalty's value.
+
+    Keras' TensorFlow trainer without a distribution strategy builds the
+    optimizer only inside the first traced train step, after the loss: that
+    graph keeps the penalties in the loss and Proximal takes their non-smooth
+    gradient back out (equal up to float rounding, about as costly as a
+    penalty in the loss), and a warning says so. Call
+    `model.optimizer.build(model.trainable_variables)` after `compile` (or
     before the first loss of a custom loop) and the loss skips them entirely.
+    The JAX trainer and TensorFlow under a distribution strategy build the
+    optimizer before the first step by themselves.
+
+    The proximal step follows the wrapped optimizer's whole update, its
+    variable constraints included. Gradient accumulation is supported; an
+    exponential moving average of the weights (`use_ema=True`) and a
+    `LossScaleOptimizer` inside are refused (wrap Proximal in the
+    `LossScaleOptimizer` instead, as `compile` does under `mixed_float16`).
 
     Args:
         optimizer: a `keras.optimizers.Optimizer` instance or identifier
@@ -68,62 +92,72 @@ class Proximal(keras.optimizers.Optimizer):
     def __init__(self, optimizer, log_penalty=False, name=None):
         if isinstance(optimizer, str):
             optimizer = keras.optimizers.get(optimizer)
-        if not isinstance(optimizer, keras.optimizers.Optimizer):
-            raise invalid(
-                "optimizer",
-                optimizer,
-                "a keras.optimizers.Optimizer instance or name",
-                error=TypeError,
-            )
-        if isinstance(optimizer, Proximal):
-            raise invalid("optimizer", optimizer, "an optimizer that is not Proximal")
-        if not isinstance(log_penalty, bool):
-            raise invalid("log_penalty", log_penalty, "a bool", error=TypeError)
+        _check_inner_optimizer(optimizer)
+        check_bool("log_penalty", log_penalty)
         super().__init__(learning_rate=0.0, name=name or "proximal")
         self.inner_optimizer = optimizer
         self.log_penalty = log_penalty
-        self._penalties = []
-        # The wrapped optimizer's per-variable step is where Keras applies the
-        # learning rate actually in force, inside the distribution strategy's
-        # update context: the proximal step belongs right there.
-        self._inner_update_step = optimizer.update_step
-        optimizer.update_step = self._proximal_update_step
+        self._hand_over = None
+        _WRAPPED.add(optimizer)
 
     def build(self, var_list):
-        self.inner_optimizer.build(var_list)
-        self._penalties = [_splittable_penalty(v) for v in var_list]
-        handed_over = {id(p): p for p in self._penalties if p is not None}
-        for penalty in handed_over.values():
-            penalty._hand_to_optimizer(self.log_penalty)
-        if handed_over and inside_traced_function():
-            warnings.warn(_LATE_BUILD_WARNING, stacklevel=2)
+        if not self.inner_optimizer.built:
+            self.inner_optimizer.build(var_list)
         super().build(var_list)
-
-    def _proximal_update_step(self, gradient, variable, learning_rate):
-        index = self.inner_optimizer._get_variable_index(variable)
-        penalty = self._penalties[index]
-        if penalty is None:
-            return self._inner_update_step(gradient, variable, learning_rate)
-        smooth = penalty.smooth_gradient(ops.convert_to_tensor(variable))
-        if smooth is not None:
-            gradient = gradient + ops.cast(smooth, ops.dtype(gradient))
-        self._inner_update_step(gradient, variable, learning_rate)
-        value = ops.convert_to_tensor(variable)
-        step = ops.cast(learning_rate, ops.dtype(value))
-        proximal = penalty.proximal_step(value, step)
-        if proximal is not None:
-            self.inner_optimizer.assign(variable, proximal)
+        if self._hand_over is not None:
+            self._hand_over.deactivate()
+        self._hand_over = HandOver(var_list, self.log_penalty)
+        self._hand_over.activate()
 
     def apply(self, grads, trainable_variables=None):
+        # Was the loss behind `grads` computed while this optimizer held its
+        # penalties? If not, they are in `grads` already.
+        late = not (self.built and self._hand_over.active)
         if not self.built:
             with keras.name_scope(self.name, caller=self):
                 self.build(trainable_variables)
             self.built = True
-        self.inner_optimizer.apply(grads, trainable_variables)
+        hand_over = self._hand_over
+        if trainable_variables is None:
+            trainable_variables = hand_over.variables
+        penalties = [hand_over.penalty_of(v) for v in trainable_variables]
+        if late and hand_over and inside_traced_function():
+            warnings.warn(_LATE_WARNING, stacklevel=2)
+        inner = self.inner_optimizer
+        # The step this update takes, read before `apply` advances the schedule.
+        step = ops.convert_to_tensor(inner.learning_rate)
+        if inner.gradient_accumulation_steps:
+            updates_before = ops.convert_to_tensor(inner.iterations)
+        grads = [
+            _gradient_for_inner(g, v, p, late, inner.loss_scale_factor)
+            for g, v, p in zip(grads, trainable_variables, penalties, strict=True)
+        ]
+        inner.apply(grads, trainable_variables)
+        if inner.gradient_accumulation_steps:
+            # `iterations` counts updates, not accumulated batches. A zero
+            # threshold leaves the weights exactly as they are.
+            updated = ops.not_equal(inner.iterations, updates_before)
+            step = step * ops.cast(updated, step.dtype)
+        assign_each(
+            [
+                (v, p.proximal_step)
+                for v, p in zip(trainable_variables, penalties, strict=True)
+                if p is not None and p.has_proximal_step
+            ],
+            step,
+        )
+        hand_over.activate()
+
+    def finalize_variable_values(self, var_list):
+        self.inner_optimizer.finalize_variable_values(var_list)
+        # `fit` ends here: from now on the model's loss holds its penalties
+        # again, whatever optimizer trains it next.
+        if self._hand_over is not None:
+            self._hand_over.deactivate()
 
     @property
     def variables(self):
-        return self._variables + self.inner_optimizer.variables
+        return super().variables + self.inner_optimizer.variables
 
     @property
     def learning_rate(self):
@@ -139,9 +173,6 @@ class Proximal(keras.optimizers.Optimizer):
 
     def scale_loss(self, loss):
         return self.inner_optimizer.scale_loss(loss)
-
-    def finalize_variable_values(self, var_list):
-        self.inner_optimizer.finalize_variable_values(var_list)
 
     def get_config(self):
         return {
@@ -160,9 +191,45 @@ class Proximal(keras.optimizers.Optimizer):
         return cls(**config)
 
 
-def _splittable_penalty(variable):
-    """The kerasreg penalty on `variable` that Proximal can apply, or None."""
-    penalty = getattr(variable, "regularizer", None)
-    if isinstance(penalty, _Penalty) and penalty.splits:
-        return penalty
-    return None
+def _check_inner_optimizer(optimizer):
+    expected = "a keras.optimizers.Optimizer instance or name"
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        raise invalid("optimizer", optimizer, expected, error=TypeError)
+    if isinstance(optimizer, (Proximal, keras.optimizers.LossScaleOptimizer)):
+        raise invalid(
+            "optimizer",
+            optimizer,
+            "an optimizer that is neither Proximal nor a LossScaleOptimizer "
+            "(wrap Proximal in the LossScaleOptimizer instead)",
+        )
+    if optimizer.use_ema:
+        raise invalid(
+            "optimizer",
+            optimizer,
+            "an optimizer with use_ema=False (its moving average would skip "
+            "the proximal step)",
+        )
+    if optimizer in _WRAPPED:
+        raise invalid(
+            "optimizer",
+            optimizer,
+            "an optimizer instance that no other Proximal wraps (create a new "
+            "optimizer for each Proximal, as for each model)",
+        )
+
+
+def _gradient_for_inner(gradient, variable, penalty, late, loss_scale_factor):
+    """The gradient the wrapped optimizer takes for `variable`.
+
+    Adds the smooth part's gradient, or, when the loss kept the whole penalty
+    (`late`), takes out the non-smooth part's. Each replica adds its share
+    and the loss scale, as the loss would have.
+    """
+    if penalty is None or gradient is None:
+        return gradient
+    w = ops.convert_to_tensor(variable)
+    term = penalty.nonsmooth_gradient(w) if late else penalty.smooth_gradient(w)
+    if term is None:
+        return gradient
+    factor = (-1.0 if late else 1.0) * replica_share() * (loss_scale_factor or 1.0)
+    return gradient + ops.cast(factor * term, ops.dtype(gradient))

@@ -227,10 +227,26 @@ def test_model_with_proximal_saves_and_resumes(tmp_path):
             "Invalid value for argument `log_penalty`. Expected a bool. "
             "Received: log_penalty='yes'",
         ),
+        (
+            {"optimizer": keras.optimizers.SGD(use_ema=True)},
+            ValueError,
+            "Invalid value for argument `optimizer`. Expected an optimizer with "
+            "use_ema=False (its moving average would skip the proximal step). "
+            "Received: optimizer=",
+        ),
+        (
+            {"optimizer": keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD())},
+            ValueError,
+            "Invalid value for argument `optimizer`. Expected an optimizer that is "
+            "neither Proximal nor a LossScaleOptimizer (wrap Proximal in the "
+            "LossScaleOptimizer instead). Received: optimizer=",
+        ),
     ],
-    ids=["optimizer", "log_penalty"],
+    ids=["optimizer", "log_penalty", "use_ema", "loss_scale_inside"],
 )
 def test_bad_input(kwargs, error, message):
+    if message.endswith("optimizer="):
+        message += repr(kwargs["optimizer"])
     with pytest.raises(error, match=re.escape(message)):
         Proximal(**kwargs)
 
@@ -250,3 +266,104 @@ def test_build_before_training_skips_the_penalty_without_warning(recwarn):
     model.train_on_batch(x, y)
     assert not [w for w in recwarn if "Proximal" in str(w.message)]
     assert float(model.losses[0]) == 0.0
+
+
+def _sgd_step_with_l1_in_the_loss(model, x, y, lr, l1):
+    """The kernel after one SGD step whose loss holds mse + l1 · Σ|w|, by hand."""
+    w0 = model.layers[0].kernel.numpy()
+    b0 = model.layers[0].bias.numpy()
+    grad = 2.0 * x.T @ (x @ w0 + b0 - y) / len(x) + l1 * np.sign(w0)
+    return w0 - lr * grad
+
+
+def test_penalty_shared_with_a_plain_model_keeps_its_value_there():
+    x, y = _diabetes()
+    shared = kerasreg.L1(0.5)
+    proximal = _linear(shared, Proximal(keras.optimizers.SGD(0.1)))
+    proximal.optimizer.build(proximal.trainable_variables)
+    plain = _linear(shared, keras.optimizers.SGD(0.1))
+    kernel = plain.layers[0].kernel.numpy()
+    np.testing.assert_allclose(
+        float(plain.losses[0]), 0.5 * np.abs(kernel).sum(), rtol=1e-6
+    )
+    expected = _sgd_step_with_l1_in_the_loss(plain, x, y, 0.1, 0.5)
+    plain.train_on_batch(x, y)
+    np.testing.assert_allclose(plain.layers[0].kernel.numpy(), expected, atol=1e-6)
+    # ...while the Proximal model's loss still leaves it out.
+    assert float(proximal.losses[0]) == 0.0
+
+
+def test_recompiled_with_a_plain_optimizer_the_penalty_is_back_in_the_loss():
+    x, y = _diabetes()
+    model = _linear(kerasreg.L1(0.5), Proximal(keras.optimizers.SGD(0.1)))
+    model.optimizer.build(model.trainable_variables)
+    model.fit(x, y, batch_size=len(x), epochs=2, verbose=0)
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    kernel = model.layers[0].kernel.numpy()
+    np.testing.assert_allclose(
+        float(model.losses[0]), 0.5 * np.abs(kernel).sum(), rtol=1e-6
+    )
+    expected = _sgd_step_with_l1_in_the_loss(model, x, y, 0.1, 0.5)
+    model.train_on_batch(x, y)
+    np.testing.assert_allclose(model.layers[0].kernel.numpy(), expected, atol=1e-6)
+
+
+def test_regularizer_called_on_a_tensor_returns_its_value():
+    x, y = _diabetes()
+    regularizer = kerasreg.ElasticNet(0.5, 0.2)
+    model = _linear(regularizer, Proximal(keras.optimizers.SGD(0.1)))
+    model.optimizer.build(model.trainable_variables)
+    tensor = keras.ops.ones((2, 3))
+    # 0.5 · 6 + 0.1 · 6, during and after training.
+    assert float(regularizer(tensor)) == pytest.approx(3.6)
+    model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
+    assert float(regularizer(tensor)) == pytest.approx(3.6)
+
+
+def test_the_wrapped_optimizer_is_left_as_it_is():
+    inner = keras.optimizers.SGD(0.1)
+    Proximal(inner)
+    assert "update_step" not in vars(inner)
+
+
+def test_second_proximal_around_one_optimizer_raises_at_construction():
+    inner = keras.optimizers.SGD(0.1)
+    Proximal(inner)
+    message = (
+        "Invalid value for argument `optimizer`. Expected an optimizer instance "
+        "that no other Proximal wraps (create a new optimizer for each Proximal, "
+        f"as for each model). Received: optimizer={inner!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Proximal(inner)
+
+
+@pytest.mark.tensorflow_only  # TensorFlow's trainer traces again for a new shape
+def test_step_traced_after_fit_returned_is_exact_and_warns():
+    x, y = _diabetes()
+    lr, l1 = 0.1, 0.05
+    model = _linear(kerasreg.L1(l1), Proximal(keras.optimizers.SGD(lr)))
+    model.optimizer.build(model.trainable_variables)
+    model.fit(x, y, batch_size=len(x), epochs=1, verbose=0)
+    # A batch of a new size: a new trace, after `fit` gave the penalty back.
+    x, y = x[:100], y[:100]
+    w0 = model.layers[0].kernel.numpy()
+    b0 = model.layers[0].bias.numpy()
+    grad = 2.0 * x.T @ (x @ w0 + b0 - y) / len(x)
+    expected = penalties.soft_threshold(w0 - lr * grad, lr * l1)
+    with pytest.warns(UserWarning, match=r"traced again after `fit` returned"):
+        model.train_on_batch(x, y)
+    np.testing.assert_allclose(model.layers[0].kernel.numpy(), expected, atol=1e-6)
+
+
+def test_gradient_accumulation_thresholds_on_update_steps_only():
+    inner = keras.optimizers.SGD(0.1, gradient_accumulation_steps=2)
+    optimizer = Proximal(inner)
+    w = keras.Variable(np.array([0.3, -0.3, 0.02], "float32"))
+    w.regularizer = kerasreg.L1(1.0)
+    optimizer.build([w])
+    zeros = np.zeros(3, "float32")
+    optimizer.apply([zeros], [w])  # accumulates only: no step, no threshold
+    np.testing.assert_allclose(w.numpy(), [0.3, -0.3, 0.02], atol=1e-7)
+    optimizer.apply([zeros], [w])  # the update: threshold 0.1
+    np.testing.assert_allclose(w.numpy(), [0.2, -0.2, 0.0], atol=1e-7)
