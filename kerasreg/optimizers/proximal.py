@@ -90,9 +90,7 @@ class Proximal(keras.optimizers.Optimizer):
     """
 
     def __init__(self, optimizer, log_penalty=False, name=None):
-        if isinstance(optimizer, str):
-            optimizer = keras.optimizers.get(optimizer)
-        _check_inner_optimizer(optimizer)
+        optimizer = _inner_optimizer(optimizer)
         check_bool("log_penalty", log_penalty)
         super().__init__(learning_rate=0.0, name=name or "proximal")
         self.inner_optimizer = optimizer
@@ -191,8 +189,14 @@ class Proximal(keras.optimizers.Optimizer):
         return cls(**config)
 
 
-def _check_inner_optimizer(optimizer):
+def _inner_optimizer(optimizer):
+    """The optimizer to wrap: an instance as given, or one built from a name."""
     expected = "a keras.optimizers.Optimizer instance or name"
+    if isinstance(optimizer, str):
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except ValueError:
+            raise invalid("optimizer", optimizer, expected) from None
     if not isinstance(optimizer, keras.optimizers.Optimizer):
         raise invalid("optimizer", optimizer, expected, error=TypeError)
     if isinstance(optimizer, (Proximal, keras.optimizers.LossScaleOptimizer)):
