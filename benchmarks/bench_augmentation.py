@@ -5,12 +5,16 @@ horizontally and crop; Keras' chain is RandomRotation -> RandomZoom ->
 RandomFlip -> RandomCrop, four resamplings (RandomCrop: one window per
 batch), kerasreg's is one Pipeline with one resampling per image. Measured
 in `tf.data` (map with AUTOTUNE, prefetch) and inside a model trained with
-`jit_compile=True` (Keras' layers have no XLA kernel, so Keras runs that model
-without XLA). Reports images per second and the ratio to Keras, and beside
-them the memory floor: the same place producing the crop as a float32 copy,
-with no resampling at all.
+`jit_compile=True` (on TensorFlow, Keras' layers have no XLA kernel, so Keras
+runs that model without XLA; on JAX everything is compiled). Reports images
+per second and the ratio to Keras, and beside them the memory floor: the same
+place producing the crop as a float32 copy, with no resampling at all.
 
     python benchmarks/bench_augmentation.py [--quick]
+    KERAS_BACKEND=jax python benchmarks/bench_augmentation.py [--quick]
+
+Under JAX the `tf.data` cases run TensorFlow ops (Keras' layers and
+kerasreg's both switch to TensorFlow there); the jit-model cases run JAX.
 """
 
 import argparse
@@ -102,8 +106,8 @@ def in_jit_model(layer, batch, steps):
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
     # Tensors made once: converting the 38 MB NumPy batch every step would time
     # the host copy, not the augmentation.
-    images = tf.constant(batch)
-    target = tf.zeros((len(batch), 1))
+    images = keras.ops.convert_to_tensor(batch)
+    target = keras.ops.zeros((len(batch), 1))
 
     def step():
         return model.train_on_batch(images, target)
@@ -122,7 +126,9 @@ def main():
         ("224x224 uint8 -> 200, tf.data", 224, 200, "uint8", in_tf_data),
         ("32x32 float32 -> 28, tf.data", 32, 28, "float32", in_tf_data),
         ("224x224 float32 -> 200, jit model", 224, 200, "float32", in_jit_model),
+        ("224x224 uint8 -> 200, jit model", 224, 200, "uint8", in_jit_model),
     ]
+    print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
     print(
         f"{'case (batch 64)':<36}{'Keras img/s':>12}{'kerasreg img/s':>15}"
         f"{'ratio':>7}{'CPU ms/img Keras':>18}{'kerasreg':>9}{'ratio':>7}"
