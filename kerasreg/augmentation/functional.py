@@ -18,6 +18,7 @@ function computes with its `ops` argument, `keras.ops` unless a layer running
 in a `tf.data` map under another backend passes TensorFlow's ops.
 """
 
+import math
 import numbers
 
 import keras
@@ -220,7 +221,9 @@ def warp(
     outside the image follow `fill_mode`: "reflect" (d c b a | a b c d),
     "wrap" (a b c d | a b c d), "nearest" (a a a a | a b c d) or "constant"
     (`fill_value`), applied per source pixel as in `scipy.ndimage` modes
-    "reflect", "grid-wrap", "nearest" and "grid-constant".
+    "reflect", "grid-wrap", "nearest" and "grid-constant". A pixel of weight
+    0 does not touch the output: a NaN or inf reaches only the samples that
+    give it a positive weight.
 
     Args:
         images: tensor (N, H, W, C), any real dtype.
@@ -252,7 +255,7 @@ def warp(
     # ~100 scalar instructions per output pixel and no vector gathers; with x
     # innermost it vectorises along x and fuses the indices, gathers, blend
     # and transpose into one kernel (1.5x faster in tf.data). The input stays
-    # NHWC, read at pixel * C + c: transposing it instead was slower.
+    # NHWC, read at element pixel * C + c: transposing it instead was slower.
     xs = ops.cast(ops.arange(out_w), "float32")[None, None, None, :]
     ys = ops.cast(ops.arange(out_h), "float32")[None, None, :, None]
 
@@ -268,10 +271,15 @@ def warp(
     # (N, 1, out_h, out_w) input coordinates, folded into the image.
     x, y = source(0, width), source(1, height)
     flat = ops.reshape(images, (-1,))
-    pixels = ops.reshape(
-        ops.arange(batch, dtype="int32") * (height * width), (-1, 1, 1, 1)
-    )
-    channel = ops.reshape(ops.arange(channels, dtype="int32"), (1, -1, 1, 1))
+    # Strides in elements of `flat`, whose indices reach N * H * W * C:
+    # int32 unless that may overflow it.
+    index = "int32" if _elements(images) < 2**31 else "int64"
+    column = ops.cast(channels, index)
+    row = ops.cast(width, index) * column
+    # (N, C, 1, 1): where each image's channel c starts.
+    start = ops.reshape(
+        ops.arange(batch, dtype=index) * (ops.cast(height, index) * row), (-1, 1, 1, 1)
+    ) + ops.reshape(ops.arange(channels, dtype=index), (1, -1, 1, 1))
 
     def to_nhwc(result):
         return ops.transpose(result, (0, 2, 3, 1))
@@ -284,7 +292,8 @@ def warp(
             ops.logical_and(ix >= 0, ix < width), ops.logical_and(iy >= 0, iy < height)
         )
         ix, iy = ops.clip(ix, 0, width - 1), ops.clip(iy, 0, height - 1)
-        result = _take(ops, flat, (pixels + iy * width + ix) * channels + channel)
+        at = start + ops.cast(iy, index) * row + ops.cast(ix, index) * column
+        result = _take(ops, flat, at)
         if fill_mode == "constant":
             result = ops.where(inside, result, ops.cast(fill_value, dtype))
         return to_nhwc(result)
@@ -293,11 +302,9 @@ def warp(
     work = "float64" if dtype == "float64" else "float32"
     x0, step_x, wx0, wx1 = _neighbours(ops, x, width, fill_mode)
     y0, step_y, wy0, wy1 = _neighbours(ops, y, height, fill_mode)
-    first = (
-        pixels + ops.cast(y0, "int32") * width + ops.cast(x0, "int32")
-    ) * channels + channel
-    below = ops.cast(step_y, "int32") * (width * channels)
-    right = ops.cast(step_x, "int32") * channels
+    first = start + ops.cast(y0, index) * row + ops.cast(x0, index) * column
+    below = ops.cast(step_y, index) * row
+    right = ops.cast(step_x, index) * column
     corners = [
         ops.cast(_take(ops, flat, first + step), work)
         for step in (0, right, below, below + right)
@@ -338,6 +345,14 @@ def _take(ops, flat, indices):
 
         return tf.gather(flat, indices)
     return ops.take(flat, indices, axis=0)
+
+
+def _elements(images):
+    """The number of elements of `images`, infinite when not known statically."""
+    shape = _static_shape(images)
+    if shape is None or None in shape:
+        return float("inf")
+    return math.prod(shape)
 
 
 def _static_shape(x):
