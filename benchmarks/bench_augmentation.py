@@ -5,12 +5,16 @@ horizontally and crop; Keras' chain is RandomRotation -> RandomZoom ->
 RandomFlip -> RandomCrop, four resamplings (RandomCrop: one window per
 batch), kerasreg's is one Pipeline with one resampling per image. Measured
 in `tf.data` (map with AUTOTUNE, prefetch) and inside a model trained with
-`jit_compile=True` (Keras' layers have no XLA kernel, so Keras runs that model
-without XLA). Reports images per second and the ratio to Keras, and beside
-them the memory floor: the same place producing the crop as a float32 copy,
-with no resampling at all.
+`jit_compile=True` (on TensorFlow, Keras' layers have no XLA kernel, so Keras
+runs that model without XLA; on JAX everything is compiled). Reports images
+per second and the ratio to Keras, and beside them the memory floor: the same
+place producing the crop as a float32 copy, with no resampling at all.
 
     python benchmarks/bench_augmentation.py [--quick]
+    KERAS_BACKEND=jax python benchmarks/bench_augmentation.py [--quick]
+
+Under JAX the `tf.data` cases run TensorFlow ops (Keras' layers and
+kerasreg's both switch to TensorFlow there); the jit-model cases run JAX.
 """
 
 import argparse
@@ -28,14 +32,12 @@ from kerasreg import augmentation  # noqa: E402
 
 
 def keras_chain(crop):
-    return keras.Sequential(
-        [
-            keras.layers.RandomRotation(0.05, fill_mode="reflect", seed=1),
-            keras.layers.RandomZoom(0.1, fill_mode="reflect", seed=2),
-            keras.layers.RandomFlip("horizontal", seed=3),
-            keras.layers.RandomCrop(crop, crop, seed=4),
-        ]
-    )
+    return [
+        keras.layers.RandomRotation(0.05, fill_mode="reflect", seed=1),
+        keras.layers.RandomZoom(0.1, fill_mode="reflect", seed=2),
+        keras.layers.RandomFlip("horizontal", seed=3),
+        keras.layers.RandomCrop(crop, crop, seed=4),
+    ]
 
 
 def kerasreg_pipeline(crop):
@@ -60,6 +62,31 @@ class CopyCrop(keras.layers.Layer):
         return keras.ops.cast(images[:, : self.crop, : self.crop], "float32")
 
 
+def tf_data_variants(crop):
+    """Keras' chain, kerasreg's Pipeline and the floor as `tf.data` map functions.
+
+    The chain's layers are called one by one, not through a `Sequential`: under
+    JAX only preprocessing layers switch to TensorFlow inside `tf.data`.
+    """
+    chain, pipeline = keras_chain(crop), kerasreg_pipeline(crop)
+
+    def keras_augment(images):
+        for layer in chain:
+            images = layer(images, training=True)
+        return images
+
+    return [
+        keras_augment,
+        lambda images: pipeline(images, training=True),
+        lambda images: tf.cast(images[:, :crop, :crop], tf.float32),
+    ]
+
+
+def jit_model_variants(crop):
+    """Keras' chain, kerasreg's Pipeline and the floor as lists of layers."""
+    return [keras_chain(crop), [kerasreg_pipeline(crop)], [CopyCrop(crop)]]
+
+
 def _rate(next_batch, batch_size, steps):
     """(images per second, CPU seconds per image) after two warm-up batches.
 
@@ -78,11 +105,11 @@ def _rate(next_batch, batch_size, steps):
     )
 
 
-def in_tf_data(layer, batch, steps):
+def in_tf_data(augment, batch, steps):
     dataset = (
         tf.data.Dataset.from_tensors(batch)
         .repeat()
-        .map(lambda x: layer(x, training=True), num_parallel_calls=tf.data.AUTOTUNE)
+        .map(augment, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
     )
     # A fresh iterator per block: one left waiting while the other variant
@@ -90,11 +117,11 @@ def in_tf_data(layer, batch, steps):
     return lambda: _rate(iter(dataset).__next__, len(batch), steps)
 
 
-def in_jit_model(layer, batch, steps):
+def in_jit_model(layers, batch, steps):
     model = keras.Sequential(
         [
             keras.Input(batch.shape[1:], dtype=batch.dtype),
-            layer,
+            *layers,
             keras.layers.GlobalAveragePooling2D(),
             keras.layers.Dense(1),
         ]
@@ -102,8 +129,8 @@ def in_jit_model(layer, batch, steps):
     model.compile(optimizer="sgd", loss="mse", jit_compile=True)
     # Tensors made once: converting the 38 MB NumPy batch every step would time
     # the host copy, not the augmentation.
-    images = tf.constant(batch)
-    target = tf.zeros((len(batch), 1))
+    images = keras.ops.convert_to_tensor(batch)
+    target = keras.ops.zeros((len(batch), 1))
 
     def step():
         return model.train_on_batch(images, target)
@@ -122,7 +149,10 @@ def main():
         ("224x224 uint8 -> 200, tf.data", 224, 200, "uint8", in_tf_data),
         ("32x32 float32 -> 28, tf.data", 32, 28, "float32", in_tf_data),
         ("224x224 float32 -> 200, jit model", 224, 200, "float32", in_jit_model),
+        ("224x224 uint8 -> 200, jit model", 224, 200, "uint8", in_jit_model),
     ]
+    variants_for = {in_tf_data: tf_data_variants, in_jit_model: jit_model_variants}
+    print(f"Keras {keras.__version__}, backend {keras.backend.backend()}")
     print(
         f"{'case (batch 64)':<36}{'Keras img/s':>12}{'kerasreg img/s':>15}"
         f"{'ratio':>7}{'CPU ms/img Keras':>18}{'kerasreg':>9}{'ratio':>7}"
@@ -133,11 +163,7 @@ def main():
         # Small images run many more steps per block to be timed at all.
         block = steps * 20 if size <= 32 else steps
         # Blocks alternate between the variants (the machine is shared); medians.
-        variants = [
-            where(keras_chain(crop), batch, block),
-            where(kerasreg_pipeline(crop), batch, block),
-            where(CopyCrop(crop), batch, block),
-        ]
+        variants = [where(v, batch, block) for v in variants_for[where](crop)]
         rates = [[] for _ in variants]
         for _ in range(rounds):
             for variant, samples in zip(variants, rates, strict=True):
