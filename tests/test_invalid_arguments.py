@@ -299,7 +299,11 @@ ARGUMENTS = {
         dict,
         {
             "scale": st.one_of(
-                NOT_A_NUMBER, NON_FINITE, st.floats(max_value=0.0), st.just((0, 2))
+                NOT_A_NUMBER,
+                NON_FINITE,
+                st.floats(min_value=1.0, allow_infinity=False),
+                st.floats(max_value=0.0, exclude_max=True, allow_infinity=False),
+                st.just((0, 2)),
             ),
             "fill_mode": FILL_MODE,
             "seed": SEED,
@@ -377,10 +381,11 @@ TRIED = {}
 
 
 def _names_the_argument(message, argument):
-    # An element of a list argument may be named by its index: `layers[1]`.
+    # A part of an argument may be named: `layers[1]`, `image.shape`.
+    part = r"(\[\d+\]|\.shape)?"
     return re.search(
-        rf"Invalid value for argument `{re.escape(argument)}(\[\d+\])?`\. "
-        rf"Expected .+ Received: {re.escape(argument)}(\[\d+\])?=",
+        rf"Invalid value for argument `{re.escape(argument)}{part}`\. "
+        rf"Expected .+ Received: {re.escape(argument)}{part}=",
         message,
         re.S,
     )

@@ -83,7 +83,9 @@ class RandomScale(BaseGeometricLayer):
         self.lower, self.upper = parse_range(
             "scale", scale, lambda f: (1.0 - f, 1.0 + f), self._SCALE_EXPECTED
         )
-        if not (0.0 < self.lower <= self.upper and math.isfinite(self.upper)):
+        # A negative f would pass the bounds when 1 - f rounds to 1.
+        negative = not isinstance(scale, (tuple, list)) and scale < 0
+        if negative or not (0.0 < self.lower <= self.upper < math.inf):
             raise _validation.invalid("scale", scale, self._SCALE_EXPECTED)
         self.scale = tuple(scale) if isinstance(scale, list) else scale
         self._set_resampling(interpolation, fill_mode, fill_value)

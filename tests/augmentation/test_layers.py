@@ -239,6 +239,8 @@ BAD_INPUT = {
     ),
     "factor-type": (lambda: RandomRotation("big"), TypeError, FACTOR + "factor='big'"),
     "scale-one": (lambda: RandomScale(1.0), ValueError, SCALE + "scale=1.0"),
+    # 1 - f rounds to 1 for a tiny negative f: refused all the same.
+    "scale-negative": (lambda: RandomScale(-1e-30), ValueError, SCALE + "scale=-1e-30"),
     "scale-zero": (
         lambda: RandomScale((0.0, 2.0)),
         ValueError,
