@@ -104,13 +104,17 @@ def multi_worker_mirrored_strategy(cluster_resolver=None, communication_options=
     Raises:
         RuntimeError: when the Keras backend is not TensorFlow.
 
-    Example:
+    Example (not run as a doctest: the strategy must be created before any
+    TensorFlow op runs in the process, and `TF_CONFIG` names the workers):
 
-    >>> strategy = kerasreg.distribute.multi_worker_mirrored_strategy()
-    >>> with strategy.scope():
-    ...     model = build_and_compile_model()
-    >>> model.fit(dataset, epochs=10, callbacks=[kerasreg.EarlyStopping(
-    ...     patience=3, best_model_path="best.keras", state_path="es.json")])
+    >>> from kerasreg.distribute import multi_worker_mirrored_strategy
+    >>> strategy = multi_worker_mirrored_strategy()  # doctest: +SKIP
+    >>> with strategy.scope():  # doctest: +SKIP
+    ...     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    ...     model.compile(optimizer="sgd", loss="mse")
+    >>> stop = kerasreg.EarlyStopping(
+    ...     patience=3, best_model_path="best.keras", state_path="es.json")
+    >>> model.fit(dataset, epochs=10, callbacks=[stop])  # doctest: +SKIP
     """
     _require_tensorflow()
     return _strategy_class()(

@@ -220,6 +220,7 @@ def _inner_optimizer(optimizer):
             "an optimizer instance that no other Proximal wraps (create a new "
             "optimizer for each Proximal, as for each model)",
         )
+    return optimizer
 
 
 def _gradient_for_inner(gradient, variable, penalty, late, loss_scale_factor):

@@ -195,9 +195,9 @@ def test_boxes_keep_to_the_content_where_keras_is_off_by_a_fraction_of_a_pixel()
             "labels": np.array([[1]]),
         },
     }
-    ours = RandomZoom(
-        (1.0, 1.0), fill_mode="constant", bounding_box_format="xyxy"
-    )(dict(data))
+    ours = RandomZoom((1.0, 1.0), fill_mode="constant", bounding_box_format="xyxy")(
+        dict(data)
+    )
     theirs = keras.layers.RandomZoom(
         (1.0, 1.0), fill_mode="constant", bounding_box_format="xyxy"
     )(dict(data), training=True)
