@@ -21,6 +21,10 @@ def pytest_configure(config):
         "tensorflow_only: tests a TensorFlow-only feature (tf.distribute, tf.data, "
         "a TensorFlow kernel); skipped under another Keras backend",
     )
+    # Keras' own test modules (tests/keras_compat/) carry Keras' marker.
+    config.addinivalue_line(
+        "markers", "requires_trainable_backend: Keras' marker, every backend here is"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
