@@ -134,7 +134,12 @@ def train_once(technique, data, epochs, seed, callbacks=()):
         test_accuracy=test_accuracy,
         epochs_run=len(history["loss"]),
         best_epoch=_one_based(stopper.best_epoch) if stopper else None,
-        stopped_epoch=_one_based(stopper.stopped_epoch) if stopper else None,
+        # Keras' `stopped_epoch` is 0 also when training never stopped.
+        stopped_epoch=(
+            _one_based(stopper.stopped_epoch)
+            if stopper and stopper.stop_reason
+            else None
+        ),
         zero_fraction=zeros / sum(k.size for k in kernels),
         wall_time=time.perf_counter() - start,
         history={key: [float(v) for v in values] for key, values in history.items()},
