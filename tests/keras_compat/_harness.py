@@ -28,6 +28,9 @@ import importlib.util
 import inspect
 import unittest
 
+import keras
+import pytest
+
 
 @contextlib.contextmanager
 def swapped(replacements):
@@ -69,6 +72,13 @@ def keras_test_classes(module_name, replacements, skip=None, differ=None):
     in the README: the test is a strict expected failure, so it fails the
     suite the day kerasreg and Keras agree again."""
     spec = importlib.util.find_spec(module_name)
+    if spec is None:
+        # Not every Keras wheel ships its test modules (3.12, which the
+        # minimum-versions CI leg installs, does not).
+        pytest.skip(
+            f"this Keras ({keras.__version__}) ships no {module_name}",
+            allow_module_level=True,
+        )
     module = importlib.util.module_from_spec(spec)
     with swapped(replacements):
         spec.loader.exec_module(module)
