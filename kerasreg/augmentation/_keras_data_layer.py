@@ -43,6 +43,14 @@ class DataLayer(data_layer.DataLayer):
         finally:
             self._convert_input_args = convert
 
+    def running_on(self, inputs):
+        """A scope in which the layer runs where `inputs` live: on TensorFlow
+        for the tensors of a tf.data graph under another backend, as in
+        `__call__`, for Keras' hooks that code calls directly."""
+        if keras.backend.backend() != "tensorflow" and _in_tf_graph(inputs):
+            return backend_scope([self], "tensorflow")
+        return contextlib.nullcontext()
+
     @property
     def ops(self):
         return backend_ops(self.backend.name)

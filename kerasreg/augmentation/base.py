@@ -155,6 +155,10 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
         """
         if not training:
             return bounding_boxes
+        with self.running_on(bounding_boxes["boxes"]):
+            return self._transform_bounding_boxes(bounding_boxes, transformation)
+
+    def _transform_bounding_boxes(self, bounding_boxes, transformation):
         ops = self.ops
         shape = transformation["input_shape"]
         axes = (-3, -2) if self.data_format == "channels_last" else (-2, -1)

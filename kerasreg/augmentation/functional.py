@@ -317,7 +317,10 @@ def warp(
         # must not leak into its neighbours. The value is zeroed, not the
         # product, so that XLA contracts w0 a + w1 b into the same fused
         # multiply-adds as without the guard: finite pixels keep every bit.
-        return weight * ops.where(weight > 0, value, 0.0)
+        # Cast back: inside tf.data under JAX, Keras' dtype rules (no x64)
+        # make `where` of float64 pixels float32.
+        kept = ops.where(weight > 0, value, ops.zeros_like(value))
+        return weight * ops.cast(kept, work)
 
     # w0 a + w1 b with w0 = 1 - f, not a + f (b - a): exact at f = 0 and 1.
     top = term(wx0, corners[0]) + term(wx1, corners[1])
