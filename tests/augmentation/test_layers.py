@@ -487,7 +487,14 @@ FORMATS = [
     "rel_xyxy",
     "rel_yxyx",
     "rel_xywh",
-    "rel_center_xywh",
+    pytest.param(
+        "rel_center_xywh",
+        marks=pytest.mark.skipif(
+            tuple(map(int, keras.__version__.split(".")[:2])) < (3, 15),
+            reason="Keras 3.12's rel_center_xywh conversion disagrees with its "
+            "own RandomFlip; they agree in Keras 3.15",
+        ),
+    ),
 ]
 
 

@@ -1,6 +1,5 @@
 """BatchNormalization against Keras' layer, numpy, and under tf.distribute."""
 
-import inspect
 import json
 import re
 import subprocess
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from kerasreg.layers import BatchNormalization
-from tests.contracts import invalid_argument_message
+from tests.contracts import NEEDS_KERAS_RENORM, invalid_argument_message
 
 RNG = np.random.default_rng(0)
 X4 = (RNG.normal(size=(6, 5, 4, 3)) * 3 + 2).astype("float32")
@@ -31,14 +30,6 @@ def _pair(kwargs, shape):
     theirs.set_weights(weights)
     ours.set_weights(weights)
     return ours, theirs
-
-
-# The reference needs Keras' own renorm, which Keras has from 3.14 on; the
-# minimum-versions CI leg runs an older Keras.
-NEEDS_KERAS_RENORM = pytest.mark.skipif(
-    "renorm" not in inspect.signature(keras.layers.BatchNormalization).parameters,
-    reason="Keras' BatchNormalization has no renorm before Keras 3.14",
-)
 
 
 @pytest.mark.parametrize(
@@ -294,16 +285,6 @@ def test_bad_initializers_regularizers_and_constraints_are_named(
     message = invalid_argument_message(argument, value, expected)
     with pytest.raises(error, match=re.escape(message)):
         BatchNormalization(**{argument: value})
-
-
-def test_keras_positional_order_then_keyword_only_virtual_batch_size():
-    import inspect
-
-    ours = list(inspect.signature(BatchNormalization).parameters.values())
-    theirs = list(inspect.signature(keras.layers.BatchNormalization).parameters)
-    assert [p.name for p in ours[: len(theirs) - 1]] == theirs[:-1]  # **kwargs
-    assert ours[len(theirs) - 1].name == "virtual_batch_size"
-    assert ours[len(theirs) - 1].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 def _moving(layer):
