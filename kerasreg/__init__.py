@@ -2,8 +2,9 @@
 
 Weight penalties with exact proximal sparsity, dropout-family and batch
 normalization layers, early stopping that keeps and saves the best model, and a
-fused augmentation pipeline. See `kerasreg.regularizers`, `kerasreg.optimizers`,
-`kerasreg.layers`, `kerasreg.callbacks` and `kerasreg.augmentation`.
+fused augmentation pipeline; and `study`, which finds which of them helps a
+model. See `kerasreg.regularizers`, `kerasreg.optimizers`, `kerasreg.layers`,
+`kerasreg.callbacks`, `kerasreg.augmentation` and `kerasreg.experiments`.
 """
 
 __version__ = "0.1.0"
@@ -12,12 +13,14 @@ from kerasreg import (
     augmentation,
     callbacks,
     distribute,
+    experiments,
     layers,
     optimizers,
     regularizers,
 )
 from kerasreg.augmentation import RandomTranslation, RandomZoom
 from kerasreg.callbacks import BackupAndRestore, EarlyStopping
+from kerasreg.experiments import Switches, study
 from kerasreg.layers import (
     BatchNormalization,
     DropBlock2D,
@@ -56,11 +59,14 @@ __all__ = [
     "RegularizationReport",
     "apply_regularization",
     "regularization_report",
+    "study",
+    "Switches",
     "RandomTranslation",
     "RandomZoom",
     "augmentation",
     "callbacks",
     "distribute",
+    "experiments",
     "layers",
     "optimizers",
     "regularizers",

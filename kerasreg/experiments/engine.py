@@ -1,0 +1,106 @@
+"""The study's trials on keras-tuner: an oracle that follows the plan, a tuner
+that trains.
+
+keras-tuner records every trial in the project folder (a killed study
+resumes without repeating finished trials) and, given
+`KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`,
+serves the oracle from a chief process to workers on other machines. The
+oracle lives on the chief: it alone decides, from the finished trials, what
+runs next, and it holds every result (they travel as metrics), so the workers
+need no shared folder.
+"""
+
+import keras_tuner
+
+from kerasreg.experiments.plan import trial_key
+from kerasreg.experiments.training import path_to_metrics
+
+OBJECTIVE = "val_loss"
+# keras-tuner's `TrialStatus.COMPLETED`.
+_COMPLETED = "COMPLETED"
+
+
+class PlanOracle(keras_tuner.Oracle):
+    """A keras-tuner oracle whose trials are the next ones of a `Plan`.
+
+    Args:
+        plan: a `kerasreg.experiments.plan.Plan`.
+    """
+
+    def __init__(self, plan):
+        super().__init__(
+            objective=keras_tuner.Objective(OBJECTIVE, "min"),
+            # The first failure ends the study with its traceback: a trial
+            # that raises would fail the same way on every retry.
+            max_consecutive_failed_trials=1,
+            seed=1,
+        )
+        self.plan = plan
+
+    def populate_space(self, trial_id):
+        running = {
+            trial_key(t.hyperparameters.values) for t in self.ongoing_trials.values()
+        }
+        status, values = self.plan.next(
+            validation_losses(self.trials.values()), running
+        )
+        if status == "run":
+            return {"status": "RUNNING", "values": values}
+        return {"status": "IDLE" if status == "wait" else "STOPPED"}
+
+
+def validation_losses(trials):
+    """Trial key → validation loss of every completed trial."""
+    return {
+        trial_key(t.hyperparameters.values): t.metrics.get_last_value(OBJECTIVE)
+        for t in trials
+        if t.status == _COMPLETED
+    }
+
+
+def completed_metrics(trials):
+    """Trial key → (values, metrics as name → float) of completed trials."""
+    finished = {}
+    for t in trials:
+        if t.status == _COMPLETED:
+            metrics = {
+                name: t.metrics.get_last_value(name) for name in t.metrics.metrics
+            }
+            finished[trial_key(t.hyperparameters.values)] = (
+                t.hyperparameters.values,
+                metrics,
+            )
+    return finished
+
+
+class StudyTuner(keras_tuner.Tuner):
+    """Runs a trial: the configuration its values describe, or a path.
+
+    Args:
+        oracle: a `PlanOracle`.
+        trainer: a `kerasreg.experiments.training.Trainer`.
+        plan: the `Plan` (a worker's oracle is a client of the chief's).
+        names: callable `values -> str`, the configuration's name (for logs).
+        on_trial_end: callable `()` after each trial, or None.
+        directory, project_name: keras-tuner's project folder.
+    """
+
+    def __init__(self, oracle, trainer, plan, names, on_trial_end=None, **kwargs):
+        super().__init__(oracle=oracle, **kwargs)
+        self.trainer = trainer
+        self.plan = plan
+        self.names = names
+        self.trial_ended = on_trial_end
+
+    def run_trial(self, trial, *args, **kwargs):
+        values = trial.hyperparameters.values
+        if values["path"]:
+            strengths = self.plan.path_strengths(values["path"])
+            points = self.trainer.run_path(values["path"], strengths, values)
+            return path_to_metrics(points)
+        return self.trainer.run(self.names(values), values).to_metrics()
+
+    def on_trial_end(self, trial):
+        super().on_trial_end(trial)
+        if self.trial_ended:
+            self.trial_ended()

@@ -1,0 +1,60 @@
+"""Per-configuration summaries of the runs: means with confidence intervals."""
+
+import dataclasses
+
+import numpy as np
+
+from kerasreg.experiments.statistics import mean_interval
+
+
+@dataclasses.dataclass(frozen=True)
+class Summary:
+    """One configuration over its seeds.
+
+    Accuracies, the gap (train minus test accuracy) and `zero_fraction` are
+    fractions in [0, 1], as `Interval`s (mean with a 95% confidence interval
+    over the seeds; no interval for one seed); `epochs_run`, `best_epoch`
+    and `wall_time` (seconds per run) are means.
+    """
+
+    technique: str
+    seeds: int
+    train_accuracy: object
+    test_accuracy: object
+    gap: object
+    zero_fraction: object
+    epochs_run: float
+    best_epoch: float | None
+    wall_time: float
+
+    def to_json(self):
+        """The summary as JSON-ready values."""
+        return {
+            field.name: (
+                dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
+            )
+            for field in dataclasses.fields(self)
+            for value in (getattr(self, field.name),)
+        }
+
+
+def summarize(runs):
+    """The `Summary` of one configuration's list of `Run`.
+
+    Example:
+
+    >>> summarize(result.runs["L2"]).test_accuracy  # doctest: +SKIP
+    Interval(mean=0.951, low=0.941, high=0.961, n=3, confidence=0.95)
+    """
+    best = [run.best_epoch for run in runs if run.best_epoch is not None]
+    return Summary(
+        technique=runs[0].technique,
+        seeds=len(runs),
+        train_accuracy=mean_interval([run.train_accuracy for run in runs]),
+        test_accuracy=mean_interval([run.test_accuracy for run in runs]),
+        gap=mean_interval([run.gap for run in runs]),
+        zero_fraction=mean_interval([run.zero_fraction for run in runs]),
+        epochs_run=float(np.mean([run.epochs_run for run in runs])),
+        best_epoch=float(np.mean(best)) if best else None,
+        wall_time=float(np.mean([run.wall_time for run in runs])),
+    )
