@@ -1,4 +1,4 @@
-"""The demo's command line: `kerasreg demo` and `python -m kerasreg demo`.
+"""The command line: `kerasreg demo|study` and `python -m kerasreg demo|study`.
 
 The library knows nothing of it: `kerasreg/__main__.py` and the `kerasreg`
 console script (setup.cfg's `entry_points`) both call `main`.
@@ -6,13 +6,15 @@ console script (setup.cfg's `entry_points`) both call `main`.
 
 import argparse
 import logging
+import os
 import sys
 
 import keras
 
 import kerasreg
-from kerasreg.demo.errors import DemoError
 from kerasreg.demo.main import DEFAULT_EPOCHS, DEFAULT_OUT, DEFAULT_SEEDS, run_demo
+from kerasreg.experiments import StudyError
+from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, TECHNIQUES
 
 PROG = "kerasreg"
 
@@ -34,6 +36,69 @@ def _positive_int(text):
     return value
 
 
+def _image_size(text):
+    size = _positive_int(text)
+    return (size, size)
+
+
+def _techniques(text):
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in TECHNIQUES]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected names among {', '.join(TECHNIQUES)}, got {text!r}"
+        )
+    return names
+
+
+def _add_study_arguments(command, data_help, out_default):
+    command.add_argument(
+        "--out",
+        default=out_default,
+        help="the study's folder: trials (resumed when run again with the same "
+        "arguments), TensorBoard logs in logs/, the report in report/ "
+        "(default: %(default)s)",
+    )
+    command.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=DEFAULT_EPOCHS,
+        help="epochs per run (default: %(default)s)",
+    )
+    command.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=DEFAULT_SEEDS,
+        help="runs per configuration (default: %(default)s)",
+    )
+    command.add_argument("--data", **data_help)
+    command.add_argument(
+        "--image-size",
+        type=_image_size,
+        default=(32, 32),
+        metavar="N",
+        help="a folder's images are read at N x N pixels (default: 32)",
+    )
+    command.add_argument(
+        "--techniques",
+        type=_techniques,
+        default=None,
+        help="comma-separated techniques to compare (default: "
+        + ",".join(DEFAULT_TECHNIQUES)
+        + ")",
+    )
+    command.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start afresh where --out holds a study with other arguments",
+    )
+    command.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar (the table is still printed)",
+    )
+
+
 def build_parser(prog=PROG):
     """The argument parser of the command line.
 
@@ -42,13 +107,16 @@ def build_parser(prog=PROG):
             Defaults to `"kerasreg"`.
 
     Returns:
-        An `argparse.ArgumentParser` with `--version` and the `demo`
-        subcommand.
+        An `argparse.ArgumentParser` with `--version` and the `demo` and
+        `study` subcommands.
 
     Example:
 
     >>> build_parser().parse_args(["demo", "--epochs", "5"]).epochs
     5
+    >>> args = build_parser().parse_args(["study", "--data", "x", "--image-size", "8"])
+    >>> args.image_size
+    (8, 8)
     """
     parser = _OneLineParser(prog=prog, description="kerasreg command line.")
     parser.add_argument(
@@ -57,43 +125,40 @@ def build_parser(prog=PROG):
         version=f"kerasreg {kerasreg.__version__} (Keras {keras.__version__})",
     )
     commands = parser.add_subparsers(dest="command", parser_class=_OneLineParser)
-    study = commands.add_parser(
+    demo = commands.add_parser(
         "demo",
         help="which regularization technique helps? a study with a report",
-        description="Train one small network without regularization and with "
-        "each kerasreg technique (L1, L2, ElasticNet, Dropout, BatchNorm, "
-        "EarlyStopping, augmentation, all together) over several seeds; print "
-        "a table and write a report with figures.",
+        description="kerasreg.study on scikit-learn's handwritten digits with a "
+        "small network: the learning rate and each technique's strength tuned "
+        "on validation data, then the baseline and each technique (L1, L2, "
+        "ElasticNet, Dropout, BatchNorm, EarlyStopping, augmentation, all "
+        "together) over several seeds, compared with confidence intervals; "
+        "prints a table and writes a report with figures.",
     )
-    study.add_argument(
-        "--out",
-        default=DEFAULT_OUT,
-        help="report folder, replaced as a whole when the report is complete "
-        "(default: %(default)s)",
+    _add_study_arguments(
+        demo,
+        {
+            "default": "digits",
+            "help": "digits (bundled with scikit-learn, the default), mnist or "
+            "cifar10 (downloaded by keras.datasets), or a folder of images in "
+            "class subfolders",
+        },
+        DEFAULT_OUT,
     )
-    study.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=DEFAULT_EPOCHS,
-        help="epochs per run (default: %(default)s)",
+    study = commands.add_parser(
+        "study",
+        help="the demo's study on your folder of images",
+        description="The demo's study on a folder of images in class subfolders "
+        "(one subfolder per class), with the demo's network.",
     )
-    study.add_argument(
-        "--seeds",
-        type=_positive_int,
-        default=DEFAULT_SEEDS,
-        help="runs per technique (default: %(default)s)",
-    )
-    study.add_argument(
-        "--data",
-        default="digits",
-        help="digits (bundled with scikit-learn, the default), mnist or cifar10 "
-        "(downloaded by keras.datasets), or a folder of images in class "
-        "subfolders",
-    )
-    study.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress lines (the table is still printed)",
+    _add_study_arguments(
+        study,
+        {
+            "required": True,
+            "metavar": "FOLDER",
+            "help": "a folder of images in class subfolders",
+        },
+        "kerasreg-study",
     )
     return parser
 
@@ -122,8 +187,10 @@ def main(argv=None, prog=PROG):
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    # Each technique builds fresh models, which TensorFlow's retracing
-    # heuristic warns about; on the command line that is noise.
+    if args.command == "study" and not os.path.isdir(args.data):
+        parser.error(f"--data: not a folder: {args.data!r}")
+    # Each run builds fresh models, which TensorFlow's retracing heuristic
+    # warns about; on the command line that is noise.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     try:
         run_demo(
@@ -132,11 +199,14 @@ def main(argv=None, prog=PROG):
             seeds=args.seeds,
             data=args.data,
             quiet=args.quiet,
+            overwrite=args.overwrite,
+            image_size=args.image_size,
+            techniques=args.techniques,
         )
-    except DemoError as error:
-        print(f"{prog} demo: error: {error}", file=sys.stderr)
+    except StudyError as error:
+        print(f"{prog} {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{prog} demo: interrupted", file=sys.stderr)
+        print(f"{prog} {args.command}: interrupted", file=sys.stderr)
         return 130
     return 0

@@ -1,75 +1,47 @@
-"""The demo's network: a small MLP, with a technique's regularizers plugged in."""
+"""The demo's network: a small MLP, with the study's switches in place."""
 
 import keras
 
-from kerasreg.demo.augment import make_augmentation
-from kerasreg.layers import BatchNormalization, Dropout
-from kerasreg.optimizers import Proximal
-
 # Wide enough to memorize a few hundred images, small enough for two cores.
 HIDDEN_UNITS = (256, 256)
-LEARNING_RATE = 0.05
-MOMENTUM = 0.9
 
 
-def build_model(technique, data, seed, steps_per_execution=1):
-    """The network for `data` with `technique`'s regularizers, compiled.
+def network(image_shape, num_classes):
+    """The demo's `build_model` for images of `image_shape`: `switches -> model`.
 
-    Flatten, then Dense-ReLU hidden layers (`HIDDEN_UNITS`) and a Dense output
-    of logits. The technique adds: a kernel penalty on every Dense layer,
-    batch normalization before each activation, dropout after it, and the
-    augmentation in front of everything (active only in training).
-
-    Every model is trained by SGD with momentum wrapped in
-    `kerasreg.optimizers.Proximal`: for L1 and ElasticNet the wrapper applies
-    the L1 part as a soft-threshold (threshold learning rate · l1) after each
-    step, so the weights it zeroes are exactly 0.0; for every other technique
-    it leaves SGD's update unchanged, so all techniques share one optimizer.
-    (Under Adam the same threshold would be tiny next to Adam's normalized
-    steps, and few weights would reach zero.)
+    Augmentation, then flatten, then Dense hidden layers (`HIDDEN_UNITS`),
+    each with the penalty, batch normalization before and dropout after its
+    ReLU, and a Dense output of `num_classes` logits.
 
     Args:
-        technique: a `kerasreg.demo.techniques.Technique`.
-        data: a `kerasreg.demo.data.Dataset` (for the shapes).
-        seed: int, the seed of the dropout masks and augmentation draws.
-        steps_per_execution: int, training steps per compiled call.
-            Defaults to `1`.
+        image_shape: tuple, (height, width, channels).
+        num_classes: int.
 
     Returns:
-        A compiled `keras.Model` with a sparse categorical cross-entropy loss
-        and an "accuracy" metric.
+        A callable `kerasreg.experiments.Switches -> keras.Model`.
 
     Example:
 
-    >>> from kerasreg.demo.data import load_dataset
-    >>> from kerasreg.demo.techniques import TECHNIQUES
-    >>> model = build_model(TECHNIQUES[1], load_dataset("digits"), seed=0)
+    >>> from kerasreg.experiments import Switches
+    >>> model = network((8, 8, 1), 10)(Switches(dropout_rate=0.3))
+    >>> [layer.name for layer in model.layers if "dropout" in layer.name]
+    ['dropout', 'dropout_1']
     """
-    penalty = technique.penalty() if technique.penalty else None
-    inputs = keras.Input(data.image_shape)
-    x = inputs
-    if technique.augmentation:
-        x = make_augmentation(data, seed)(x)
-    x = keras.layers.Flatten()(x)
-    for index, units in enumerate(HIDDEN_UNITS):
-        # A bias before batch normalization would be cancelled by its mean.
-        x = keras.layers.Dense(
-            units, use_bias=not technique.batch_norm, kernel_regularizer=penalty
+
+    def build_model(switches):
+        inputs = keras.Input(image_shape)
+        x = keras.layers.Flatten()(switches.augment(inputs))
+        for units in HIDDEN_UNITS:
+            # A bias before batch normalization would be cancelled by its mean.
+            x = keras.layers.Dense(
+                units,
+                use_bias=not switches.batch_norm_on,
+                kernel_regularizer=switches.kernel_regularizer,
+            )(x)
+            x = switches.dropout(keras.layers.ReLU()(switches.batch_norm(x)))
+        outputs = keras.layers.Dense(
+            num_classes, kernel_regularizer=switches.kernel_regularizer
         )(x)
-        if technique.batch_norm:
-            x = BatchNormalization()(x)
-        x = keras.layers.Activation("relu")(x)
-        if technique.dropout_rate:
-            x = Dropout(technique.dropout_rate, seed=seed + index)(x)
-    outputs = keras.layers.Dense(data.num_classes, kernel_regularizer=penalty)(x)
-    model = keras.Model(inputs, outputs, name=technique.name.replace(" ", "_"))
-    model.compile(
-        optimizer=Proximal(keras.optimizers.SGD(LEARNING_RATE, momentum=MOMENTUM)),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-        steps_per_execution=steps_per_execution,
-    )
-    # Built now, before the first train step is traced, Proximal takes the
-    # penalties out of the loss graph altogether (see its docstring).
-    model.optimizer.build(model.trainable_variables)
-    return model
+        return keras.Model(inputs, outputs, name="demo_mlp")
+
+    return build_model

@@ -80,16 +80,14 @@ class StudyTuner(keras_tuner.Tuner):
         oracle: a `PlanOracle`.
         trainer: a `kerasreg.experiments.training.Trainer`.
         plan: the `Plan` (a worker's oracle is a client of the chief's).
-        names: callable `values -> str`, the configuration's name (for logs).
         on_trial_end: callable `()` after each trial, or None.
         directory, project_name: keras-tuner's project folder.
     """
 
-    def __init__(self, oracle, trainer, plan, names, on_trial_end=None, **kwargs):
+    def __init__(self, oracle, trainer, plan, on_trial_end=None, **kwargs):
         super().__init__(oracle=oracle, **kwargs)
         self.trainer = trainer
         self.plan = plan
-        self.names = names
         self.trial_ended = on_trial_end
 
     def run_trial(self, trial, *args, **kwargs):
@@ -98,7 +96,7 @@ class StudyTuner(keras_tuner.Tuner):
             strengths = self.plan.path_strengths(values["path"])
             points = self.trainer.run_path(values["path"], strengths, values)
             return path_to_metrics(points)
-        return self.trainer.run(self.names(values), values).to_metrics()
+        return self.trainer.run(values).to_metrics()
 
     def on_trial_end(self, trial):
         super().on_trial_end(trial)

@@ -86,16 +86,22 @@ class Plan:
         ratio = (low / high) ** (1 / (PATH_POINTS - 1))
         return tuple(high * ratio**i for i in range(PATH_POINTS))
 
-    def count(self):
-        """How many trials the whole study runs (seed 0 of a technique at its
-        chosen strength is its tuning run, counted once)."""
+    def count(self, results=None):
+        """How many trials the study runs: exact once the strengths are chosen
+        (given `results`, trial key → validation loss), else an upper bound
+        (a combination may turn out to equal another configuration)."""
+        planned, complete = self.trials(results or {})
+        if complete:
+            return len(planned)
         tuning = len(self.learning_rates) + sum(len(t.grid) for t in self.techniques)
         compared = len(self.techniques) + len(self.combinations)
         compared += 1 if len(self.techniques) > 1 else 0
         paths = (
             sum(t.name in PATH_PENALTIES for t in self.techniques) if self.path else 0
         )
-        return tuning + (1 + compared) * self.seeds - 1 - len(self.techniques) + paths
+        # Seed 0 of the baseline and of each technique is its tuning run.
+        reused = 1 + len(self.techniques)
+        return tuning + (1 + compared) * self.seeds - reused + paths
 
     def trials(self, results):
         """The trials to run given `results` (trial key → validation loss).

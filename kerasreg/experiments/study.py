@@ -173,6 +173,7 @@ def study(
     'tie'
     """
     arguments = _checked(locals())
+    _check_dependencies()
     dataset = as_dataset(data, image_size)
     plan = Plan(
         techniques=arguments["techniques"],
@@ -222,7 +223,6 @@ def _search(trainer, plan, out, verbose):
     """Run every trial, resuming what `out` holds; returns the oracle."""
     from kerasreg.experiments.engine import PlanOracle, StudyTuner
 
-    names = Names(plan)
     progress = keras.utils.Progbar(
         plan.count(), unit_name="trial", verbose=1 if verbose else 0
     )
@@ -231,8 +231,7 @@ def _search(trainer, plan, out, verbose):
         oracle,
         trainer,
         plan,
-        names,
-        on_trial_end=lambda: progress.add(1),
+        on_trial_end=lambda: _advance(progress, plan, oracle),
         directory=out,
         project_name="trials",
         overwrite=False,
@@ -243,26 +242,12 @@ def _search(trainer, plan, out, verbose):
     return oracle
 
 
-class Names:
-    """Configuration names of trial values (the plan's, once choices exist)."""
+def _advance(progress, plan, oracle):
+    from kerasreg.experiments.engine import validation_losses
 
-    def __init__(self, plan):
-        self.plan = plan
-
-    def __call__(self, values):
-        setting = {k: values[k] for k in ("penalty", "dropout_rate", "batch_norm")}
-        active = [
-            name
-            for name, on in (
-                (values["penalty"], values["penalty"] != "none"),
-                ("Dropout", setting["dropout_rate"] > 0),
-                ("BatchNorm", setting["batch_norm"]),
-                ("EarlyStopping", values["patience"] > 0),
-                ("Augmentation", values["augmentation"] > 0),
-            )
-            if on
-        ]
-        return " + ".join(active) or BASELINE
+    # Once the strengths are chosen the plan knows its exact length.
+    progress.target = plan.count(validation_losses(oracle.trials.values()))
+    progress.add(1)
 
 
 def collect(trials, plan, dataset, identity, wall_time):
@@ -311,6 +296,13 @@ def _checked(arguments):
     check_bool("overwrite", arguments["overwrite"])
     if arguments["verbose"] not in (0, 1):
         raise invalid("verbose", arguments["verbose"], "0 or 1")
+    stream = arguments["stream"]
+    if stream is not None and not all(
+        callable(getattr(stream, method, None)) for method in ("write", "flush")
+    ):
+        raise invalid(
+            "stream", stream, "None or a text stream (`write` and `flush`)", TypeError
+        )
     out = arguments["out"]
     if not isinstance(out, str | os.PathLike) or not os.fspath(out):
         raise invalid("out", out, "a non-empty folder path (str or path-like)")
@@ -319,6 +311,8 @@ def _checked(arguments):
         raise invalid("techniques", names, "a non-empty list of technique names")
     if len(set(names)) != len(names):
         raise invalid("techniques", names, "each technique once")
+    for name in names:
+        technique(name)
     grids = arguments["grids"] or {}
     if not isinstance(grids, dict):
         raise invalid("grids", grids, "a dict of technique name → strengths", TypeError)
@@ -344,6 +338,17 @@ def _checked(arguments):
         "learning_rates": tuple(float(r) for r in rates),
         "batch_size": int(arguments["batch_size"]),
     }
+
+
+def _check_dependencies():
+    for module in ("keras_tuner", "sklearn", "matplotlib"):
+        try:
+            __import__(module)
+        except ImportError as error:
+            raise StudyError(
+                f"A study needs keras-tuner, scikit-learn and matplotlib ({error}); "
+                "install them with: pip install 'kerasreg[study]'"
+            ) from error
 
 
 def _checked_grid(name, grid):

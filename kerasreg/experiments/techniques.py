@@ -47,6 +47,21 @@ class Setting:
         }
         return dataclasses.replace(self, **changes)
 
+    def describe(self):
+        """The switches that are on, with their strengths, e.g. "L1(0.001)"."""
+        parts = [f"{self.penalty}({self.strength:g})"] if self.penalty != "none" else []
+        parts += [
+            f"{name}({value:g})" if value is not True else name
+            for name, value in (
+                ("Dropout", self.dropout_rate),
+                ("BatchNorm", self.batch_norm),
+                ("EarlyStopping", self.patience),
+                ("Augmentation", self.augmentation),
+            )
+            if value
+        ]
+        return " + ".join(parts) or "none"
+
     def values(self):
         """The switches as keras-tuner hyperparameter values."""
         return dataclasses.asdict(self)

@@ -254,13 +254,14 @@ class Trainer:
         ).history
         return history, stopper
 
-    def run(self, name, values, callbacks=()):
+    def run(self, values, callbacks=()):
         """Train and measure the trial of `values`; returns its `Run`."""
         start = time.perf_counter()
         setting = Setting.from_values(values)
         seed = values["seed"]
         model = self.model(setting, values["learning_rate"], seed)
-        callbacks = [*callbacks, *self._loggers(name, seed)]
+        name = setting.describe()
+        callbacks = [*callbacks, *self._loggers(values)]
         history, stopper = self.fit(model, setting, seed, values["epochs"], callbacks)
         val_loss, val_accuracy = self.evaluate(model)
         kernels = _kernels(model)
@@ -325,10 +326,16 @@ class Trainer:
         loss = _mean_loss(model, self.loss, self.data.x_val, self.data.y_val)
         return loss, accuracy(model, self.data.x_val, self.data.y_val)
 
-    def _loggers(self, name, seed):
+    def _loggers(self, values):
         if self.log_dir is None:
             return []
-        folder = os.path.join(self.log_dir, name.replace(" ", "_"), f"seed{seed}")
+        setting = Setting.from_values(values)
+        # One folder per trial: TensorBoard lists them by these names.
+        folder = os.path.join(
+            self.log_dir,
+            setting.describe().replace(" ", ""),
+            f"lr{values['learning_rate']:g}_seed{values['seed']}",
+        )
         os.makedirs(folder, exist_ok=True)
         return [
             keras.callbacks.TensorBoard(folder, write_graph=False, profile_batch=0),

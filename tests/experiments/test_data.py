@@ -1,4 +1,4 @@
-"""The demo's datasets: splits, folders, and clear errors."""
+"""A study's data: arrays, splits, tf.data, folders and datasets; clear errors."""
 
 import re
 
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from kerasreg.demo import DemoError
-from kerasreg.demo.data import load_dataset
+from kerasreg.experiments import StudyError
+from kerasreg.experiments.data import as_dataset, load_dataset
 
 
 def test_digits_split_is_small_stratified_and_in_range():
@@ -53,7 +53,7 @@ def test_folder_with_too_few_images(tmp_path):
         f"The folder '{tmp_path / 'tiny'}' needs at least 2 class subfolders "
         "with at least 5 images each; found {'a': 6, 'b': 2}."
     )
-    with pytest.raises(DemoError, match=re.escape(message)):
+    with pytest.raises(StudyError, match=re.escape(message)):
         load_dataset(str(tmp_path / "tiny"))
 
 
@@ -62,7 +62,7 @@ def test_unknown_dataset():
         "Unknown dataset 'emnist': expected 'digits', 'mnist', 'cifar10' or a "
         "folder of images in class subfolders."
     )
-    with pytest.raises(DemoError, match=re.escape(message)):
+    with pytest.raises(StudyError, match=re.escape(message)):
         load_dataset("emnist")
 
 
@@ -76,7 +76,7 @@ def test_download_failure_is_a_clear_error(monkeypatch):
         "first use (offline?): URL fetch failure on https://example: None -- "
         "no route"
     )
-    with pytest.raises(DemoError, match=re.escape(message)):
+    with pytest.raises(StudyError, match=re.escape(message)):
         load_dataset("mnist")
 
 
@@ -105,5 +105,62 @@ def test_undecodable_image_is_named(tmp_path):
         f"Cannot read the image '{tmp_path / 'shapes' / 'square' / '3.png'}': "
         "Unknown image file format. One of "
     )
-    with pytest.raises(DemoError, match="^" + re.escape(message)):
+    with pytest.raises(StudyError, match="^" + re.escape(message)):
         load_dataset(tmp_path / "shapes")
+
+
+def _arrays(count=100, classes=4):
+    rng = np.random.default_rng(0)
+    x = rng.random((count, 6), dtype="float32")
+    return x, np.arange(count) % classes
+
+
+def test_arrays_are_split_stratified_60_20_20():
+    x, y = _arrays()
+    data = as_dataset((x, y))
+    assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (60, 20, 20)
+    assert np.all(np.bincount(data.y_val) == 5)
+    # Every example lands in exactly one split.
+    together = np.concatenate([data.x_train, data.x_val, data.x_test])
+    assert sorted(map(tuple, together)) == sorted(map(tuple, x))
+    assert data.num_classes == 4
+
+
+def test_given_splits_are_kept_as_they_are():
+    x, y = _arrays()
+    splits = {"train": (x[:50], y[:50]), "validation": (x[50:70], y[50:70])}
+    splits["test"] = (x[70:], y[70:])
+    data = as_dataset(splits)
+    np.testing.assert_array_equal(data.x_val, x[50:70])
+    np.testing.assert_array_equal(data.y_test, y[70:])
+
+
+@pytest.mark.parametrize("batched", [False, True])
+def test_a_tf_data_dataset_is_read_once_into_memory(batched):
+    import tensorflow as tf
+
+    x, y = _arrays()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y))
+    data = as_dataset(dataset.batch(7) if batched else dataset)
+    np.testing.assert_array_equal(data.fingerprint(), as_dataset((x, y)).fingerprint())
+
+
+def test_fingerprint_changes_with_any_example():
+    x, y = _arrays()
+    changed = x.copy()
+    changed[-1, -1] += 1.0
+    assert as_dataset((x, y)).fingerprint() != as_dataset((changed, y)).fingerprint()
+
+
+@pytest.mark.parametrize(
+    "data,error,message",
+    [
+        (5, TypeError, "Invalid value for argument `data`"),
+        ((np.zeros(10),), TypeError, "Invalid value for argument `data`"),
+        ((np.zeros((10, 2)), np.zeros(9)), ValueError, "N integer labels"),
+        ({"train": None}, ValueError, "'train', 'validation', 'test'"),
+    ],
+)
+def test_bad_data_is_named(data, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        as_dataset(data)

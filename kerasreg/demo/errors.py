@@ -1,9 +1,0 @@
-"""DemoError: bad input to the demo, shown to the user as one line."""
-
-
-class DemoError(ValueError):
-    """The demo cannot run with the input it was given (a dataset, a folder).
-
-    The command line prints the message as one line on stderr and exits with
-    status 2; called from Python it is an ordinary `ValueError`.
-    """

@@ -1,0 +1,156 @@
+"""The plan: phases, choices on validation loss only, and seed-0 reuse."""
+
+import math
+
+import pytest
+
+from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE, Plan, trial_key
+from kerasreg.experiments.techniques import Setting, technique
+
+
+def _plan(names=("L1", "L2", "Dropout"), seeds=3, path=True, combinations=()):
+    return Plan(
+        techniques=tuple(technique(n) for n in names),
+        combinations=combinations,
+        learning_rates=(0.01, 0.03, 0.1),
+        seeds=seeds,
+        epochs=5,
+        path=path,
+    )
+
+
+def _loss(values):
+    """A made-up validation loss: best at lr 0.03, L1 1e-3, L2 3e-3, rate 0.3;
+    the seed adds a little."""
+    loss = abs(math.log10(values["learning_rate"] / 0.03))
+    if values["penalty"] == "L1":
+        loss += abs(math.log10(values["strength"] / 1e-3)) - 0.05
+    if values["penalty"] == "L2":
+        loss += abs(math.log10(values["strength"] / 3e-3)) - 0.1
+    if values["dropout_rate"]:
+        loss += abs(values["dropout_rate"] - 0.3) - 0.01
+    return 1.0 + loss + 0.001 * values["seed"]
+
+
+def _drive(plan, loss=_loss):
+    """Run the plan to its end, one trial at a time; the values in order."""
+    results, ran = {}, []
+    while True:
+        status, values = plan.next(results, running=set())
+        if status == "stop":
+            return results, ran
+        assert status == "run"
+        ran.append(values)
+        results[trial_key(values)] = loss(values)
+
+
+def test_phase_one_is_the_learning_rate_grid_of_the_baseline():
+    plan = _plan()
+    planned, complete = plan.trials({})
+    assert not complete
+    assert [v["learning_rate"] for v in planned] == [0.01, 0.03, 0.1]
+    assert all(Setting.from_values(v) == Setting() and v["seed"] == 0 for v in planned)
+
+
+def test_a_running_trial_makes_the_next_phase_wait():
+    plan = _plan()
+    planned, _ = plan.trials({})
+    results = {trial_key(v): 1.0 for v in planned[:2]}
+    assert plan.next(results, running={trial_key(planned[2])}) == ("wait", None)
+
+
+def test_choices_rest_on_validation_loss_with_ties_to_the_first():
+    plan = _plan()
+    results, _ = _drive(plan)
+    choices = plan.choices(results)
+    assert choices.learning_rate == 0.03
+    assert choices.strength == {"L1": 1e-3, "L2": 3e-3, "Dropout": 0.3}
+    flat, _ = _drive(plan, loss=lambda values: 1.0)
+    assert plan.choices(flat).learning_rate == 0.01
+    assert plan.choices(flat).strength["L2"] == 3e-4
+
+
+def test_a_diverged_run_is_never_chosen():
+    plan = _plan(("L1",))
+
+    def loss(values):
+        return math.inf if values["learning_rate"] == 0.01 else _loss(values) + 5
+
+    results, _ = _drive(plan, loss)
+    assert plan.choices(results).learning_rate == 0.03
+
+
+@pytest.mark.parametrize("combinations", [(), (("L1", "Dropout"),)])
+def test_every_trial_runs_once_and_count_predicts_them(combinations):
+    plan = _plan(combinations=combinations)
+    results, ran = _drive(plan)
+    keys = [trial_key(v) for v in ran]
+    assert len(keys) == len(set(keys)) == plan.count(results) == plan.count()
+
+
+def test_a_combination_equal_to_all_together_shares_its_runs():
+    # All together is L2 (the better penalty) + Dropout: the same setting.
+    plan = _plan(combinations=(("L2", "Dropout"),))
+    results, ran = _drive(plan)
+    assert len(ran) == plan.count(results) == plan.count() - plan.seeds
+
+
+def test_comparison_reuses_seed_zero_of_the_tuning_runs():
+    plan = _plan()
+    results, ran = _drive(plan)
+    choices = plan.choices(results)
+    lr = choices.learning_rate
+    tuned = plan.values(technique("L1").setting(1e-3), lr, 0)
+    assert sum(trial_key(v) == trial_key(tuned) for v in ran) == 1
+    configurations = plan.configurations(choices, results)
+    for setting in configurations.values():
+        for seed in range(plan.seeds):
+            assert trial_key(plan.values(setting, lr, seed)) in results
+
+
+def test_configurations_baseline_first_and_all_together_takes_the_best_penalty():
+    plan = _plan(combinations=(("L1", "Dropout"),))
+    results, _ = _drive(plan)
+    configurations = plan.configurations(plan.choices(results), results)
+    assert list(configurations) == [
+        BASELINE,
+        "L1",
+        "L2",
+        "Dropout",
+        "L1 + Dropout",
+        ALL_TOGETHER,
+    ]
+    # L2 scored better than L1 on validation: all together takes L2.
+    assert configurations[ALL_TOGETHER] == Setting(
+        penalty="L2", strength=3e-3, dropout_rate=0.3
+    )
+    assert configurations["L1 + Dropout"] == Setting(
+        penalty="L1", strength=1e-3, dropout_rate=0.3
+    )
+
+
+def test_one_technique_has_no_all_together():
+    plan = _plan(("Dropout",))
+    results, _ = _drive(plan)
+    assert list(plan.configurations(plan.choices(results), results)) == [
+        BASELINE,
+        "Dropout",
+    ]
+
+
+def test_paths_run_last_for_l1_type_penalties_only():
+    plan = _plan(("L1", "L2", "Dropout"))
+    _, ran = _drive(plan)
+    paths = [v for v in ran if v["path"]]
+    assert [v["path"] for v in paths] == ["L1"]
+    assert ran[-1]["path"] == "L1"
+    assert not any(v["path"] for v in _drive(_plan(path=False))[1])
+
+
+def test_path_strengths_fall_geometrically_beyond_the_grid():
+    strengths = _plan().path_strengths("L1")
+    grid = technique("L1").grid
+    assert strengths[0] > max(grid) and strengths[-1] < min(grid)
+    ratios = [b / a for a, b in zip(strengths, strengths[1:], strict=False)]
+    assert all(r < 1 for r in ratios)
+    assert ratios == pytest.approx([ratios[0]] * len(ratios))

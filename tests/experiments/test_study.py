@@ -1,0 +1,198 @@
+"""kerasreg.study: its arguments, the user's model, and a test split that never
+influences a choice."""
+
+import io
+import json
+import re
+
+import keras
+import numpy as np
+import pytest
+
+import kerasreg
+from kerasreg.experiments import StudyError, study
+
+# The study feeds Keras through tf.data.
+pytestmark = pytest.mark.tensorflow_only
+
+
+def _splits(test_seed=0):
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x = (digits.images / 16.0).astype("float32")[..., None]
+    y = digits.target
+    rng = np.random.default_rng(test_seed)
+    test = (x[200:300], y[200:300])
+    if test_seed:
+        # Another test split altogether: noise images, shuffled labels.
+        test = (rng.random(test[0].shape, dtype="float32"), rng.permutation(test[1]))
+    return {"train": (x[:120], y[:120]), "validation": (x[120:200], y[120:200])} | {
+        "test": test
+    }
+
+
+def _mlp(switches):
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Flatten()(inputs)
+    x = keras.layers.Dense(16, kernel_regularizer=switches.kernel_regularizer)(x)
+    x = switches.dropout(keras.layers.ReLU()(x))
+    return keras.Model(inputs, keras.layers.Dense(10)(x))
+
+
+SMALL = {
+    "techniques": ("L1", "Dropout"),
+    "seeds": 2,
+    "epochs": 2,
+    "grids": {"L1": (1e-4, 1e-2), "Dropout": (0.1, 0.5)},
+    "learning_rates": (0.01, 0.1),
+    "path": False,
+    "verbose": 0,
+}
+
+
+def _study(out, data=None, build_model=_mlp, **kwargs):
+    return study(build_model, data or _splits(), out=str(out), **{**SMALL, **kwargs})
+
+
+def _trial_values(out):
+    return sorted(
+        json.dumps(
+            json.loads(p.read_text())["hyperparameters"]["values"], sort_keys=True
+        )
+        for p in (out / "trials").glob("trial_*/trial.json")
+    )
+
+
+@pytest.fixture(scope="module")
+def two_studies(tmp_path_factory):
+    folders = [tmp_path_factory.mktemp(f"study{seed}") for seed in (0, 1)]
+    results = [
+        _study(out, _splits(seed)) for seed, out in zip((0, 1), folders, strict=True)
+    ]
+    return folders, results
+
+
+def test_test_data_never_influences_a_choice(two_studies):
+    folders, (first, second) = two_studies
+    assert first.choices == second.choices
+    assert _trial_values(folders[0]) == _trial_values(folders[1])
+    for name, runs in first.runs.items():
+        for run, other in zip(runs, second.runs[name], strict=True):
+            assert run.val_loss == other.val_loss
+    # The test splits did differ, and the test accuracies with them.
+    baseline = [r.test_accuracy for r in first.runs["none"]]
+    assert baseline != [r.test_accuracy for r in second.runs["none"]]
+
+
+def test_result_holds_every_configuration_over_every_seed(two_studies):
+    result = two_studies[1][0]
+    assert list(result.runs) == ["none", "L1", "Dropout", "all together"]
+    assert all(len(runs) == 2 for runs in result.runs.values())
+    assert set(result.comparisons) == {"L1", "Dropout", "all together"}
+    assert result.choices.learning_rate in (0.01, 0.1)
+    assert result.choices.strength["Dropout"] in (0.1, 0.5)
+    # The report is in place, and the logs TensorBoard reads.
+    folder = two_studies[0][0]
+    assert (folder / "report" / "report.md").exists()
+    assert list((folder / "logs").rglob("events.out.tfevents.*"))
+    assert list((folder / "logs").rglob("history.csv"))
+
+
+def test_paired_comparison_is_by_seed(two_studies):
+    result = two_studies[1][0]
+    baseline = [r.test_accuracy for r in result.runs["none"]]
+    dropout = [r.test_accuracy for r in result.runs["Dropout"]]
+    difference = result.comparisons["Dropout"].difference
+    assert difference.mean == pytest.approx(np.mean(np.subtract(dropout, baseline)))
+
+
+def test_a_model_the_user_cannot_edit_still_gets_the_penalty(tmp_path):
+    seen = []
+
+    def fixed(switches):
+        # Never reads switches.kernel_regularizer.
+        model = keras.Sequential(
+            [keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10)]
+        )
+        seen.append(model)
+        return model
+
+    _study(tmp_path, build_model=fixed, techniques=("L1",), grids={"L1": (0.01,)})
+    penalized = [m for m in seen if m.losses]
+    assert penalized
+    assert all(
+        isinstance(m.layers[-1].kernel_regularizer, kerasreg.L1) for m in penalized
+    )
+
+
+def test_a_technique_without_a_place_fails_before_training(tmp_path):
+    def no_dropout(switches):
+        return keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten()])
+
+    with pytest.raises(ValueError, match=re.escape("never calls `switches.dropout`")):
+        _study(tmp_path, build_model=no_dropout)
+    assert not (tmp_path / "trials").exists()
+
+
+def test_build_model_must_return_a_model(tmp_path):
+    with pytest.raises(TypeError, match="must return a keras.Model"):
+        _study(tmp_path, build_model=lambda switches: "model")
+
+
+@pytest.mark.parametrize(
+    "kwargs,error,message",
+    [
+        ({"build_model": 3}, TypeError, "argument `build_model`. Expected a callable"),
+        ({"seeds": 0}, ValueError, "argument `seeds`. Expected an int in [1, inf]"),
+        ({"epochs": 1.5}, TypeError, "argument `epochs`. Expected an int"),
+        ({"techniques": "L1"}, ValueError, "argument `techniques`"),
+        ({"techniques": ("L3",)}, ValueError, "Received: techniques='L3'"),
+        ({"techniques": ("L1", "L1")}, ValueError, "each technique once"),
+        ({"grids": {"L2": (1.0,)}}, ValueError, "argument `grids`"),
+        ({"grids": {"Dropout": (1.0,)}}, ValueError, "grids['Dropout']"),
+        ({"grids": {"L1": ()}}, ValueError, "grids['L1']"),
+        ({"learning_rates": (0.0,)}, ValueError, "argument `learning_rates`"),
+        ({"combinations": (("L1",),)}, ValueError, "argument `combinations`"),
+        ({"verbose": 2}, ValueError, "argument `verbose`"),
+        ({"stream": 3}, TypeError, "argument `stream`"),
+        ({"out": ""}, ValueError, "argument `out`"),
+        ({"path": 1}, TypeError, "argument `path`"),
+    ],
+)
+def test_bad_arguments_are_named_before_anything_runs(tmp_path, kwargs, error, message):
+    arguments = {"out": tmp_path / "s", **kwargs}
+    build_model = arguments.pop("build_model", _mlp)
+    with pytest.raises(error, match=re.escape(message)):
+        _study(arguments.pop("out"), build_model=build_model, **arguments)
+    assert not (tmp_path / "s").exists()
+
+
+def test_two_penalties_in_one_combination_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="at most one penalty"):
+        _study(
+            tmp_path,
+            techniques=("L1", "L2"),
+            grids=None,
+            combinations=(("L1", "L2"),),
+        )
+
+
+def test_verbose_prints_the_table_and_the_report(tmp_path):
+    stream = io.StringIO()
+    _study(
+        tmp_path,
+        techniques=("Dropout",),
+        grids={"Dropout": (0.5,)},
+        verbose=1,
+        stream=stream,
+        seeds=1,
+    )
+    text = stream.getvalue()
+    assert "Dropout" in text and "Report:" in text
+
+
+def test_another_study_in_the_same_folder_is_refused(tmp_path):
+    _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.5,)}, seeds=1)
+    with pytest.raises(StudyError, match="holds a study with other arguments"):
+        _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.3,)}, seeds=1)
