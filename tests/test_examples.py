@@ -24,6 +24,7 @@ EXPECTED = {
     "multi_worker_training.py": "all 2 workers finished",
     "regularize_pretrained.py": "penalty after reload: ElasticNet",
     "sparsity_vs_lasso.py": "exact zeros: Lasso 5, Proximal 5, plain SGD 0",
+    "study_your_model.py": "chosen learning rate: 0.03",
     "tune_lambda_keras_tuner.py": "test accuracy of the best model",
 }
 # Optional dependencies an example needs beyond kerasreg's test extras.

@@ -472,8 +472,12 @@ def _claim(out, identity, overwrite):
                 "afresh."
             )
         return
-    if overwrite:
-        for name in ("trials", "logs"):
-            shutil.rmtree(os.path.join(out, name), ignore_errors=True)
-    os.makedirs(out, exist_ok=True)
-    _atomic_io.write_json(path, identity)
+    try:
+        if overwrite:
+            for name in ("trials", "logs"):
+                shutil.rmtree(os.path.join(out, name), ignore_errors=True)
+        os.makedirs(out, exist_ok=True)
+        _atomic_io.write_json(path, identity)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise StudyError(f"Cannot write the study to {out!r}: {reason}.") from None
