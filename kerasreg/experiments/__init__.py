@@ -1,0 +1,1 @@
+"""Experiments: studies of which regularization helps a model."""
