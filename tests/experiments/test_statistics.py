@@ -13,6 +13,7 @@ from kerasreg.experiments.statistics import (
     paired_comparison,
     t_quantile,
 )
+from tests.contracts import invalid_argument_message
 
 PROBABILITIES = [1e-4, 0.005, 0.025, 0.1, 0.3, 0.5, 0.6, 0.9, 0.975, 0.995, 0.9999]
 
@@ -47,29 +48,25 @@ def test_t_quantile_infinite_df_is_normal():
         assert t_quantile(p, math.inf) == pytest.approx(stats.norm.ppf(p), rel=1e-12)
 
 
-def _raises(error, message):
-    """Expects exactly "Invalid value for argument " + `message`."""
-    whole = f"Invalid value for argument {message}"
-    return pytest.raises(error, match=f"^{re.escape(whole)}$")
-
-
-P_RANGE = "Expected a finite float in (0, 1)."
+P_RANGE = "a finite float in (0, 1)"
 
 
 @pytest.mark.parametrize(
-    ("p", "df", "error", "message"),
+    ("p", "df", "error", "argument", "expected"),
     [
-        (0.0, 3, ValueError, f"`p`. {P_RANGE} Received: p=0.0"),
-        (1.0, 3, ValueError, f"`p`. {P_RANGE} Received: p=1.0"),
-        (math.nan, 3, ValueError, f"`p`. {P_RANGE} Received: p=nan"),
-        (0.9, 0, ValueError, "`df`. Expected an int in [1, inf]. Received: df=0"),
-        (0.9, 2.5, TypeError, "`df`. Expected an int. Received: df=2.5"),
-        (0.9, math.nan, TypeError, "`df`. Expected an int. Received: df=nan"),
+        (0.0, 3, ValueError, "p", P_RANGE),
+        (1.0, 3, ValueError, "p", P_RANGE),
+        (math.nan, 3, ValueError, "p", P_RANGE),
+        (0.9, 0, ValueError, "df", "an int in [1, inf]"),
+        (0.9, 2.5, TypeError, "df", "an int"),
+        (0.9, math.nan, TypeError, "df", "an int"),
     ],
     ids=["p0", "p1", "pnan", "df0", "dffloat", "dfnan"],
 )
-def test_t_quantile_rejects(p, df, error, message):
-    with _raises(error, message):
+def test_t_quantile_rejects(p, df, error, argument, expected):
+    value = {"p": p, "df": df}[argument]
+    message = invalid_argument_message(argument, value, expected)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
         t_quantile(p, df)
 
 
@@ -168,72 +165,73 @@ def test_interval_is_frozen():
         Interval(0.5, 0.4, 0.6, 3).mean = 0.7
 
 
-NOT_A_SAMPLE = "Expected a non-empty 1-D sequence of finite numbers. "
+SAMPLE = "a non-empty 1-D sequence of finite numbers"
+CONFIDENCE = "a finite float in (0, 1)"
+GOOD = [0.5, 0.6]
 
 
 @pytest.mark.parametrize(
-    ("call", "error", "message"),
+    ("function", "arguments", "error", "argument", "expected"),
     [
+        (mean_interval, {"values": []}, ValueError, "values", SAMPLE),
+        (mean_interval, {"values": [0.5, math.nan]}, ValueError, "values", SAMPLE),
+        (mean_interval, {"values": [0.5, math.inf]}, ValueError, "values", SAMPLE),
+        (mean_interval, {"values": [GOOD]}, ValueError, "values", SAMPLE),
         (
-            lambda: mean_interval([]),
-            ValueError,
-            f"`values`. {NOT_A_SAMPLE}Received: values=[]",
-        ),
-        (
-            lambda: mean_interval([0.5, math.nan]),
-            ValueError,
-            f"`values`. {NOT_A_SAMPLE}Received: values=[0.5, nan]",
-        ),
-        (
-            lambda: mean_interval([0.5, math.inf]),
-            ValueError,
-            f"`values`. {NOT_A_SAMPLE}Received: values=[0.5, inf]",
-        ),
-        (
-            lambda: mean_interval([[0.5, 0.6]]),
-            ValueError,
-            f"`values`. {NOT_A_SAMPLE}Received: values=[[0.5, 0.6]]",
-        ),
-        (
-            lambda: mean_interval(["a", "b"]),
+            mean_interval,
+            {"values": ["a", "b"]},
             TypeError,
-            "`values`. Expected a sequence of numbers. Received: values=['a', 'b']",
+            "values",
+            "a sequence of numbers",
         ),
         (
-            lambda: mean_interval([0.5, 0.6], confidence=1.0),
+            mean_interval,
+            {"values": GOOD, "confidence": 1.0},
             ValueError,
-            "`confidence`. Expected a finite float in (0, 1). Received: confidence=1.0",
+            "confidence",
+            CONFIDENCE,
         ),
         (
-            lambda: mean_interval([0.5, 0.6], confidence=0.0),
+            mean_interval,
+            {"values": GOOD, "confidence": 0.0},
             ValueError,
-            "`confidence`. Expected a finite float in (0, 1). Received: confidence=0.0",
+            "confidence",
+            CONFIDENCE,
         ),
         (
-            lambda: paired_comparison([0.5, 0.6], [0.5]),
+            paired_comparison,
+            {"values": GOOD, "baseline": [0.5]},
             ValueError,
-            "`baseline`. Expected one value per seed of `values` (2), in the same "
-            "order. Received: baseline=[0.5]",
+            "baseline",
+            "one value per seed of `values` (2), in the same order",
         ),
         (
-            lambda: paired_comparison([0.5, 0.6], [0.5, math.nan]),
+            paired_comparison,
+            {"values": GOOD, "baseline": [0.5, math.nan]},
             ValueError,
-            f"`baseline`. {NOT_A_SAMPLE}Received: baseline=[0.5, nan]",
+            "baseline",
+            SAMPLE,
         ),
         (
-            lambda: paired_comparison([], []),
+            paired_comparison,
+            {"values": [], "baseline": []},
             ValueError,
-            f"`values`. {NOT_A_SAMPLE}Received: values=[]",
+            "values",
+            SAMPLE,
         ),
         (
-            lambda: paired_comparison([0.5, 0.6], [0.5, 0.4], confidence=1.5),
+            paired_comparison,
+            {"values": GOOD, "baseline": GOOD, "confidence": 1.5},
             ValueError,
-            "`confidence`. Expected a finite float in (0, 1). Received: confidence=1.5",
+            "confidence",
+            CONFIDENCE,
         ),
         (
-            lambda: paired_comparison([0.5, 0.6], [0.5, 0.4], higher_is_better=1),
+            paired_comparison,
+            {"values": GOOD, "baseline": GOOD, "higher_is_better": 1},
             TypeError,
-            "`higher_is_better`. Expected a bool. Received: higher_is_better=1",
+            "higher_is_better",
+            "a bool",
         ),
     ],
     ids=[
@@ -251,6 +249,7 @@ NOT_A_SAMPLE = "Expected a non-empty 1-D sequence of finite numbers. "
         "higher-is-better",
     ],
 )
-def test_bad_input(call, error, message):
-    with _raises(error, message):
-        call()
+def test_bad_input(function, arguments, error, argument, expected):
+    message = invalid_argument_message(argument, arguments[argument], expected)
+    with pytest.raises(error, match=f"^{re.escape(message)}$"):
+        function(**arguments)
