@@ -76,7 +76,7 @@ def run_demo(
         epochs=epochs,
         out=os.fspath(out),
         overwrite=overwrite,
-        verbose=0 if quiet else 1,
+        verbose=2 if quiet else 1,
         stream=stream,
     )
 

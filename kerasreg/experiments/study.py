@@ -143,8 +143,9 @@ def study(
         image_size: (height, width) of a folder's images. Defaults to 32x32.
         overwrite: bool, start afresh even if `out` holds a study with other
             arguments (its trials are deleted). Defaults to `False`.
-        verbose: 0 (silent) or 1 (a progress bar with ETA, then the table,
-            its reading and the report's path). Defaults to `1`.
+        verbose: 0 (silent), 1 (a progress bar with ETA, then the table,
+            its reading and the report's path) or 2 (the table, reading and
+            path without the progress bar). Defaults to `1`.
         stream: text stream for the table. Defaults to `sys.stdout`.
 
     Returns:
@@ -202,7 +203,7 @@ def study(
     folder = None if worker else ReportFolder(os.path.join(out, "report"))
     start = time.perf_counter()
     try:
-        oracle = _search(trainer, plan, out, verbose and not worker)
+        oracle = _search(trainer, plan, out, verbose == 1 and not worker)
         if worker:
             return None
         result = collect(
@@ -294,8 +295,8 @@ def _checked(arguments):
     check_int("batch_size", arguments["batch_size"], low=1)
     check_bool("path", arguments["path"])
     check_bool("overwrite", arguments["overwrite"])
-    if arguments["verbose"] not in (0, 1):
-        raise invalid("verbose", arguments["verbose"], "0 or 1")
+    if arguments["verbose"] not in (0, 1, 2) or isinstance(arguments["verbose"], bool):
+        raise invalid("verbose", arguments["verbose"], "0, 1 or 2")
     stream = arguments["stream"]
     if stream is not None and not all(
         callable(getattr(stream, method, None)) for method in ("write", "flush")

@@ -34,7 +34,7 @@ def test_run_demo_is_the_study_with_the_demo_network(study_calls):
         "epochs": 7,
         "out": "somewhere",
         "overwrite": False,
-        "verbose": 0,
+        "verbose": 2,
         "stream": None,
     }
     model = build_model(Switches(dropout_rate=0.5, batch_norm=True))

@@ -154,7 +154,7 @@ def test_build_model_must_return_a_model(tmp_path):
         ({"grids": {"L1": ()}}, ValueError, "grids['L1']"),
         ({"learning_rates": (0.0,)}, ValueError, "argument `learning_rates`"),
         ({"combinations": (("L1",),)}, ValueError, "argument `combinations`"),
-        ({"verbose": 2}, ValueError, "argument `verbose`"),
+        ({"verbose": 3}, ValueError, "argument `verbose`"),
         ({"stream": 3}, TypeError, "argument `stream`"),
         ({"out": ""}, ValueError, "argument `out`"),
         ({"path": 1}, TypeError, "argument `path`"),
