@@ -67,10 +67,10 @@ class RandomRotation(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomRotation(factor=(0.25, 0.25), seed=0)  # a quarter turn
+    >>> # factor=0.25 is a quarter turn.
+    >>> layer = kerasreg.augmentation.RandomRotation(factor=(0.25, 0.25), seed=0)
     >>> image = np.arange(9, dtype="float32").reshape(3, 3, 1)
-    >>> out = layer(image, training=True)
+    >>> out = keras.ops.convert_to_numpy(layer(image, training=True))
     >>> np.allclose(out[..., 0], np.rot90(image[..., 0]), atol=1e-5)
     True
     """

@@ -55,10 +55,12 @@ class RandomScale(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomScale(scale=(2.0, 2.0), interpolation="nearest")
+    >>> layer = kerasreg.augmentation.RandomScale(
+    ...     scale=(2.0, 2.0), interpolation="nearest"
+    ... )
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # the centre, doubled
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # the centre, doubled
     array([[ 5.,  5.,  6.,  6.],
            [ 5.,  5.,  6.,  6.],
            [ 9.,  9., 10., 10.],

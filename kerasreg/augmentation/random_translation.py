@@ -61,10 +61,12 @@ class RandomTranslation(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomTranslation((0.25, 0.25), 0.0, fill_mode="constant")
+    >>> layer = kerasreg.augmentation.RandomTranslation(
+    ...     (0.25, 0.25), 0.0, fill_mode="constant"
+    ... )
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # one row down
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # one row down
     array([[ 0.,  0.,  0.,  0.],
            [ 0.,  1.,  2.,  3.],
            [ 4.,  5.,  6.,  7.],

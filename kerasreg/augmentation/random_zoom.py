@@ -84,10 +84,11 @@ class RandomZoom(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomZoom((-0.5, -0.5), interpolation="nearest")  # zoom in 2x
+    >>> layer = kerasreg.augmentation.RandomZoom((-0.5, -0.5), interpolation="nearest")
+    >>> # A height factor of -0.5 zooms in 2x.
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # the centre, doubled
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # the centre, doubled
     array([[ 5.,  5.,  6.,  6.],
            [ 5.,  5.,  6.,  6.],
            [ 9.,  9., 10., 10.],
