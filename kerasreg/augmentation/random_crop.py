@@ -72,6 +72,8 @@ class RandomCrop(BaseGeometricLayer):
     (2, 2, 1)
     """
 
+    _CONFIG_ARGUMENTS = ("height", "width")
+
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         # `name` is positional, as in Keras' RandomCrop.
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
@@ -148,6 +150,3 @@ class RandomCrop(BaseGeometricLayer):
             ones,
         ]
         return ops.reshape(ops.stack(rows, axis=-1), (-1, 3, 3))
-
-    def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}

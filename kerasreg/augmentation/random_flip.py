@@ -58,6 +58,7 @@ class RandomFlip(BaseGeometricLayer):
     True
     """
 
+    _CONFIG_ARGUMENTS = ("mode",)
     _SUPPORTED_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
     def __init__(
@@ -103,6 +104,3 @@ class RandomFlip(BaseGeometricLayer):
             width,
             ops=self.ops,
         )
-
-    def get_config(self):
-        return {**super().get_config(), "mode": self.mode}
