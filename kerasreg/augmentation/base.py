@@ -208,7 +208,7 @@ class AxisFactorLayer(BaseGeometricLayer):
     _CONFIG_ARGUMENTS = ("height_factor", "width_factor")
 
     def _set_axis_factors(
-        self, height_factor, width_factor, low, low_inclusive, optional_width
+        self, height_factor, width_factor, low, *, low_inclusive, optional_width
     ):
         """Check both factors, every number in [low, 1] or (low, 1] (a None
         `width_factor` stays None where `optional_width`), and keep them as
