@@ -143,7 +143,17 @@ def apply_regularization(
 
 
 class RegularizationReport(list):
-    """Rows of `regularization_report`; `str()` gives an aligned table."""
+    """Rows of `regularization_report`; `str()` gives an aligned table.
+
+    Example:
+
+    >>> layers = [keras.Input((3,)), keras.layers.Dense(2, name="dense")]
+    >>> report = kerasreg.regularization_report(keras.Sequential(layers))
+    >>> [(row["layer"], row["weights"]) for row in report]
+    [('dense', 8)]
+    >>> str(report).split()[:4]
+    ['layer', 'penalty', 'weights', 'zeros']
+    """
 
     _COLUMNS = ("layer", "penalty", "weights", "zeros", "zero_fraction")
 
@@ -184,7 +194,14 @@ def regularization_report(model):
 
     Example:
 
-    >>> print(kerasreg.regularization_report(model))  # doctest: +SKIP
+    >>> model = keras.Sequential([
+    ...     keras.Input((3,)),
+    ...     keras.layers.Dense(2, kernel_initializer="ones",
+    ...                        kernel_regularizer=kerasreg.L1(0.01), name="head"),
+    ... ])
+    >>> row = kerasreg.regularization_report(model)[0]
+    >>> row["layer"], round(row["penalty"], 6), row["weights"], row["zeros"]
+    ('head', 0.06, 8, 2)
     """
     _check_built_model(model)
     rows = RegularizationReport()

@@ -13,12 +13,11 @@ map under another backend they draw and warp with TensorFlow's ops.
 """
 
 import functools
-import numbers
 
 import keras
 
 from kerasreg import _validation
-from kerasreg.augmentation import _keras_data_layer, functional
+from kerasreg.augmentation import _factors, _keras_data_layer, functional
 
 IMAGES, MASKS, BOXES = "images", "segmentation_masks", "bounding_boxes"
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -71,9 +70,13 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
     where the output size or the inference geometry differ from the
     identity, `compute_output_size` and `inference_matrix`. They draw with
     `self.backend.random` and `self.seed_generator()` and build matrices with
-    `self.ops`, which follow the backend the layer runs on.
+    `self.ops`, which follow the backend the layer runs on. `get_config`
+    writes the attributes named in `_CONFIG_ARGUMENTS` and, for a layer that
+    resamples, its resampling arguments.
     """
 
+    # The layer's own constructor arguments, kept as attributes of that name.
+    _CONFIG_ARGUMENTS = ()
     _SUPPORTED_INTERPOLATIONS = functional.INTERPOLATIONS
     _SUPPORTED_FILL_MODES = functional.FILL_MODES
 
@@ -101,21 +104,14 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
         self.fill_value = _validation.check_float("fill_value", fill_value)
         self.resampling = (self.interpolation, self.fill_mode, self.fill_value)
 
-    def _resampling_config(self):
-        return {
-            "fill_mode": self.fill_mode,
-            "interpolation": self.interpolation,
-            "fill_value": self.fill_value,
-        }
-
     def _seed(self, seed):
         """The given seed (a Pipeline's), else the layer's own generator."""
         return self.seed_generator() if seed is None else seed
 
-    def _uniform_per_image(self, batch_size, seed):
-        """One draw per image from [self.lower, self.upper]."""
+    def _uniform_per_image(self, batch_size, seed, lower, upper):
+        """One draw per image from [lower, upper]; `seed` as `_seed` returns it."""
         return self.backend.random.uniform(
-            (batch_size,), minval=self.lower, maxval=self.upper, seed=self._seed(seed)
+            (batch_size,), minval=lower, maxval=upper, seed=seed
         )
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
@@ -189,32 +185,57 @@ class BaseGeometricLayer(_keras_data_layer.DataLayer):
         return self.bounding_box_format
 
     def get_config(self):
-        return {
+        config = {
             **super().get_config(),
             "seed": self.seed,
             "data_format": self.data_format,
             "bounding_box_format": self.bounding_box_format,
+            **{name: getattr(self, name) for name in self._CONFIG_ARGUMENTS},
         }
+        if self.resampling is not None:
+            config.update(
+                fill_mode=self.fill_mode,
+                interpolation=self.interpolation,
+                fill_value=self.fill_value,
+            )
+        return config
 
 
-def parse_range(argument, value, from_number, expected):
-    """(lower, upper) floats from a pair, or `from_number(value)` for a number.
+class AxisFactorLayer(BaseGeometricLayer):
+    """A layer with Keras' `height_factor` and `width_factor` (RandomZoom,
+    RandomTranslation): one draw per image and axis, in Keras' order."""
 
-    The caller checks the bounds; anything else is a TypeError.
-    """
+    _CONFIG_ARGUMENTS = ("height_factor", "width_factor")
 
-    def is_number(v):
-        return isinstance(v, numbers.Real) and not isinstance(v, bool)
-
-    if (
-        isinstance(value, (tuple, list))
-        and len(value) == 2
-        and all(map(is_number, value))
+    def _set_axis_factors(
+        self, height_factor, width_factor, low, *, low_inclusive, optional_width
     ):
-        return float(value[0]), float(value[1])
-    if is_number(value):
-        return tuple(float(b) for b in from_number(value))
-    raise _validation.invalid(argument, value, expected, TypeError)
+        """Check both factors, every number in [low, 1] or (low, 1] (a None
+        `width_factor` stays None where `optional_width`), and keep them as
+        given for the config and as ranges for the draws."""
+        self.height_range = _factors.keras_factor(
+            "height_factor", height_factor, low, low_inclusive
+        )
+        self.width_range = None
+        if width_factor is not None or not optional_width:
+            self.width_range = _factors.keras_factor(
+                "width_factor", width_factor, low, low_inclusive
+            )
+        self.height_factor = _factors.as_given(height_factor)
+        self.width_factor = _factors.as_given(width_factor)
+
+    def _draw_per_axis(self, batch_size, seed, offset=0.0):
+        """(N,) draws from `offset` + each range: height first, then width from
+        the same seed (None without a width range), as Keras draws them."""
+        seed = self._seed(seed)
+        return tuple(
+            None
+            if bounds is None
+            else self._uniform_per_image(
+                batch_size, seed, offset + bounds[0], offset + bounds[1]
+            )
+            for bounds in (self.height_range, self.width_range)
+        )
 
 
 def _check_rank(images, data_format):

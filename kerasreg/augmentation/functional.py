@@ -51,6 +51,14 @@ def rotation_matrix(angles, height, width, ops=keras.ops):
     ((width - 1) / 2, (height - 1) / 2):
 
         input = R(angle) @ (output - c) + c,   R = [[cos, -sin], [sin, cos]]
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> m = functional.rotation_matrix(np.array([np.pi / 2]), 3, 3)
+    >>> quarter_turn = [[0, -1, 2], [1, 0, 0], [0, 0, 1]]
+    >>> np.allclose(keras.ops.convert_to_numpy(m)[0], quarter_turn, atol=1e-6)
+    True
     """
     angles = ops.cast(angles, "float32")
     cos, sin = ops.cos(angles), ops.sin(angles)
@@ -64,6 +72,13 @@ def scale_matrix(scales, height, width, ops=keras.ops):
     """Magnification by `scales` ((N,), s > 1 zooms in) about the image centre.
 
     input = (output - c) / s + c
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> m = functional.scale_matrix(np.array([2.0]), 5, 5)
+    >>> keras.ops.convert_to_numpy(m)[0].tolist()
+    [[0.5, 0.0, 1.0], [0.0, 0.5, 1.0], [0.0, 0.0, 1.0]]
     """
     inverse = 1.0 / ops.cast(scales, "float32")
     cx, cy = _centre(ops, height, width)
@@ -77,6 +92,13 @@ def flip_matrix(horizontal, vertical, height, width, ops=keras.ops):
     """Mirror images whose `horizontal` / `vertical` flag ((N,) bool) is set.
 
     x_in = width - 1 - x_out  (horizontal),   y_in = height - 1 - y_out  (vertical)
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> m = functional.flip_matrix(np.array([True]), np.array([False]), 4, 6)
+    >>> keras.ops.convert_to_numpy(m)[0].tolist()
+    [[-1.0, 0.0, 5.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
     """
     sx = ops.where(horizontal, -1.0, 1.0)
     sy = ops.where(vertical, -1.0, 1.0)
@@ -90,6 +112,13 @@ def crop_matrix(tops, lefts, ops=keras.ops):
     """A window whose top-left input pixel is (`tops`, `lefts`) ((N,) each).
 
     input = output + (left, top)
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> m = functional.crop_matrix(np.array([1]), np.array([2]))
+    >>> keras.ops.convert_to_numpy(m)[0].tolist()
+    [[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
     """
     lefts = ops.cast(lefts, "float32")
     ones, zeros = ops.ones_like(lefts), ops.zeros_like(lefts)
@@ -97,7 +126,16 @@ def crop_matrix(tops, lefts, ops=keras.ops):
 
 
 def compose(*matrices, ops=keras.ops):
-    """The single matrix of transforms applied in the given order: M1 @ M2 @ ..."""
+    """The single matrix of transforms applied in the given order: M1 @ M2 @ ...
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> flip = functional.flip_matrix(np.array([True]), np.array([False]), 4, 6)
+    >>> twice = functional.compose(flip, flip)  # a flip undone
+    >>> keras.ops.convert_to_numpy(twice)[0].tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]
+    """
     result = matrices[0]
     for matrix in matrices[1:]:
         result = ops.matmul(result, matrix)
@@ -105,7 +143,17 @@ def compose(*matrices, ops=keras.ops):
 
 
 def invert_affine(matrices, ops=keras.ops):
-    """Closed-form inverse of affine (N, 3, 3) matrices: the forward map."""
+    """Closed-form inverse of affine (N, 3, 3) matrices: the forward map.
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> m = functional.scale_matrix(np.array([2.0]), 5, 5)
+    >>> forward = functional.invert_affine(m)  # output = 2 (input - c) + c
+    >>> expected = [[2, 0, -2], [0, 2, -2], [0, 0, 1]]
+    >>> np.allclose(keras.ops.convert_to_numpy(forward)[0], expected)
+    True
+    """
     a, b, c = matrices[:, 0, 0], matrices[:, 0, 1], matrices[:, 0, 2]
     d, e, f = matrices[:, 1, 0], matrices[:, 1, 1], matrices[:, 1, 2]
     det = a * e - b * d
@@ -121,6 +169,15 @@ def transform_boxes(boxes, matrices, output_size, ops=keras.ops):
     (0, 0, width, height)). Each result is the enclosing box of the four
     transformed corners, clipped to the output image [0, w] x [0, h]; a box
     that leaves the image keeps its slot with zero width or height.
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> flip = functional.flip_matrix(np.array([True]), np.array([False]), 2, 3)
+    >>> boxes = np.array([[[0.0, 0.0, 2.0, 1.0]]], "float32")
+    >>> moved = functional.transform_boxes(boxes, flip, (2, 3))
+    >>> keras.ops.convert_to_numpy(moved).tolist()  # x -> 3 - x
+    [[[1.0, 0.0, 3.0, 1.0]]]
     """
     dtype = keras.backend.standardize_dtype(boxes.dtype)
     # Pixel coordinates need more precision than float16 keeps.
@@ -242,6 +299,15 @@ def warp(
     Returns:
         (N, height, width, C). "nearest" keeps the input dtype; "bilinear"
         returns the input dtype if it is floating, else float32.
+
+    Example:
+
+    >>> functional = kerasreg.augmentation.functional
+    >>> image = np.arange(6, dtype="float32").reshape(1, 2, 3, 1)
+    >>> flip = functional.flip_matrix(np.array([True]), np.array([False]), 2, 3)
+    >>> out = functional.warp(image, flip, (2, 3))
+    >>> keras.ops.convert_to_numpy(out)[0, ..., 0].tolist()
+    [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]
     """
     _validation.check_choice("interpolation", interpolation, INTERPOLATIONS)
     _validation.check_choice("fill_mode", fill_mode, FILL_MODES)

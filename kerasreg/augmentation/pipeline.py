@@ -108,23 +108,20 @@ class Pipeline(_keras_data_layer.DataLayer):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> from kerasreg.augmentation import (
-    ...     Pipeline, RandomCrop, RandomFlip, RandomRotation, RandomScale)
-    >>> pipeline = Pipeline(
+    >>> augmentation = kerasreg.augmentation
+    >>> pipeline = augmentation.Pipeline(
     ...     [
-    ...         RandomRotation(0.05),
-    ...         RandomScale((0.9, 1.1)),
-    ...         RandomFlip("horizontal"),
-    ...         RandomCrop(24, 24),
+    ...         augmentation.RandomRotation(0.05),
+    ...         augmentation.RandomScale((0.9, 1.1)),
+    ...         augmentation.RandomFlip("horizontal"),
+    ...         augmentation.RandomCrop(24, 24),
     ...         keras.layers.RandomContrast(0.2),
     ...     ],
     ...     seed=0,
     ... )
     >>> images = np.random.default_rng(0).random((8, 32, 32, 3), "float32")
-    >>> pipeline(images, training=True).shape
-    TensorShape([8, 24, 24, 3])
+    >>> keras.ops.shape(pipeline(images, training=True))
+    (8, 24, 24, 3)
     """
 
     def __init__(self, layers, seed=None, data_format=None, **kwargs):

@@ -39,10 +39,9 @@ def preview(pipeline, image, n=16, path="preview.png"):
 
     Example:
 
-    >>> import numpy as np
-    >>> from kerasreg.augmentation import RandomRotation, preview
     >>> image = np.random.default_rng(0).random((32, 32, 3), "float32")
-    >>> preview(RandomRotation(0.1, seed=0), image, n=4, path=None).shape
+    >>> layer = kerasreg.augmentation.RandomRotation(0.1, seed=0)
+    >>> kerasreg.augmentation.preview(layer, image, n=4, path=None).shape
     (66, 66, 3)
     """
     if not callable(pipeline):

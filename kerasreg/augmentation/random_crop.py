@@ -62,15 +62,17 @@ class RandomCrop(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomCrop(2, 2, seed=0)
+    >>> layer = kerasreg.augmentation.RandomCrop(2, 2, seed=0)
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=False)[..., 0].numpy()  # the centre window
+    >>> out = layer(image, training=False)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # the centre window
     array([[ 5.,  6.],
            [ 9., 10.]], dtype=float32)
-    >>> layer(image, training=True).shape
-    TensorShape([2, 2, 1])
+    >>> keras.ops.shape(layer(image, training=True))
+    (2, 2, 1)
     """
+
+    _CONFIG_ARGUMENTS = ("height", "width")
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         # `name` is positional, as in Keras' RandomCrop.
@@ -148,6 +150,3 @@ class RandomCrop(BaseGeometricLayer):
             ones,
         ]
         return ops.reshape(ops.stack(rows, axis=-1), (-1, 3, 3))
-
-    def get_config(self):
-        return {**super().get_config(), "height": self.height, "width": self.width}

@@ -50,15 +50,15 @@ class RandomFlip(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomFlip("horizontal", seed=3)
+    >>> layer = kerasreg.augmentation.RandomFlip("horizontal", seed=3)
     >>> images = np.arange(6, dtype="float32").reshape(2, 1, 3, 1)
-    >>> out = layer(images, training=True).numpy()
+    >>> out = keras.ops.convert_to_numpy(layer(images, training=True))
     >>> all(np.array_equal(o, i) or np.array_equal(o, i[:, ::-1])
     ...     for o, i in zip(out, images))
     True
     """
 
+    _CONFIG_ARGUMENTS = ("mode",)
     _SUPPORTED_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
     def __init__(
@@ -104,6 +104,3 @@ class RandomFlip(BaseGeometricLayer):
             width,
             ops=self.ops,
         )
-
-    def get_config(self):
-        return {**super().get_config(), "mode": self.mode}

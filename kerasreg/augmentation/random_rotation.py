@@ -5,8 +5,8 @@ import math
 import keras
 
 from kerasreg import _validation
-from kerasreg.augmentation import functional
-from kerasreg.augmentation.base import BaseGeometricLayer, parse_range
+from kerasreg.augmentation import _factors, functional
+from kerasreg.augmentation.base import BaseGeometricLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -67,14 +67,15 @@ class RandomRotation(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomRotation(factor=(0.25, 0.25), seed=0)  # a quarter turn
+    >>> # factor=0.25 is a quarter turn.
+    >>> layer = kerasreg.augmentation.RandomRotation(factor=(0.25, 0.25), seed=0)
     >>> image = np.arange(9, dtype="float32").reshape(3, 3, 1)
-    >>> out = layer(image, training=True)
+    >>> out = keras.ops.convert_to_numpy(layer(image, training=True))
     >>> np.allclose(out[..., 0], np.rot90(image[..., 0]), atol=1e-5)
     True
     """
 
+    _CONFIG_ARGUMENTS = ("factor",)
     _FACTOR_EXPECTED = "a float in [-1, 1] or a pair of finite floats"
 
     def __init__(
@@ -88,8 +89,8 @@ class RandomRotation(BaseGeometricLayer):
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        lower, upper = parse_range(
-            "factor", factor, lambda f: (-abs(f), abs(f)), self._FACTOR_EXPECTED
+        lower, upper = _factors.factor_range(
+            "factor", factor, _factors.symmetric, self._FACTOR_EXPECTED
         )
         if not (
             math.isfinite(lower)
@@ -99,20 +100,15 @@ class RandomRotation(BaseGeometricLayer):
             raise _validation.invalid("factor", factor, self._FACTOR_EXPECTED)
         # A pair in either order, as Keras sorts it.
         self.lower, self.upper = sorted((lower, upper))
-        self.factor = tuple(factor) if isinstance(factor, list) else factor
+        self.factor = _factors.config_form(factor)
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        turns = self._uniform_per_image(batch_size, seed)
+        turns = self._uniform_per_image(
+            batch_size, self._seed(seed), self.lower, self.upper
+        )
         angles = 2.0 * math.pi * turns
         return {
             "angles": angles,
             "matrix": functional.rotation_matrix(angles, height, width, ops=self.ops),
-        }
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "factor": self.factor,
-            **self._resampling_config(),
         }

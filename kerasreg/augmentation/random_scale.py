@@ -5,8 +5,8 @@ import math
 import keras
 
 from kerasreg import _validation
-from kerasreg.augmentation import functional
-from kerasreg.augmentation.base import BaseGeometricLayer, parse_range
+from kerasreg.augmentation import _factors, functional
+from kerasreg.augmentation.base import BaseGeometricLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
@@ -55,16 +55,19 @@ class RandomScale(BaseGeometricLayer):
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomScale(scale=(2.0, 2.0), interpolation="nearest")
+    >>> layer = kerasreg.augmentation.RandomScale(
+    ...     scale=(2.0, 2.0), interpolation="nearest"
+    ... )
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # the centre, doubled
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # the centre, doubled
     array([[ 5.,  5.,  6.,  6.],
            [ 5.,  5.,  6.,  6.],
            [ 9.,  9., 10., 10.],
            [ 9.,  9., 10., 10.]], dtype=float32)
     """
 
+    _CONFIG_ARGUMENTS = ("scale",)
     _SCALE_EXPECTED = (
         "a float in [0, 1) or a pair (min, max) of finite floats with 0 < min <= max"
     )
@@ -80,26 +83,21 @@ class RandomScale(BaseGeometricLayer):
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.lower, self.upper = parse_range(
+        self.lower, self.upper = _factors.factor_range(
             "scale", scale, lambda f: (1.0 - f, 1.0 + f), self._SCALE_EXPECTED
         )
         # A negative f would pass the bounds when 1 - f rounds to 1.
         negative = not isinstance(scale, (tuple, list)) and scale < 0
         if negative or not (0.0 < self.lower <= self.upper < math.inf):
             raise _validation.invalid("scale", scale, self._SCALE_EXPECTED)
-        self.scale = tuple(scale) if isinstance(scale, list) else scale
+        self.scale = _factors.config_form(scale)
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        scales = self._uniform_per_image(batch_size, seed)
+        scales = self._uniform_per_image(
+            batch_size, self._seed(seed), self.lower, self.upper
+        )
         return {
             "scales": scales,
             "matrix": functional.scale_matrix(scales, height, width, ops=self.ops),
-        }
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "scale": self.scale,
-            **self._resampling_config(),
         }

@@ -2,12 +2,12 @@
 
 import keras
 
-from kerasreg.augmentation import _keras_args, functional
-from kerasreg.augmentation.base import BaseGeometricLayer
+from kerasreg.augmentation import functional
+from kerasreg.augmentation.base import AxisFactorLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomTranslation(BaseGeometricLayer):
+class RandomTranslation(AxisFactorLayer):
     """Shifts each image by a random fraction of its height and width, in training.
 
     Keras' `keras.layers.RandomTranslation`, with the same arguments,
@@ -32,39 +32,30 @@ class RandomTranslation(BaseGeometricLayer):
             (−0.2, 0.3) shifts from 20% up to 30% down.
         width_factor: float or pair of floats, the horizontal shift u_w as a
             fraction of the width, in the same forms (positive: right).
-        fill_mode: str, how points outside the image are filled: "reflect"
-            (d c b a | a b c d | d c b a), "constant" (`fill_value`),
-            "nearest" (a a a a | a b c d) or "wrap" (a b c d | a b c d).
-            Defaults to `"reflect"`.
-        interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
-        seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        fill_value: float, the value outside the image for "constant".
-            Defaults to `0.0`.
-        data_format: str or None, "channels_last" (N, H, W, C) or
-            "channels_first" (N, C, H, W); None reads
-            `keras.config.image_data_format()`. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        fill_mode, interpolation, seed, fill_value, data_format, **kwargs:
+            as in `RandomRotation`, with the same defaults.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C) (channels first: (C, H, W) or
-            (N, C, H, W)), uint8 or float; or a dict with "images" and
-            optional "segmentation_masks" and "bounding_boxes" (absolute
-            "xyxy" pixels), moved by the same matrix as in `RandomRotation`.
-        training: bool, shift when True. Defaults to `True` (so that
-            `dataset.map(layer)` augments); a model passes False outside `fit`.
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`.
+        training: bool, shift when True. Defaults to `True`; a model passes
+            False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C), or channels first.
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         Same as the input; images in the layer's compute dtype (float32).
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomTranslation((0.25, 0.25), 0.0, fill_mode="constant")
+    >>> layer = kerasreg.augmentation.RandomTranslation(
+    ...     (0.25, 0.25), 0.0, fill_mode="constant"
+    ... )
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # one row down
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # one row down
     array([[ 0.,  0.,  0.,  0.],
            [ 0.,  1.,  2.,  3.],
            [ 4.,  5.,  6.,  7.],
@@ -83,27 +74,16 @@ class RandomTranslation(BaseGeometricLayer):
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.height_lower, self.height_upper = _keras_args.keras_factor(
-            "height_factor", height_factor, -1.0, low_inclusive=True
+        self._set_axis_factors(
+            height_factor, width_factor, -1.0, low_inclusive=True, optional_width=False
         )
-        self.width_lower, self.width_upper = _keras_args.keras_factor(
-            "width_factor", width_factor, -1.0, low_inclusive=True
-        )
-        self.height_factor = _keras_args.as_given(height_factor)
-        self.width_factor = _keras_args.as_given(width_factor)
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        # Keras' draws in Keras' order: height, then width from the next seed.
-        seed = self._seed(seed)
-        uniform = self.backend.random.uniform
         ops = self.ops
-        shifts_y = ops.cast(height, "float32") * uniform(
-            (batch_size,), minval=self.height_lower, maxval=self.height_upper, seed=seed
-        )
-        shifts_x = ops.cast(width, "float32") * uniform(
-            (batch_size,), minval=self.width_lower, maxval=self.width_upper, seed=seed
-        )
+        fraction_y, fraction_x = self._draw_per_axis(batch_size, seed)
+        shifts_y = ops.cast(height, "float32") * fraction_y
+        shifts_x = ops.cast(width, "float32") * fraction_x
         return {
             "shifts_y": shifts_y,
             "shifts_x": shifts_x,
@@ -116,11 +96,3 @@ class RandomTranslation(BaseGeometricLayer):
         # Keras' form: (N, 2) shifts in pixels, x first.
         shifts = self.ops.convert_to_tensor(transformation["translations"], "float32")
         return functional.crop_matrix(-shifts[:, 1], -shifts[:, 0], ops=self.ops)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-            **self._resampling_config(),
-        }

@@ -2,8 +2,8 @@
 
 import keras
 
-from kerasreg.augmentation import _keras_args, functional
-from kerasreg.augmentation.base import BaseGeometricLayer
+from kerasreg.augmentation import functional
+from kerasreg.augmentation.base import AxisFactorLayer
 
 
 def zoom_matrix(height_zooms, width_zooms, height, width, ops=keras.ops):
@@ -28,7 +28,7 @@ def zoom_matrix(height_zooms, width_zooms, height, width, ops=keras.ops):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomZoom(BaseGeometricLayer):
+class RandomZoom(AxisFactorLayer):
     """Zooms each image in or out by random factors about its centre, in training.
 
     Keras' `keras.layers.RandomZoom`, with the same arguments, defaults,
@@ -55,39 +55,29 @@ class RandomZoom(BaseGeometricLayer):
         width_factor: float, pair of floats or None, the horizontal zoom u_w
             in the same forms; None zooms both axes by z_h. Defaults to
             `None`.
-        fill_mode: str, how points outside the image are filled: "reflect"
-            (d c b a | a b c d | d c b a), "constant" (`fill_value`),
-            "nearest" (a a a a | a b c d) or "wrap" (a b c d | a b c d).
-            Defaults to `"reflect"`.
-        interpolation: str, "bilinear" or "nearest". Defaults to `"bilinear"`.
-        seed: int or None, seed of the layer's random draws. Defaults to `None`.
-        fill_value: float, the value outside the image for "constant".
-            Defaults to `0.0`.
-        data_format: str or None, "channels_last" (N, H, W, C) or
-            "channels_first" (N, C, H, W); None reads
-            `keras.config.image_data_format()`. Defaults to `None`.
-        **kwargs: base layer arguments (`name`, `dtype`).
+        fill_mode, interpolation, seed, fill_value, data_format, **kwargs:
+            as in `RandomRotation`, with the same defaults.
 
     Call arguments:
-        data: images (H, W, C) or (N, H, W, C) (channels first: (C, H, W) or
-            (N, C, H, W)), uint8 or float; or a dict with "images" and
-            optional "segmentation_masks" and "bounding_boxes" (absolute
-            "xyxy" pixels), moved by the same matrix as in `RandomRotation`.
-        training: bool, zoom when True. Defaults to `True` (so that
-            `dataset.map(layer)` augments); a model passes False outside `fit`.
+        data: images or a dict with "images", optional "segmentation_masks"
+            and "bounding_boxes", as in `RandomRotation`.
+        training: bool, zoom when True. Defaults to `True`; a model passes
+            False outside `fit`.
 
     Input shape:
-        (N, H, W, C) or (H, W, C), or channels first.
+        (N, H, W, C) or (H, W, C); (N, C, H, W) or (C, H, W) in
+        "channels_first".
 
     Output shape:
         Same as the input; images in the layer's compute dtype (float32).
 
     Example:
 
-    >>> import numpy as np
-    >>> layer = RandomZoom((-0.5, -0.5), interpolation="nearest")  # zoom in 2x
+    >>> layer = kerasreg.augmentation.RandomZoom((-0.5, -0.5), interpolation="nearest")
+    >>> # A height factor of -0.5 zooms in 2x.
     >>> image = np.arange(16, dtype="float32").reshape(4, 4, 1)
-    >>> layer(image, training=True)[..., 0].numpy()  # the centre, doubled
+    >>> out = layer(image, training=True)
+    >>> keras.ops.convert_to_numpy(out)[..., 0]  # the centre, doubled
     array([[ 5.,  5.,  6.,  6.],
            [ 5.,  5.,  6.,  6.],
            [ 9.,  9., 10., 10.],
@@ -106,35 +96,16 @@ class RandomZoom(BaseGeometricLayer):
         **kwargs,
     ):
         super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.height_lower, self.height_upper = _keras_args.keras_factor(
-            "height_factor", height_factor, -1.0, low_inclusive=False
+        self._set_axis_factors(
+            height_factor, width_factor, -1.0, low_inclusive=False, optional_width=True
         )
-        if width_factor is not None:
-            self.width_lower, self.width_upper = _keras_args.keras_factor(
-                "width_factor", width_factor, -1.0, low_inclusive=False
-            )
-        self.height_factor = _keras_args.as_given(height_factor)
-        self.width_factor = _keras_args.as_given(width_factor)
         self._set_resampling(interpolation, fill_mode, fill_value)
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        # Keras' draws in Keras' order: height, then width from the next seed.
-        seed = self._seed(seed)
-        uniform = self.backend.random.uniform
-        height_zooms = uniform(
-            (batch_size,),
-            minval=1.0 + self.height_lower,
-            maxval=1.0 + self.height_upper,
-            seed=seed,
-        )
-        width_zooms = height_zooms
-        if self.width_factor is not None:
-            width_zooms = uniform(
-                (batch_size,),
-                minval=1.0 + self.width_lower,
-                maxval=1.0 + self.width_upper,
-                seed=seed,
-            )
+        # Keras draws the zoom itself, from 1 + each range.
+        height_zooms, width_zooms = self._draw_per_axis(batch_size, seed, offset=1.0)
+        if width_zooms is None:
+            width_zooms = height_zooms
         return {
             "height_zooms": height_zooms,
             "width_zooms": width_zooms,
@@ -157,11 +128,3 @@ class RandomZoom(BaseGeometricLayer):
         return zoom_matrix(
             zooms("height_zoom"), zooms("width_zoom"), height, width, ops=ops
         )
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "height_factor": self.height_factor,
-            "width_factor": self.width_factor,
-            **self._resampling_config(),
-        }

@@ -62,9 +62,6 @@ class BackupAndRestore(keras.callbacks.Callback):
     Example:
 
     >>> import tempfile
-    >>> import keras
-    >>> import numpy as np
-    >>> from kerasreg.callbacks import BackupAndRestore
     >>> class Interrupt(keras.callbacks.Callback):
     ...     def on_epoch_begin(self, epoch, logs=None):
     ...         if epoch == 4:
@@ -75,11 +72,11 @@ class BackupAndRestore(keras.callbacks.Callback):
     >>> model.compile(optimizer="sgd", loss="mse")
     >>> try:
     ...     model.fit(x, y, epochs=10, verbose=0,
-    ...               callbacks=[BackupAndRestore(backup_dir), Interrupt()])
+    ...               callbacks=[kerasreg.BackupAndRestore(backup_dir), Interrupt()])
     ... except RuntimeError:
     ...     pass
     >>> history = model.fit(x, y, epochs=10, verbose=0,
-    ...                     callbacks=[BackupAndRestore(backup_dir)])
+    ...                     callbacks=[kerasreg.BackupAndRestore(backup_dir)])
     >>> history.epoch  # Resumed at epoch 4.
     [4, 5, 6, 7, 8, 9]
     """

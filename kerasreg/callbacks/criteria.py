@@ -65,7 +65,13 @@ class Verdict:
 
 
 def moving_average(values, window):
-    """Trailing mean of the last `window` values (fewer at the start)."""
+    """Trailing mean of the last `window` values (fewer at the start).
+
+    Example:
+
+    >>> kerasreg.callbacks.criteria.moving_average([1.0, 3.0, 5.0, 7.0], 2)
+    [1.0, 2.0, 4.0, 6.0]
+    """
     return [_trailing_mean(values, end, window) for end in range(len(values))]
 
 
@@ -80,7 +86,14 @@ def _improves(value, reference, min_delta, relative):
 
 
 def generalization_loss(value, best):
-    """GL = 100 * (value / best - 1), the generalization loss in percent."""
+    """GL = 100 * (value / best - 1), the generalization loss in percent.
+
+    Example:
+
+    >>> # The monitored loss is 10% above its best.
+    >>> round(kerasreg.callbacks.criteria.generalization_loss(1.1, 1.0), 6)
+    10.0
+    """
     if best <= 0:
         raise ValueError(
             "Prechelt's GL needs positive values of the monitored quantity. "
@@ -90,7 +103,13 @@ def generalization_loss(value, best):
 
 
 def training_progress(train_losses):
-    """P_k = 1000 * (sum / (k * min) - 1) over one strip of training losses."""
+    """P_k = 1000 * (sum / (k * min) - 1) over one strip of training losses.
+
+    Example:
+
+    >>> round(kerasreg.callbacks.criteria.training_progress([1.2, 1.1, 1.0]), 6)
+    100.0
+    """
     lowest = min(train_losses)
     if lowest <= 0:
         raise ValueError(
@@ -120,6 +139,15 @@ class StopRule:
     `direction` is `None` while it is not known yet (EarlyStopping's
     `mode="auto"` before the first epoch): such a rule is only checked, and
     `with_direction` gives the rule that decides.
+
+    Example:
+
+    >>> rule = kerasreg.callbacks.criteria.StopRule(patience=2)
+    >>> losses = [1.0, 0.8, 0.9, 0.85, 0.7]
+    >>> rule.step(kerasreg.callbacks.criteria.Verdict(), losses[:1])
+    Verdict(stop=False, best_index=0, best=1.0, wait=0, reason='')
+    >>> kerasreg.callbacks.criteria.first_stop(rule, losses)  # after 0.9, 0.85
+    3
     """
 
     criterion: str = "patience"

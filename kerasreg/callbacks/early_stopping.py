@@ -172,13 +172,11 @@ class EarlyStopping(keras.callbacks.Callback):
 
     Example:
 
-    >>> import keras
-    >>> import numpy as np
-    >>> from kerasreg.callbacks import EarlyStopping
     >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
     >>> # A model that does not learn: the loss never improves after epoch 1.
     >>> model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
-    >>> stop = EarlyStopping("loss", 0, 2)  # Keras' order: monitor, min_delta, patience
+    >>> # Keras' positional order: monitor, min_delta, patience.
+    >>> stop = kerasreg.EarlyStopping("loss", 0, 2)
     >>> x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
     >>> history = model.fit(x, y, epochs=20, callbacks=[stop], verbose=0)
     >>> len(history.epoch), stop.stopped_epoch, stop.best_epoch

@@ -170,10 +170,14 @@ class BatchNormalization(keras.layers.Layer):
 
     Example:
 
-    ```python
-    layer = kerasreg.layers.BatchNormalization(virtual_batch_size=8)
-    y = layer(np.random.rand(32, 4).astype("float32"), training=True)
-    ```
+    >>> layer = kerasreg.layers.BatchNormalization(virtual_batch_size=8)
+    >>> x = np.random.default_rng(0).random((32, 4), "float32")
+    >>> y = keras.ops.convert_to_numpy(layer(x, training=True))
+    >>> y.shape
+    (32, 4)
+    >>> # Each ghost batch of 8 rows is normalized on its own statistics.
+    >>> bool(np.abs(y.reshape(4, 8, 4).mean(axis=1)).max() < 1e-5)
+    True
 
     Reference:
         Ioffe and Szegedy, 2015. Batch Normalization: Accelerating Deep

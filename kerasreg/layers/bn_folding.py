@@ -148,15 +148,19 @@ def fold_batch_norm(model):
 
     Example:
 
-    ```python
-    model = keras.Sequential([
-        keras.Input((8, 8, 3)),
-        keras.layers.Conv2D(4, 3, use_bias=False),
-        kerasreg.layers.BatchNormalization(),
-        keras.layers.ReLU(),
-    ])
-    folded = kerasreg.layers.fold_batch_norm(model)  # Conv2D, ReLU
-    ```
+    >>> model = keras.Sequential([
+    ...     keras.Input((8, 8, 3)),
+    ...     keras.layers.Conv2D(4, 3, use_bias=False),
+    ...     kerasreg.layers.BatchNormalization(),
+    ...     keras.layers.ReLU(),
+    ... ])
+    >>> folded = kerasreg.layers.fold_batch_norm(model)
+    >>> [type(layer).__name__ for layer in folded.layers]
+    ['Conv2D', 'ReLU']
+    >>> x = np.random.default_rng(0).random((2, 8, 8, 3), "float32")
+    >>> same = model.predict(x, verbose=0), folded.predict(x, verbose=0)
+    >>> np.allclose(*same, atol=1e-5)
+    True
 
     Reference:
         Jacob et al., 2018. Quantization and Training of Neural Networks for

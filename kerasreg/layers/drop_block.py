@@ -50,10 +50,12 @@ class DropBlock2D(StochasticLayer):
 
     Example:
 
-    ```python
-    layer = kerasreg.layers.DropBlock2D(rate=0.1, block_size=3, seed=0)
-    y = layer(np.ones((2, 8, 8, 4), "float32"), training=True)
-    ```
+    >>> layer = kerasreg.layers.DropBlock2D(rate=0.1, block_size=3, seed=0)
+    >>> x = np.ones((2, 8, 8, 4), "float32")
+    >>> keras.ops.convert_to_numpy(layer(x, training=True)).shape
+    (2, 8, 8, 4)
+    >>> bool(np.all(keras.ops.convert_to_numpy(layer(x, training=False)) == x))
+    True
 
     Reference:
         Ghiasi, Lin and Le, 2018. DropBlock: A regularization method for

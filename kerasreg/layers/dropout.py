@@ -89,10 +89,10 @@ class Dropout(StochasticLayer):
 
     Example:
 
-    ```python
-    layer = kerasreg.layers.Dropout(keep_prob=0.8, seed=0)
-    y = layer(np.ones((2, 5), "float32"), training=True)  # each entry 0 or 1.25
-    ```
+    >>> layer = kerasreg.layers.Dropout(keep_prob=0.8, seed=0)
+    >>> y = layer(np.ones((4, 25), "float32"), training=True)
+    >>> np.unique(keras.ops.convert_to_numpy(y)).tolist()  # dropped or 1 / 0.8
+    [0.0, 1.25]
 
     Reference:
         Srivastava et al., 2014. Dropout: A Simple Way to Prevent Neural

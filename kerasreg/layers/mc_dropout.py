@@ -47,15 +47,15 @@ def mc_predict(model, x, samples=30, batch_size=32):
 
     Example:
 
-    ```python
-    model = keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(16, activation="relu"),
-        kerasreg.layers.Dropout(0.2, seed=0),
-        keras.layers.Dense(1),
-    ])
-    mean, std = kerasreg.layers.mc_predict(model, np.ones((8, 4)), samples=20)
-    ```
+    >>> model = keras.Sequential([
+    ...     keras.Input((4,)),
+    ...     keras.layers.Dense(16, activation="relu"),
+    ...     kerasreg.layers.Dropout(0.2, seed=0),
+    ...     keras.layers.Dense(1),
+    ... ])
+    >>> mean, std = kerasreg.layers.mc_predict(model, np.ones((8, 4)), samples=20)
+    >>> mean.shape, std.shape
+    ((8, 1), (8, 1))
 
     Reference:
         Gal and Ghahramani, 2016. Dropout as a Bayesian Approximation:

@@ -174,14 +174,14 @@ def recalibrate_batch_norm(model, data, steps=None, batch_size=32):
 
     Example:
 
-    ```python
-    model = keras.Sequential([
-        keras.Input((4,)),
-        keras.layers.Dense(8),
-        kerasreg.layers.BatchNormalization(),
-    ])
-    kerasreg.layers.recalibrate_batch_norm(model, np.random.rand(256, 4))
-    ```
+    >>> model = keras.Sequential([
+    ...     keras.Input((4,)),
+    ...     keras.layers.Dense(8),
+    ...     kerasreg.layers.BatchNormalization(),
+    ... ])
+    >>> x = np.random.default_rng(0).random((256, 4), "float32")
+    >>> kerasreg.layers.recalibrate_batch_norm(model, x)
+    256
 
     Reference:
         Wu and Johnson, 2021. Rethinking "Batch" in BatchNorm. arXiv:2105.07576.

@@ -25,10 +25,10 @@ def linear_drop_rates(n, max_rate):
 
     Example:
 
-    ```python
-    rates = kerasreg.layers.linear_drop_rates(4, 0.2)  # [0.05, 0.1, 0.15, 0.2]
-    blocks = [kerasreg.layers.StochasticDepth(rate) for rate in rates]
-    ```
+    >>> rates = kerasreg.layers.linear_drop_rates(4, 0.2)
+    >>> [round(rate, 2) for rate in rates]
+    [0.05, 0.1, 0.15, 0.2]
+    >>> blocks = [kerasreg.layers.StochasticDepth(rate) for rate in rates]
     """
     n = _validation.check_int("n", n, low=1)
     max_rate = _validation.check_float("max_rate", max_rate, 0.0, 1.0)
@@ -74,12 +74,12 @@ class StochasticDepth(StochasticLayer):
 
     Example:
 
-    ```python
-    inputs = keras.Input((8,))
-    branch = keras.layers.Dense(8)(inputs)
-    outputs = inputs + kerasreg.layers.StochasticDepth(0.2, seed=0)(branch)
-    model = keras.Model(inputs, outputs)
-    ```
+    >>> inputs = keras.Input((8,))
+    >>> branch = keras.layers.Dense(8)(inputs)
+    >>> outputs = inputs + kerasreg.layers.StochasticDepth(0.2, seed=0)(branch)
+    >>> model = keras.Model(inputs, outputs)
+    >>> model.predict(np.ones((2, 8)), verbose=0).shape  # identity at inference
+    (2, 8)
 
     Reference:
         Huang et al., 2016. Deep Networks with Stochastic Depth. ECCV.

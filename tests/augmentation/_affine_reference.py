@@ -19,9 +19,16 @@ def to_numpy(x):
     return keras.ops.convert_to_numpy(x)
 
 
-def scipy_warp(images, matrices, interpolation, fill_mode, fill_value=0.0):
-    """`functional.warp` by scipy: output (y, x) samples the input at M @ (x, y, 1)."""
-    out = np.empty(images.shape, "float64")
+def scipy_warp(
+    images, matrices, interpolation, fill_mode, fill_value=0.0, output_size=None
+):
+    """`functional.warp` by scipy: output (y, x) samples the input at M @ (x, y, 1).
+
+    The output is float64, `output_size` (height, width) or the input's size.
+    """
+    images, matrices = np.asarray(images), np.asarray(matrices)
+    size = images.shape[1:3] if output_size is None else tuple(output_size)
+    out = np.empty((len(images), *size, images.shape[-1]), "float64")
     for n, (image, m) in enumerate(zip(images, matrices, strict=True)):
         # scipy indexes (row, column) = (y, x): swap the matrix's axes.
         swap = np.array([[m[1, 1], m[1, 0]], [m[0, 1], m[0, 0]]])
@@ -31,6 +38,7 @@ def scipy_warp(images, matrices, interpolation, fill_mode, fill_value=0.0):
                 image[..., c].astype("float64"),
                 swap,
                 shift,
+                output_shape=size,
                 order=1 if interpolation == "bilinear" else 0,
                 mode=SCIPY_MODES[fill_mode],
                 cval=fill_value,
