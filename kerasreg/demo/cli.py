@@ -41,6 +41,12 @@ def _image_size(text):
     return (size, size)
 
 
+def _folder(text):
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"not a folder: {text!r}")
+    return text
+
+
 def _techniques(text):
     names = tuple(name.strip() for name in text.split(",") if name.strip())
     unknown = [name for name in names if name not in TECHNIQUES]
@@ -155,6 +161,7 @@ def build_parser(prog=PROG):
         study,
         {
             "required": True,
+            "type": _folder,
             "metavar": "FOLDER",
             "help": "a folder of images in class subfolders",
         },
@@ -187,8 +194,6 @@ def main(argv=None, prog=PROG):
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    if args.command == "study" and not os.path.isdir(args.data):
-        parser.error(f"--data: not a folder: {args.data!r}")
     # Each run builds fresh models, which TensorFlow's retracing heuristic
     # warns about; on the command line that is noise.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -52,7 +52,7 @@ class PlanOracle(keras_tuner.Oracle):
 def validation_losses(trials):
     """Trial key → validation loss of every completed trial."""
     return {
-        trial_key(t.hyperparameters.values): t.metrics.get_last_value(OBJECTIVE)
+        trial_key(t.hyperparameters.values): float(t.metrics.get_last_value(OBJECTIVE))
         for t in trials
         if t.status == _COMPLETED
     }

@@ -184,7 +184,8 @@ def test_study_needs_a_folder(capsys, tmp_path):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        f"kerasreg study: error: --data: not a folder: '{tmp_path / 'missing'}' "
+        f"kerasreg study: error: argument --data: not a folder: "
+        f"'{tmp_path / 'missing'}' "
         "(see --help)"
     ]
 
