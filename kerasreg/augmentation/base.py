@@ -328,9 +328,9 @@ def _warp_kernel(backend):
     # On TensorFlow the XLA-compiled kernel is several times faster in tf.data
     # and in graph mode; it is the same function, compiled.
     if backend == "tensorflow":
-        from kerasreg.augmentation import tensorflow_xla
+        from kerasreg.augmentation import _tf_xla_warp
 
-        return tensorflow_xla.warp
+        return _tf_xla_warp.warp
     return functools.partial(functional.warp, ops=_keras_private.backend_ops(backend))
 
 

@@ -9,7 +9,7 @@ import keras
 
 from kerasreg import _keras_private, _validation
 from kerasreg.callbacks import _atomic_io, _paths
-from kerasreg.callbacks._distribute import is_chief
+from kerasreg.callbacks._chief import is_chief
 
 _POINTER = "checkpoint.json"
 _POINTER_KIND = "kerasreg.BackupAndRestore"

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from kerasreg.augmentation import _tf_xla_warp
 from kerasreg.augmentation import functional as F
-from kerasreg.augmentation import tensorflow_xla
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.random((2, 20, 24, 3)).astype("float32")
@@ -179,7 +179,7 @@ def test_xla_kernel_is_the_same_kernel():
     matrices = _random_matrices()
     for mode in F.FILL_MODES:
         np.testing.assert_allclose(
-            _np(tensorflow_xla.warp(IMAGES, matrices, (16, 18), "bilinear", mode, 0.5)),
+            _np(_tf_xla_warp.warp(IMAGES, matrices, (16, 18), "bilinear", mode, 0.5)),
             _np(F.warp(IMAGES, matrices, (16, 18), "bilinear", mode, 0.5)),
             # XLA may contract the coordinate arithmetic into fused
             # multiply-adds: a last-bit difference in a sample position.
@@ -246,7 +246,7 @@ def test_bilinear_warp_of_thin_images_matches_scipy(fill_mode, scipy_mode, shape
     out = F.warp(images, matrices, (5, 4), "bilinear", fill_mode)
     ref = _scipy_warp(images, matrices, (5, 4), 1, scipy_mode)
     np.testing.assert_allclose(_np(out), ref, atol=1e-5)
-    xla = tensorflow_xla.warp(images, matrices, (5, 4), "bilinear", fill_mode, 0.0)
+    xla = _tf_xla_warp.warp(images, matrices, (5, 4), "bilinear", fill_mode, 0.0)
     np.testing.assert_allclose(_np(xla), ref, atol=1e-5)
 
 
@@ -386,7 +386,7 @@ def test_xla_warp_equals_the_previous_xla_kernel_bit_for_bit(
     images = _random_batch(rng, dtype, (8, 40, 50, 3))
     matrices = _random_affine(rng, 8, 40, 50)
     args = (images, matrices, (30, 33), interpolation, fill_mode, 2.5)
-    ours, theirs = _np(tensorflow_xla.warp(*args)), _np(previous(*args))
+    ours, theirs = _np(_tf_xla_warp.warp(*args)), _np(previous(*args))
     if tuple(map(int, tf.__version__.split(".")[:2])) < (2, 21):
         # Older XLA contracts the guarded sums differently (one uint8 step in
         # 0.6% of pixels on TF 2.16): bit equality is kept on the newest.
