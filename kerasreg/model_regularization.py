@@ -8,6 +8,7 @@ from keras import ops
 
 from kerasreg import regularizers
 from kerasreg._validation import check_bool, invalid
+from kerasreg.layers._layer_tree import walk_layers
 
 # (weight attribute, constructor argument that serializes its regularizer).
 _KERNELS = (
@@ -17,19 +18,6 @@ _KERNELS = (
     ("pointwise_kernel", "pointwise_regularizer"),
 )
 _BIASES = (("bias", "bias_regularizer"),)
-
-
-def _all_layers(model):
-    """Every layer of `model`, nested models' layers included, once each."""
-    seen, stack, ordered = set(), list(reversed(model.layers)), []
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        ordered.append(layer)
-        stack.extend(reversed(getattr(layer, "layers", [])))
-    return ordered
 
 
 def _attach(layer, slots, regularizer, overwrite):
@@ -120,7 +108,7 @@ def apply_regularization(
         activity_regularizer, "activity_regularizer"
     )
     attached = []
-    for layer in _all_layers(model):
+    for layer in walk_layers(model):
         if isinstance(layer, keras.Model):
             continue
         if layer_filter is not None and not layer_filter(layer):
@@ -144,8 +132,6 @@ def apply_regularization(
 
 class RegularizationReport(list):
     """Rows of `regularization_report`; `str()` gives an aligned table."""
-
-    _COLUMNS = ("layer", "penalty", "weights", "zeros", "zero_fraction")
 
     def __str__(self):
         header = (
@@ -188,7 +174,7 @@ def regularization_report(model):
     """
     _check_built_model(model)
     rows = RegularizationReport()
-    for layer in _all_layers(model):
+    for layer in walk_layers(model):
         if isinstance(layer, keras.Model):
             continue
         variables = layer.trainable_weights
