@@ -130,20 +130,37 @@ def apply_regularization(
     return attached
 
 
+# (header, minimum width, alignment, cell of a row) per column of the table.
+_TABLE = (
+    ("layer", 28, "<", lambda row: row["layer"]),
+    ("penalty", 14, ">", lambda row: f"{row['penalty']:.6g}"),
+    ("weights", 12, ">", lambda row: f"{row['weights']:d}"),
+    ("zeros", 12, ">", lambda row: f"{row['zeros']:d}"),
+    ("zero %", 9, ">", lambda row: f"{100 * row['zero_fraction']:.2f}%"),
+)
+
+
 class RegularizationReport(list):
     """Rows of `regularization_report`; `str()` gives an aligned table."""
 
     def __str__(self):
-        header = (
-            f"{'layer':<28}{'penalty':>14}{'weights':>12}{'zeros':>12}{'zero %':>9}"
-        )
-        lines = [header, "-" * len(header)]
-        for row in self:
-            lines.append(
-                f"{row['layer']:<28}{row['penalty']:>14.6g}{row['weights']:>12d}"
-                f"{row['zeros']:>12d}{100 * row['zero_fraction']:>8.2f}%"
+        columns = [[header, *map(cell, self)] for header, _, _, cell in _TABLE]
+        # A column grows past its minimum to keep two spaces before the next
+        # one, whatever the length of a layer's name.
+        widths = [
+            max(minimum, 2 + max(map(len, texts)))
+            for (_, minimum, _, _), texts in zip(_TABLE, columns, strict=True)
+        ]
+        lines = [
+            "".join(
+                f"{text:{align}{width}}"
+                for text, (_, _, align, _), width in zip(
+                    texts, _TABLE, widths, strict=True
+                )
             )
-        return "\n".join(lines)
+            for texts in zip(*columns, strict=True)
+        ]
+        return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
 def _penalty_value(regularizer, variable):
