@@ -80,7 +80,7 @@ class Probe(_keras_private.DataLayer):
         return {**data, "images": data["images"] + self.ops.cast(noise[0], "float32")}
 
 
-def test_keras_private_api_is_where_the_adapter_expects_it():
+def test_data_layer_api_is_where_the_adapter_expects_it():
     assert issubclass(data_layer.DataLayer, keras.layers.Layer)
     layer = data_layer.DataLayer()
     assert isinstance(layer.backend, backend_utils.DynamicBackend)
