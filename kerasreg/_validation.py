@@ -29,6 +29,7 @@ def check_float(
     value,
     low=None,
     high=None,
+    *,
     low_inclusive=True,
     high_inclusive=False,
 ):

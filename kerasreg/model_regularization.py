@@ -8,6 +8,7 @@ from keras import ops
 
 from kerasreg import regularizers
 from kerasreg._validation import check_bool, invalid
+from kerasreg.layers._layer_tree import walk_layers
 
 # (weight attribute, constructor argument that serializes its regularizer).
 _KERNELS = (
@@ -17,19 +18,6 @@ _KERNELS = (
     ("pointwise_kernel", "pointwise_regularizer"),
 )
 _BIASES = (("bias", "bias_regularizer"),)
-
-
-def _all_layers(model):
-    """Every layer of `model`, nested models' layers included, once each."""
-    seen, stack, ordered = set(), list(reversed(model.layers)), []
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        ordered.append(layer)
-        stack.extend(reversed(getattr(layer, "layers", [])))
-    return ordered
 
 
 def _attach(layer, slots, regularizer, overwrite):
@@ -120,7 +108,7 @@ def apply_regularization(
         activity_regularizer, "activity_regularizer"
     )
     attached = []
-    for layer in _all_layers(model):
+    for layer in walk_layers(model):
         if isinstance(layer, keras.Model):
             continue
         if layer_filter is not None and not layer_filter(layer):
@@ -142,6 +130,16 @@ def apply_regularization(
     return attached
 
 
+# (header, minimum width, alignment, cell of a row) per column of the table.
+_TABLE = (
+    ("layer", 28, "<", lambda row: row["layer"]),
+    ("penalty", 14, ">", lambda row: f"{row['penalty']:.6g}"),
+    ("weights", 12, ">", lambda row: f"{row['weights']:d}"),
+    ("zeros", 12, ">", lambda row: f"{row['zeros']:d}"),
+    ("zero %", 9, ">", lambda row: f"{100 * row['zero_fraction']:.2f}%"),
+)
+
+
 class RegularizationReport(list):
     """Rows of `regularization_report`; `str()` gives an aligned table.
 
@@ -155,19 +153,24 @@ class RegularizationReport(list):
     ['layer', 'penalty', 'weights', 'zeros']
     """
 
-    _COLUMNS = ("layer", "penalty", "weights", "zeros", "zero_fraction")
-
     def __str__(self):
-        header = (
-            f"{'layer':<28}{'penalty':>14}{'weights':>12}{'zeros':>12}{'zero %':>9}"
-        )
-        lines = [header, "-" * len(header)]
-        for row in self:
-            lines.append(
-                f"{row['layer']:<28}{row['penalty']:>14.6g}{row['weights']:>12d}"
-                f"{row['zeros']:>12d}{100 * row['zero_fraction']:>8.2f}%"
+        columns = [[header, *map(cell, self)] for header, _, _, cell in _TABLE]
+        # A column grows past its minimum to keep two spaces before the next
+        # one, whatever the length of a layer's name.
+        widths = [
+            max(minimum, 2 + max(map(len, texts)))
+            for (_, minimum, _, _), texts in zip(_TABLE, columns, strict=True)
+        ]
+        lines = [
+            "".join(
+                f"{text:{align}{width}}"
+                for text, (_, _, align, _), width in zip(
+                    texts, _TABLE, widths, strict=True
+                )
             )
-        return "\n".join(lines)
+            for texts in zip(*columns, strict=True)
+        ]
+        return "\n".join([lines[0], "-" * len(lines[0]), *lines[1:]])
 
 
 def _penalty_value(regularizer, variable):
@@ -205,7 +208,7 @@ def regularization_report(model):
     """
     _check_built_model(model)
     rows = RegularizationReport()
-    for layer in _all_layers(model):
+    for layer in walk_layers(model):
         if isinstance(layer, keras.Model):
             continue
         variables = layer.trainable_weights

@@ -97,6 +97,35 @@ def test_report_counts_penalty_and_zeros():
     assert "75.00%" in str(kerasreg.regularization_report(model))
 
 
+def _column_ends(line):
+    """Where each right-aligned column ends: the end of each word but the first
+    (the layer name), with "zero %" read as one word."""
+    return [m.end() for m in re.finditer(r"\S+(?: %)?", line)][1:]
+
+
+def test_report_table_stays_aligned_for_long_layer_names():
+    long_name = "a_layer_name_sixty_characters_long_" + "x" * 25
+    assert len(long_name) == 60
+    model = keras.Sequential(
+        [
+            keras.Input((3,)),
+            keras.layers.Dense(2, kernel_regularizer=kerasreg.L1(0.5), name="d"),
+            keras.layers.Dense(1, kernel_regularizer=kerasreg.L2(0.1), name=long_name),
+        ]
+    )
+    header, rule, *rows = str(kerasreg.regularization_report(model)).splitlines()
+    assert [row.split()[0] for row in rows] == ["d", long_name]
+    assert rule == "-" * len(header)
+    assert {len(line) for line in rows} == {len(header)}
+    ends = _column_ends(header)
+    assert len(ends) == 4
+    for row in rows:
+        assert _column_ends(row) == ends, row
+    # Two spaces at least between the longest name and the next column.
+    assert rows[1].index(long_name) == 0
+    assert rows[1][60:62] == "  "
+
+
 def test_report_shows_value_while_proximal_applies_it():
     model = keras.Sequential(
         [keras.Input((3,)), keras.layers.Dense(2, kernel_regularizer=kerasreg.L1(0.5))]

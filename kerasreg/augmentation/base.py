@@ -8,7 +8,7 @@ resamples images, masks and boxes once. A layer alone is a run of one, and
 channels last around the warp; boxes in any `keras.utils.bounding_boxes`
 format are converted to absolute "xyxy" around it.
 
-The layers are Keras `DataLayer`s (`_keras_data_layer`): inside a `tf.data`
+The layers are Keras `DataLayer`s (`_keras_private`): inside a `tf.data`
 map under another backend they draw and warp with TensorFlow's ops.
 """
 
@@ -16,8 +16,8 @@ import functools
 
 import keras
 
-from kerasreg import _validation
-from kerasreg.augmentation import _factors, _keras_data_layer, functional
+from kerasreg import _keras_private, _validation
+from kerasreg.augmentation import _factors, functional
 
 IMAGES, MASKS, BOXES = "images", "segmentation_masks", "bounding_boxes"
 DATA_FORMATS = ("channels_last", "channels_first")
@@ -63,7 +63,7 @@ def standardize_box_format(bounding_box_format):
     )
 
 
-class BaseGeometricLayer(_keras_data_layer.DataLayer):
+class BaseGeometricLayer(_keras_private.DataLayer):
     """A layer that moves pixels by a per-image affine map.
 
     Subclasses implement `get_random_transformation` (training draws) and,
@@ -349,12 +349,10 @@ def _warp_kernel(backend):
     # On TensorFlow the XLA-compiled kernel is several times faster in tf.data
     # and in graph mode; it is the same function, compiled.
     if backend == "tensorflow":
-        from kerasreg.augmentation import tensorflow_xla
+        from kerasreg.augmentation import _tf_xla_warp
 
-        return tensorflow_xla.warp
-    return functools.partial(
-        functional.warp, ops=_keras_data_layer.backend_ops(backend)
-    )
+        return _tf_xla_warp.warp
+    return functools.partial(functional.warp, ops=_keras_private.backend_ops(backend))
 
 
 def _run_resampling(layers, resizes):
@@ -377,12 +375,12 @@ def apply_geometry(data, layers, training, dtype, backend, seed=None):
     The run's layers share the first one's `data_format` and
     `bounding_box_format` (`Pipeline` checks that they agree).
     """
-    with _keras_data_layer.backend_scope(layers, backend):
+    with _keras_private.backend_scope(layers, backend):
         return _apply_geometry(data, layers, training, dtype, backend, seed)
 
 
 def _apply_geometry(data, layers, training, dtype, backend, seed):
-    ops = _keras_data_layer.backend_ops(backend)
+    ops = _keras_private.backend_ops(backend)
     parts = _Unpacked(data, layers[0].data_format, layers[0]._box_format, ops)
     batch = ops.shape(parts.images)[0]
     size, matrices, resizes = (parts.height, parts.width), [], False

@@ -2,8 +2,7 @@
 
 import keras
 
-from kerasreg import _validation
-from kerasreg.augmentation import _keras_data_layer
+from kerasreg import _keras_private, _validation
 from kerasreg.augmentation.base import (
     BaseGeometricLayer,
     apply_geometry,
@@ -57,7 +56,7 @@ def _compatible(run, layer):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class Pipeline(_keras_data_layer.DataLayer):
+class Pipeline(_keras_private.DataLayer):
     """Runs augmentation layers in order, fusing geometric runs into one warp.
 
     Consecutive kerasreg geometric layers (RandomRotation, RandomScale,
@@ -131,7 +130,7 @@ class Pipeline(_keras_data_layer.DataLayer):
         if not layers:
             raise _validation.invalid("layers", layers, _LAYERS_EXPECTED)
         for k, layer in enumerate(layers):
-            if not _keras_data_layer.is_preprocessing_layer(layer):
+            if not _keras_private.is_preprocessing_layer(layer):
                 raise _validation.invalid(
                     f"layers[{k}]",
                     layer,

@@ -9,7 +9,7 @@ import keras
 
 from kerasreg import _keras_private, _validation
 from kerasreg.callbacks import _atomic_io, _paths
-from kerasreg.callbacks._distribute import is_chief
+from kerasreg.callbacks._chief import is_chief
 
 _POINTER = "checkpoint.json"
 _POINTER_KIND = "kerasreg.BackupAndRestore"
@@ -95,15 +95,13 @@ class BackupAndRestore(keras.callbacks.Callback):
         valid_int = isinstance(save_freq, int) and not isinstance(save_freq, bool)
         if save_freq != "epoch" and not (valid_int and save_freq >= 1):
             raise _validation.invalid("save_freq", save_freq, "'epoch' or an int >= 1")
-        for argument, value in [
-            ("double_checkpoint", double_checkpoint),
-            ("delete_checkpoint", delete_checkpoint),
-        ]:
-            if not isinstance(value, bool):
-                raise _validation.invalid(argument, value, "a bool", error=TypeError)
         self.save_freq = save_freq
-        self.double_checkpoint = double_checkpoint
-        self.delete_checkpoint = delete_checkpoint
+        self.double_checkpoint = _validation.check_bool(
+            "double_checkpoint", double_checkpoint
+        )
+        self.delete_checkpoint = _validation.check_bool(
+            "delete_checkpoint", delete_checkpoint
+        )
         self._pointer_path = _atomic_io.join(self.backup_dir, _POINTER)
         self._committed = None
         self._pending = None

@@ -7,8 +7,8 @@ import numpy as np
 
 from kerasreg import _keras_private, _validation
 from kerasreg.callbacks import _atomic_io, _paths, _state, criteria
-from kerasreg.callbacks._device_copy import HostCopy, best_weights_copy
-from kerasreg.callbacks._distribute import chief_values, is_chief
+from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
+from kerasreg.callbacks._chief import chief_values, is_chief
 
 _SUPPORTED_MODES = ("auto", "min", "max")
 _BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")

@@ -41,12 +41,6 @@ def check_seed(seed):
     return seed
 
 
-def check_always_on(always_on):
-    if not isinstance(always_on, bool):
-        raise _validation.invalid("always_on", always_on, "a bool", error=TypeError)
-    return always_on
-
-
 class StochasticLayer(keras.layers.Layer):
     """Base of the dropout family: active in training, or always when asked.
 
@@ -60,7 +54,7 @@ class StochasticLayer(keras.layers.Layer):
     def __init__(self, seed=None, always_on=False, **kwargs):
         super().__init__(**kwargs)
         self.seed = check_seed(seed)
-        self.always_on = check_always_on(always_on)
+        self.always_on = _validation.check_bool("always_on", always_on)
         self.supports_masking = True
         # As Keras does for a layer whose `build` is not overridden; a user's
         # subclass with its own `build` is built on first call.

@@ -9,12 +9,6 @@ from kerasreg.layers import functional
 _RENORM_CLIPPING_KEYS = ("rmax", "rmin", "dmax")
 
 
-def _check_bool(argument, value):
-    if not isinstance(value, bool):
-        raise _validation.invalid(argument, value, "a bool", error=TypeError)
-    return value
-
-
 def _check_axis(axis):
     """`axis` as given (an int, or a list of distinct ints)."""
     if isinstance(axis, (list, tuple)):
@@ -213,13 +207,13 @@ class BatchNormalization(keras.layers.Layer):
         super().__init__(**kwargs)
         self.axis = _check_axis(axis)
         self.momentum = _validation.check_float(
-            "momentum", momentum, 0.0, 1.0, True, True
+            "momentum", momentum, 0.0, 1.0, high_inclusive=True
         )
         self.epsilon = _validation.check_float(
             "epsilon", epsilon, low=0.0, low_inclusive=False
         )
-        self.center = _check_bool("center", center)
-        self.scale = _check_bool("scale", scale)
+        self.center = _validation.check_bool("center", center)
+        self.scale = _validation.check_bool("scale", scale)
         for argument, identifier in (
             ("beta_initializer", beta_initializer),
             ("gamma_initializer", gamma_initializer),
@@ -231,12 +225,12 @@ class BatchNormalization(keras.layers.Layer):
             ("gamma_constraint", gamma_constraint),
         ):
             setattr(self, argument, _get(argument, identifier))
-        self.renorm = _check_bool("renorm", renorm)
+        self.renorm = _validation.check_bool("renorm", renorm)
         self.renorm_clipping = _check_renorm_clipping(renorm_clipping, self.renorm)
         self.renorm_momentum = _validation.check_float(
-            "renorm_momentum", renorm_momentum, 0.0, 1.0, True, True
+            "renorm_momentum", renorm_momentum, 0.0, 1.0, high_inclusive=True
         )
-        self.synchronized = _check_bool("synchronized", synchronized)
+        self.synchronized = _validation.check_bool("synchronized", synchronized)
         if synchronized and keras.backend.backend() != "tensorflow":
             raise _validation.invalid(
                 "synchronized",
@@ -523,3 +517,8 @@ class BatchNormalization(keras.layers.Layer):
             "synchronized": self.synchronized,
             "virtual_batch_size": self.virtual_batch_size,
         }
+
+
+# The layers `fold_batch_norm` and `recalibrate_batch_norm` treat as batch
+# normalization: kerasreg's and Keras' own, which hold the same weights.
+BATCH_NORM_TYPES = (BatchNormalization, keras.layers.BatchNormalization)

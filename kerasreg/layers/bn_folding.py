@@ -6,9 +6,8 @@ import keras
 import numpy as np
 
 from kerasreg import _validation
-from kerasreg.layers.batch_normalization import BatchNormalization
+from kerasreg.layers.batch_normalization import BATCH_NORM_TYPES
 
-_BATCH_NORM_TYPES = (BatchNormalization, keras.layers.BatchNormalization)
 _FOLDABLE_TYPES = (
     keras.layers.Dense,
     keras.layers.Conv1D,
@@ -51,7 +50,7 @@ def _normalized_axis(batch_norm, ndim):
 
 def _fold_source(entry, entries, layers, uses):
     """The name of the layer the BN of config `entry` folds into, or None."""
-    if not isinstance(layers[entry["name"]], _BATCH_NORM_TYPES):
+    if not isinstance(layers[entry["name"]], BATCH_NORM_TYPES):
         return None
     inbound = list(_histories(entry["inbound_nodes"]))
     if len(entry["inbound_nodes"]) != 1 or len(inbound) != 1:

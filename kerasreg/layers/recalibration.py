@@ -5,9 +5,8 @@ import numpy as np
 
 from kerasreg import _validation
 from kerasreg.layers._layer_tree import walk_layers
-from kerasreg.layers.batch_normalization import BatchNormalization
+from kerasreg.layers.batch_normalization import BATCH_NORM_TYPES
 
-_BATCH_NORM_TYPES = (BatchNormalization, keras.layers.BatchNormalization)
 _DATA_FORMS = (
     "x, (x, y) or (x, y, sample_weight) of arrays, or a dataset, PyDataset or "
     "iterable of such batches"
@@ -91,7 +90,7 @@ def _batch_norm_layers(model):
     layers = [
         layer
         for layer in walk_layers(model)
-        if isinstance(layer, _BATCH_NORM_TYPES) and layer.built
+        if isinstance(layer, BATCH_NORM_TYPES) and layer.built
     ]
     if not layers:
         raise _validation.invalid(

@@ -7,7 +7,7 @@ import weakref
 import keras
 from keras import ops
 
-from kerasreg._tf_compat import inside_traced_function
+from kerasreg._tf_tracing import inside_traced_function
 from kerasreg._validation import check_bool, invalid
 from kerasreg.optimizers._replicas import assign_each, replica_share
 from kerasreg.regularizers import HandOver

@@ -1,4 +1,5 @@
-"""The few places where kerasreg must step outside `keras.ops` for TensorFlow."""
+"""Whether TensorFlow is tracing a graph function (Proximal warns when it is
+built inside the first traced train step)."""
 
 import keras
 

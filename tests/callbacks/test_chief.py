@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from kerasreg.callbacks import BackupAndRestore, EarlyStopping
-from kerasreg.callbacks._distribute import is_chief
+from kerasreg.callbacks._chief import is_chief
 from tests.callbacks._support import (
     ScriptedLogs,
     WeightsLog,

@@ -10,12 +10,13 @@ import functools
 
 import tensorflow as tf
 
-from kerasreg.augmentation import _keras_data_layer, functional
+from kerasreg import _keras_private
+from kerasreg.augmentation import functional
 
 # TensorFlow's ops: `keras.ops` on TensorFlow, the same ops from Keras'
 # TensorFlow backend in a tf.data map under another backend.
 warp = tf.function(
-    functools.partial(functional.warp, ops=_keras_data_layer.backend_ops("tensorflow")),
+    functools.partial(functional.warp, ops=_keras_private.backend_ops("tensorflow")),
     jit_compile=True,
     autograph=False,
 )
