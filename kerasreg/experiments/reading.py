@@ -7,7 +7,7 @@ a tie and is never read as a win, and with one seed every difference is one.
 
 from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
 from kerasreg.experiments.statistics import paired_comparison
-from kerasreg.experiments.table import format_points, format_share
+from kerasreg.experiments.table import format_points, format_share, format_signed
 from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 
 # A gap above this many points counts as overfitting worth curing.
@@ -25,11 +25,6 @@ _VERDICTS = {
 
 def _points(fraction):
     return 100 * fraction
-
-
-def _signed(points):
-    # Adding 0.0 turns a -0.0 left by rounding into 0.0, printed "+0.0".
-    return f"{round(points, 1) + 0.0:+.1f}"
 
 
 def _names(items):
@@ -109,15 +104,19 @@ def _ranking(none, others, comparisons, seeds):
             "from the baseline can be told from luck: every verdict is a tie. "
             f"The highest test accuracy was {best.technique}'s, "
             f"{_points(best.test_accuracy.mean):.1f}% "
-            f"({_signed(_points(difference(best).mean))} points)."
+            f"({format_signed(_points(difference(best).mean))} points)."
         )
     groups = {verdict: [] for verdict in _VERDICTS}
     for summary in ranked:
-        groups[comparisons[summary.technique].verdict].append(
-            f"{summary.technique} ({format_points(difference(summary), signed=True)})"
+        verdict = comparisons[summary.technique].verdict
+        # The best of the better ones stands out; a tie never does.
+        name = summary.technique
+        if verdict == "better" and not groups["better"]:
+            name = f"**{name}**"
+        groups[verdict].append(
+            f"{name} ({format_points(difference(summary), signed=True)})"
         )
     if groups["better"]:
-        groups["better"][0] = f"**{groups['better'][0]}**"
         parts = []
     else:
         parts = [
@@ -155,9 +154,9 @@ def _sparsity(none, others):
             else ""
         )
     parts = [
-        f"{s.technique} {format_share(s.zero_fraction.mean)} "
-        f"(test {_signed(_points(s.test_accuracy.mean - none.test_accuracy.mean))} "
-        "points)"
+        f"{s.technique} {format_share(s.zero_fraction.mean)} (test "
+        f"{format_signed(_points(s.test_accuracy.mean - none.test_accuracy.mean))}"
+        " points)"
         for s in sorted(sparse, key=lambda s: -s.zero_fraction.mean)
     ]
     return (
@@ -215,18 +214,18 @@ def _combination(result):
     if comparison.difference.n < 2:
         return (
             f"All together reach {_points(together.test_accuracy.mean):.1f}%, "
-            f"{_signed(_points(comparison.difference.mean))} points against the "
+            f"{format_signed(_points(comparison.difference.mean))} points against the "
             f"best single technique ({best.technique}); one seed gives no verdict."
         )
     meaning = {
-        "better": "here the techniques complement each other",
-        "tie": "a tie: together they add nothing told from noise",
-        "worse": "regularizers do not simply add up",
+        "better": "better, the techniques complement each other here",
+        "tie": "a tie, no gain told from seed-to-seed noise",
+        "worse": "worse, regularizers do not simply add up",
     }[comparison.verdict]
     return (
-        f"All together reach {format_points(together.test_accuracy)}%, "
-        f"{format_points(comparison.difference, signed=True)} points against the "
-        f"best single technique ({best.technique}), paired by seed: {meaning}."
+        f"All together reach {format_points(together.test_accuracy)}%; against "
+        f"the best single technique ({best.technique}), paired by seed, "
+        f"{format_points(comparison.difference, signed=True)} points: {meaning}."
     )
 
 
@@ -245,8 +244,8 @@ def _edges(choices):
     if not edges:
         return ""
     return (
-        f"Chosen at the edge of its grid: {_names(edges)}; the best value may "
-        "lie beyond it. Widen the grid (`learning_rates=`, `grids=`) to find out."
+        f"Chosen at an edge of the grid tried: {_names(edges)}; the best value "
+        "may lie beyond it. Widen the grid (`learning_rates=`, `grids=`) to find out."
     )
 
 

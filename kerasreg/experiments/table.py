@@ -34,10 +34,24 @@ def format_points(interval, signed=False):
     >>> format_points(mean_interval([0.012]), signed=True)
     '+1.2 ± –'
     """
-    mean = f"{100 * interval.mean + 0.0:{'+' if signed else ''}.1f}"
+    mean = (
+        format_signed(100 * interval.mean) if signed else f"{100 * interval.mean:.1f}"
+    )
     if interval.n < 2 or math.isnan(interval.half_width):
         return f"{mean} ± {NO_INTERVAL}"
     return f"{mean} ± {100 * interval.half_width:.1f}"
+
+
+def format_signed(points):
+    """`points` with its sign and one decimal; what rounds to 0 is "+0.0".
+
+    Example:
+
+    >>> format_signed(1.25), format_signed(-0.04), format_signed(-2.0)
+    ('+1.2', '+0.0', '-2.0')
+    """
+    # Adding 0.0 turns a -0.0 left by rounding into 0.0.
+    return f"{round(points, 1) + 0.0:+.1f}"
 
 
 def format_share(fraction):
