@@ -126,10 +126,10 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
     }
     baseline = tests[BASELINE]
     techniques = [name for name in tests if name in GRIDS]
-    strengths = {name: GRIDS[name] for name in techniques}
+    strengths = {name: dict(GRIDS[name]) for name in techniques}
     choices = Choices(
         learning_rate=0.03,
-        learning_rates=LEARNING_RATES,
+        learning_rates=dict(LEARNING_RATES),
         strength={name: min(grid, key=grid.get) for name, grid in strengths.items()},
         strengths=strengths,
     )
