@@ -274,7 +274,8 @@ def _markdown(result, logs, default_augmentation):
     sections = [
         f"# Which regularization helps {model}? A kerasreg study on {data['name']}",
         f"{model[:1].upper()}{model[1:]} trained without regularization and with "
-        f"each technique, {plan['seeds']} seed(s) per configuration: "
+        f"each technique, {plan['seeds']} seed{'s' if plan['seeds'] > 1 else ''} "
+        "per configuration: "
         f"{data['n_train']} training examples of shape {shape}, {data['n_val']} "
         "for validation (every choice below, and early stopping), "
         f"{data['n_test']} for the test accuracy (never used for a choice). "

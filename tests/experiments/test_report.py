@@ -176,7 +176,7 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
     assert text.startswith(
         "# Which regularization helps the model? A kerasreg study on tiny\n\n"
         "The model trained without regularization and with each technique, 2 "
-        "seed(s) per configuration: 300 training examples of shape 8×8×1, 300 "
+        "seeds per configuration: 300 training examples of shape 8×8×1, 300 "
         "for validation (every choice below, and early stopping), 1197 for the "
         "test accuracy (never used for a choice). 60 epochs of 32-example "
         "batches, Proximal(SGD(learning_rate, momentum=0.9)) at the learning "
@@ -220,7 +220,10 @@ def test_report_names_the_model_and_a_given_optimizer(tmp_path):
     result.settings.update(model="mlp", optimizer="Proximal(Adam(learning_rate))")
     _, text = _write(tmp_path, result)
     assert text.startswith("# Which regularization helps `mlp`?")
-    assert "\n\n`mlp` trained without regularization" in text
+    assert (
+        "\n\n`mlp` trained without regularization and with each technique, 1 seed "
+        in text
+    )
     assert "batches, Proximal(Adam(learning_rate)) at the learning rate" in text
 
 
