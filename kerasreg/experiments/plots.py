@@ -143,8 +143,14 @@ def plot_paths(paths, chosen, path):
 
     Example:
 
-    >>> plot_paths(result.paths, result.choices.strength,
-    ...            "paths.png")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> from kerasreg.experiments.training import PathPointRecord
+    >>> points = [PathPointRecord(1e-2, 0.40, 1.9, 0.95),
+    ...           PathPointRecord(1e-3, 0.88, 0.45, 0.60),
+    ...           PathPointRecord(1e-4, 0.93, 0.27, 0.05)]
+    >>> plot_paths({"L1": points}, {"L1": 1e-3},
+    ...            os.path.join(tempfile.mkdtemp(), "paths.png"))
+    <Figure size 600x440 with 2 Axes>
     """
     figure = Figure(figsize=(6.0 * len(paths), 4.4), layout="constrained")
     axes = figure.subplots(1, len(paths), squeeze=False)[0]

@@ -339,11 +339,14 @@ def _loss(loss):
 
 
 def _choice_row(label, scores, chosen, described):
-    tried = ", ".join(
-        f"**{value:g} → {_loss(loss)}**"
-        if value == chosen
-        else f"{value:g} → {_loss(loss)}"
+    tried = [
+        # Batch normalization's one "strength" is True: on.
+        f"{'on' if value is True else format(value, 'g')} → {_loss(loss)}"
         for value, loss in scores.items()
+    ]
+    tried = ", ".join(
+        f"**{text}**" if value == chosen else text
+        for value, text in zip(scores, tried, strict=True)
     )
     return f"| {label} | {tried} | {described} |"
 

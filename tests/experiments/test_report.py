@@ -208,8 +208,11 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
 
 
 def test_report_without_paths_augmentation_or_logs(tmp_path):
-    result = _result({"none": [0.9], "L2": [0.92]})
+    result = _result({"none": [0.9], "L2": [0.92], "BatchNorm": [0.91]})
     folder, text = _write(tmp_path, result)
+    assert (
+        "\n| BatchNorm on | **on → 0.300** | `kerasreg.layers.BatchNormalization()` |\n"
+    ) in text
     assert sorted(os.listdir(folder)) == sorted([REPORT, RESULTS, CURVES, WEIGHTS])
     for absent in ("## Regularization paths", "## Augmentation", "## Logs"):
         assert absent not in text
