@@ -1,7 +1,10 @@
-"""The report's figures: learning curves, an augmentation preview, weights.
+"""The report's figures: learning curves, regularization paths, an
+augmentation preview, weights.
 
 Figures are drawn on matplotlib's Agg canvas directly, without pyplot, so the
-demo never touches the caller's plotting backend or global state.
+study never touches the caller's plotting backend or global state. Only this
+module imports matplotlib, and the report imports it when it draws: the rest
+of kerasreg runs without matplotlib installed.
 """
 
 import math
@@ -9,14 +12,22 @@ import math
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import (
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    PercentFormatter,
+)
 
 from kerasreg.augmentation import preview
-from kerasreg.experiments.augment import describe_augmentation, make_augmentation
+from kerasreg.experiments.plan import BASELINE
+from kerasreg.experiments.techniques import PENALTIES
 
 _DPI = 110
 _TRAIN, _VALIDATION = "tab:blue", "tab:orange"
-# The histograms compare these techniques when the study ran them.
-HISTOGRAM_TECHNIQUES = ("none", "L1", "L2")
+# Configurations side by side in the learning curves, two panels each.
+_CURVE_COLUMNS = 2
 
 
 def _save(figure, path):
@@ -24,77 +35,194 @@ def _save(figure, path):
     figure.savefig(path, dpi=_DPI)
 
 
-def plot_learning_curves(results, path):
-    """Training and validation loss per epoch, one panel per technique.
+def _legend_below(figure, axes, columns):
+    handles = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(label, handle)
+    figure.legend(
+        handles.values(), handles.keys(), loc="outside lower center", ncol=columns
+    )
 
-    Shows the first seed's run of each technique; where early stopping ran,
-    a vertical line marks the epoch whose weights were kept, and another the
-    epoch at which it stopped training.
+
+def plot_learning_curves(runs, path):
+    """Loss and accuracy per epoch, side by side, for each configuration.
+
+    Shows the first seed's run of each configuration: its training and
+    validation loss (log scale, shared by every loss panel) beside its
+    training and validation accuracy. Where early stopping ran, a vertical
+    line marks the epoch whose weights were kept, and another the epoch at
+    which it stopped training. Epochs count from 1, in whole numbers.
 
     Args:
-        results: dict from technique name to its list of `Run`.
+        runs: dict, configuration name → list of `Run` (seed 0 first).
         path: str, the PNG to write.
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 
-    >>> plot_learning_curves(run_study(data, 60, 3), "curves.png")  # doctest: +SKIP
+    >>> plot_learning_curves(result.runs, "curves.png")  # doctest: +SKIP
     """
-    columns = 3
-    rows = math.ceil(len(results) / columns)
-    figure = Figure(figsize=(4.2 * columns, 3.0 * rows + 0.8), layout="constrained")
-    axes = figure.subplots(rows, columns, sharex=True, sharey=True, squeeze=False)
-    for ax, (name, runs) in zip(axes.flat, results.items(), strict=False):
-        run = runs[0]
+    rows = math.ceil(len(runs) / _CURVE_COLUMNS)
+    figure = Figure(
+        figsize=(7.0 * _CURVE_COLUMNS, 2.8 * rows + 0.9), layout="constrained"
+    )
+    axes = figure.subplots(rows, 2 * _CURVE_COLUMNS, squeeze=False)
+    pairs = axes.reshape(rows * _CURVE_COLUMNS, 2)
+    # Shared before drawing, so that the limits cover every panel's curves.
+    for loss_ax in pairs[1:, 0]:
+        loss_ax.sharey(pairs[0, 0])
+    for (loss_ax, accuracy_ax), (name, seed_runs) in zip(
+        pairs, runs.items(), strict=False
+    ):
+        run = seed_runs[0]
         epochs = np.arange(1, run.epochs_run + 1)
-        ax.plot(epochs, run.history["loss"], color=_TRAIN, label="training loss")
-        ax.plot(
-            epochs,
-            run.history["val_loss"],
-            color=_VALIDATION,
-            label="validation loss",
-        )
-        if run.best_epoch is not None:
-            ax.axvline(
-                run.best_epoch, color="tab:green", ls="--", label="best epoch (kept)"
-            )
-        if run.stopped_epoch is not None:
-            ax.axvline(run.stopped_epoch, color="tab:red", ls=":", label="early stop")
-        ax.set_title(name)
-        ax.set_yscale("log")
-        ax.grid(alpha=0.3)
-    for ax in axes[-1]:
-        ax.set_xlabel("epoch")
-    for ax in axes[:, 0]:
-        ax.set_ylabel("cross-entropy")
-    for ax in axes.flat[len(results) :]:
+        for ax, metric, scale in (
+            (loss_ax, "loss", 1.0),
+            (accuracy_ax, "accuracy", 100.0),
+        ):
+            for key, color, kind in (
+                (metric, _TRAIN, "training"),
+                (f"val_{metric}", _VALIDATION, "validation"),
+            ):
+                if key in run.history:
+                    values = scale * np.asarray(run.history[key])
+                    ax.plot(epochs, values, color=color, label=kind)
+            if run.best_epoch is not None:
+                ax.axvline(
+                    run.best_epoch,
+                    color="tab:green",
+                    ls="--",
+                    label="best epoch (kept)",
+                )
+            if run.stopped_epoch is not None:
+                ax.axvline(run.stopped_epoch, color="tab:red", ls=":", label="stopped")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlabel("epoch")
+            ax.grid(alpha=0.3)
+        loss_ax.set_title(f"{name}: loss")
+        loss_ax.set_yscale("log")
+        # Ticks at 1, 2 and 5 per decade, as plain numbers (0.5, not 5×10⁻¹).
+        loss_ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+        loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        loss_ax.yaxis.set_minor_formatter(NullFormatter())
+        loss_ax.set_ylabel("cross-entropy")
+        accuracy_ax.set_title(f"{name}: accuracy")
+        accuracy_ax.set_ylabel("accuracy")
+        accuracy_ax.yaxis.set_major_formatter(PercentFormatter())
+        accuracy_ax.set_ylim(0, 100)
+    for ax in pairs[len(runs) :].flat:
         ax.set_visible(False)
-    handles = {}
-    for ax in axes.flat:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            handles.setdefault(label, handle)
-    figure.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=4)
+    _legend_below(figure, pairs[: len(runs)].flat, columns=4)
     figure.suptitle(
-        "Learning curves (seed 0; training loss in training mode, without the "
-        "weight penalty)"
+        "Learning curves (seed 0; training loss and accuracy in training mode, "
+        "the loss without the weight penalty)"
     )
     _save(figure, path)
+    return figure
 
 
-def plot_augmentation_preview(data, path, seed=0, samples=16):
+def plot_paths(paths, chosen, path):
+    """Each penalty's regularization path: accuracy and exact zeros against λ.
+
+    One panel per penalty, λ on a log scale decreasing from left to right
+    (the order the path was fitted in, each fit warm-started from the one
+    before): the validation accuracy on the left axis, the share of kernel
+    weights that are exactly zero on the right axis, and the λ chosen on
+    validation loss marked, when it is in the panel.
+
+    Args:
+        paths: dict, penalty name → list of `PathPointRecord`, strong λ first.
+        chosen: dict, technique name → its chosen strength.
+        path: str, the PNG to write.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> from kerasreg.experiments.training import PathPointRecord
+    >>> points = [PathPointRecord(1e-2, 0.40, 1.9, 0.95),
+    ...           PathPointRecord(1e-3, 0.88, 0.45, 0.60),
+    ...           PathPointRecord(1e-4, 0.93, 0.27, 0.05)]
+    >>> plot_paths({"L1": points}, {"L1": 1e-3},
+    ...            os.path.join(tempfile.mkdtemp(), "paths.png"))
+    <Figure size 600x440 with 2 Axes>
+    """
+    figure = Figure(figsize=(6.0 * len(paths), 4.4), layout="constrained")
+    axes = figure.subplots(1, len(paths), squeeze=False)[0]
+    twins = []
+    for ax, (name, points) in zip(axes, paths.items(), strict=True):
+        strengths = [p.strength for p in points]
+        accuracy = ax.plot(
+            strengths,
+            [100 * p.val_accuracy for p in points],
+            "o-",
+            color=_VALIDATION,
+            label="validation accuracy",
+        )
+        zeros = ax.twinx()
+        twins.append(zeros)
+        zeros.plot(
+            strengths,
+            [100 * p.zero_share for p in points],
+            "s--",
+            color="tab:purple",
+            label="weights exactly 0",
+        )
+        ax.set_xscale("log")
+        # Strong λ on the left: the path runs left to right as it was fitted.
+        ax.set_xlim(max(strengths) * 1.5, min(strengths) / 1.5)
+        if name in chosen:
+            ax.axvline(
+                chosen[name], color="tab:green", ls=":", label="chosen λ (validation)"
+            )
+        ax.set_xlabel("λ (log scale, strong → weak)")
+        ax.set_ylabel("validation accuracy", color=accuracy[0].get_color())
+        ax.yaxis.set_major_formatter(PercentFormatter())
+        zeros.set_ylabel("kernel weights exactly 0", color="tab:purple")
+        zeros.yaxis.set_major_formatter(PercentFormatter())
+        zeros.set_ylim(0, 100)
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    _legend_below(figure, [*axes, *twins], columns=3)
+    figure.suptitle(
+        "Regularization paths: each λ warm-started from the stronger one before"
+    )
+    _save(figure, path)
+    return figure
+
+
+def plot_augmentation_preview(data, augmentation, path, title, samples=16):
     """One test image and `samples` augmentations of it, as the model sees them.
 
     Args:
         data: a `kerasreg.experiments.data.Dataset`.
+        augmentation: the augmentation layer (or callable taking a batch and
+            `training`).
         path: str, the PNG to write.
-        seed: int, the seed of the draws. Defaults to `0`.
+        title: str, the figure's title.
         samples: int, how many augmented samples. Defaults to `16`.
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 
-    >>> plot_augmentation_preview(load_dataset("digits"), "aug.png")  # doctest: +SKIP
+    >>> from kerasreg.experiments.augment import make_augmentation
+    >>> from kerasreg.experiments.data import load_dataset
+    >>> import tempfile, os
+    >>> data = load_dataset("digits")
+    >>> plot_augmentation_preview(
+    ...     data, make_augmentation(data, seed=0, magnitude=2.0),
+    ...     os.path.join(tempfile.mkdtemp(), "augmentation.png"), "Magnitude 2")
+    <Figure size 1000x520 with 2 Axes>
     """
     image, label = data.x_test[0], data.y_test[0]
-    grid = preview(make_augmentation(data, seed), image, n=samples, path=None)
+    grid = preview(augmentation, image, n=samples, path=None)
     figure = Figure(figsize=(10, 5.2), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=(1, 2))
     left.imshow(_as_rgb(image), interpolation="nearest")
@@ -103,58 +231,60 @@ def plot_augmentation_preview(data, path, seed=0, samples=16):
     right.set_title(f"{samples} augmented samples (training mode)")
     for ax in (left, right):
         ax.set_axis_off()
-    figure.suptitle("Augmentation: " + describe_augmentation(data), wrap=True)
+    figure.suptitle(title, wrap=True)
     _save(figure, path)
+    return figure
 
 
 def _as_rgb(image):
     return np.repeat(image, 3, axis=-1) if image.shape[-1] == 1 else image
 
 
-def plot_weight_histograms(results, path):
-    """The first layer's weights without a penalty, with L1 and with L2.
+def plot_weight_histograms(runs, path):
+    """The first kernel's weights, and the share of exact zeros.
 
-    Left, the distribution of the first Dense layer's kernel (first seed) for
-    each of `HISTOGRAM_TECHNIQUES` that ran; right, the share of kernel
-    weights that are exactly 0.0 for every technique.
+    Left, the distribution of the first kernel's weights (seed 0) without
+    regularization and under each penalty studied, each over its own range;
+    right, the share of all kernel weights that are exactly 0.0 for every
+    configuration (mean over the seeds).
 
     Args:
-        results: dict from technique name to its list of `Run`.
+        runs: dict, configuration name → list of `Run` (seed 0 first).
         path: str, the PNG to write.
+
+    Returns:
+        The matplotlib `Figure`.
 
     Example:
 
-    >>> plot_weight_histograms(run_study(data, 60, 3), "weights.png")  # doctest: +SKIP
+    >>> plot_weight_histograms(result.runs, "weights.png")  # doctest: +SKIP
     """
     figure = Figure(figsize=(12, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))
-    kernels = {
-        name: results[name][0].first_kernel.ravel()
-        for name in HISTOGRAM_TECHNIQUES
-        if name in results
-    }
-    limit = max(float(np.abs(k).max()) for k in kernels.values()) or 1.0
-    # An odd number of bins puts one bin around 0, where L1's exact zeros pile.
-    bins = np.linspace(-limit, limit, 81)
-    for name, kernel in kernels.items():
-        zeros = 100 * np.mean(kernel == 0.0)
-        left.hist(
-            kernel,
-            bins=bins,
-            histtype="step",
+    for name in (BASELINE, *PENALTIES):
+        if name not in runs:
+            continue
+        run = runs[name][0]
+        counts = np.asarray(run.kernel_histogram, dtype="float64")
+        edges = np.linspace(-run.kernel_limit, run.kernel_limit, len(counts) + 1)
+        # Empty bins have no place on a log scale: drawn as gaps, not drops.
+        left.stairs(
+            np.where(counts > 0, counts, np.nan),
+            edges,
             lw=1.5,
-            label=f"{name}: {zeros:.1f}% exactly 0",
+            label=f"{name}: {100 * run.first_zero_fraction:.1f}% exactly 0",
         )
     left.set_yscale("log")
     left.set_xlabel("weight value")
     left.set_ylabel("number of weights")
-    left.set_title("First-layer weights (seed 0)")
+    left.set_title("First kernel's weights (seed 0)")
     left.legend()
-    names = list(results)
-    shares = [100 * np.mean([r.zero_fraction for r in results[n]]) for n in names]
+    names = list(runs)
+    shares = [100 * np.mean([r.zero_fraction for r in runs[n]]) for n in names]
     right.barh(names, shares, color="tab:purple")
     right.invert_yaxis()
     right.set_xlabel("kernel weights exactly 0.0 (%)")
-    right.set_title("Exact zeros, all layers (mean over seeds)")
+    right.set_title("Exact zeros, all kernels (mean over seeds)")
     right.grid(axis="x", alpha=0.3)
     _save(figure, path)
+    return figure

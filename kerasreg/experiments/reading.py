@@ -1,23 +1,30 @@
-"""A short reading of the results, written from the numbers."""
+"""A short reading of a study's results, written from its numbers.
 
-import math
+Every claim that one configuration beats another rests on the seed-paired
+comparison's verdict: a difference whose 95% confidence interval covers 0 is
+a tie and is never read as a win, and with one seed every difference is one.
+"""
 
-from kerasreg.experiments.table import format_share
+from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
+from kerasreg.experiments.statistics import paired_comparison
+from kerasreg.experiments.table import format_points, format_share, format_signed
+from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 
 # A gap above this many points counts as overfitting worth curing.
 _OVERFIT_POINTS = 2.0
-# "Clearly" better or worse: the difference of means exceeds this many
-# standard errors of that difference.
-_STANDARD_ERRORS = 2.0
+# On a regularization path, validation accuracies within this many points of
+# the path's best count as "as good".
+_PATH_TOLERANCE_POINTS = 1.0
+_VERDICTS = {
+    "better": "Better than without regularization (the 95% interval of the "
+    "seed-paired difference lies above 0)",
+    "tie": "Ties (the interval covers 0: no difference told from seed-to-seed noise)",
+    "worse": "Worse (the interval lies below 0)",
+}
 
 
 def _points(fraction):
     return 100 * fraction
-
-
-def _signed(points):
-    # Adding 0.0 turns a -0.0 left by rounding into 0.0, printed "+0.0".
-    return f"{round(points, 1) + 0.0:+.1f}"
 
 
 def _names(items):
@@ -27,179 +34,229 @@ def _names(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def verdict(summary, baseline):
-    """'better', 'worse' or 'noise': `summary`'s test accuracy against `baseline`.
+def write_reading(result):
+    """Bullet points (Markdown) that read a study's results.
 
-    With one seed there is no spread to judge by: the sign decides.
-
-    Example:
-
-    >>> verdict(summaries["L2"], summaries["none"])  # doctest: +SKIP
-    'better'
-    """
-    difference = summary.test_accuracy[0] - baseline.test_accuracy[0]
-    if summary.seeds < 2 or baseline.seeds < 2:
-        return "better" if difference > 0 else "worse" if difference < 0 else "noise"
-    error = math.hypot(
-        summary.test_accuracy[1] / math.sqrt(summary.seeds),
-        baseline.test_accuracy[1] / math.sqrt(baseline.seeds),
-    )
-    if abs(difference) <= _STANDARD_ERRORS * error:
-        return "noise"
-    return "better" if difference > 0 else "worse"
-
-
-def write_reading(summaries, n_train, n_test, epochs):
-    """Bullet points (Markdown) that read the table.
+    The baseline's fit and gap; which configurations are better, tied or
+    worse than the baseline by the seed-paired verdicts; the smallest gap;
+    exact zeros and the regularization paths; early stopping's epochs; "all
+    together" against the best single technique; choices at the edge of
+    their grid; and what ± means (or, for one seed, that nothing is told).
 
     Args:
-        summaries: dict from technique name to `Summary`; must hold "none".
-        n_train: int, the number of training images.
-        n_test: int, the number of test images.
-        epochs: int, the epochs each run was given.
+        result: a `kerasreg.experiments.StudyResult`.
 
     Returns:
         A list of strings, one bullet point each (without the bullet).
 
     Example:
 
-    >>> for line in write_reading(summaries, 300, 1197, 60):  # doctest: +SKIP
+    >>> for line in write_reading(result):  # doctest: +SKIP
     ...     print("-", line)
     """
-    none = summaries["none"]
-    others = [s for name, s in summaries.items() if name != "none"]
-    lines = [_baseline(none, n_train, n_test)]
+    summaries, settings = result.summaries, result.settings
+    none = summaries[BASELINE]
+    others = [s for name, s in summaries.items() if name != BASELINE]
+    seeds = settings["plan"]["seeds"]
+    lines = [_baseline(none, settings["data"])]
     if others:
-        lines += [_ranking(none, others), _gap(none, others)]
+        lines += [_ranking(none, others, result.comparisons, seeds), _gap(none, others)]
     lines += [
         line
         for line in (
             _sparsity(none, others),
-            _early_stopping(summaries.get("EarlyStopping"), epochs),
-            _combination(others, summaries.get("all together")),
+            *(_path(name, points) for name, points in result.paths.items()),
+            _early_stopping(
+                summaries.get("EarlyStopping"),
+                result.choices.strength.get("EarlyStopping"),
+                settings["plan"]["epochs"],
+            ),
+            _combination(result),
+            _edges(result.choices),
         )
         if line
     ]
-    lines.append(_spread(none.seeds))
+    lines.append(_spread(seeds))
     return lines
 
 
-def _baseline(none, n_train, n_test):
-    gap = _points(none.gap[0])
+def _baseline(none, data):
+    gap = _points(none.gap.mean)
     judgement = "it overfits" if gap > _OVERFIT_POINTS else "it hardly overfits here"
     return (
-        f"Without regularization the network fits its {n_train} training images "
-        f"to {_points(none.train_accuracy[0]):.1f}% accuracy but classifies "
-        f"{_points(none.test_accuracy[0]):.1f}% of the {n_test} test images "
-        f"correctly: a generalization gap of {gap:.1f} points, {judgement}."
+        f"Without regularization the model fits its {data['n_train']} training "
+        f"examples to {_points(none.train_accuracy.mean):.1f}% accuracy but "
+        f"classifies {_points(none.test_accuracy.mean):.1f}% of the "
+        f"{data['n_test']} test examples correctly: a generalization gap of "
+        f"{gap:.1f} points, {judgement}."
     )
 
 
-def _ranking(none, others):
-    best = max(others, key=lambda s: s.test_accuracy[0])
-    difference = _points(best.test_accuracy[0] - none.test_accuracy[0])
-    line = (
-        f"Best test accuracy: **{best.technique}**, "
-        f"{_points(best.test_accuracy[0]):.1f}% ({_signed(difference)} points "
-        "against no regularization)."
-    )
-    groups = {"better": [], "noise": [], "worse": []}
-    for summary in sorted(others, key=lambda s: -s.test_accuracy[0]):
-        delta = _points(summary.test_accuracy[0] - none.test_accuracy[0])
-        groups[verdict(summary, none)].append(f"{summary.technique} ({_signed(delta)})")
-    if none.seeds < 2:
-        return line + f" Higher than without: {_names(groups['better']) or 'none'}."
-    labels = {
-        "better": "Clearly better than without",
-        "noise": "Within seed-to-seed noise",
-        "worse": "Clearly worse",
-    }
-    parts = [f"{labels[k]}: {_names(v)}." for k, v in groups.items() if v]
-    return " ".join([line, *parts])
+def _ranking(none, others, comparisons, seeds):
+    def difference(summary):
+        return comparisons[summary.technique].difference
+
+    ranked = sorted(others, key=lambda s: -difference(s).mean)
+    if seeds < 2:
+        best = ranked[0]
+        return (
+            "With one seed there is no confidence interval, so no difference "
+            "from the baseline can be told from luck: every verdict is a tie. "
+            f"The highest test accuracy was {best.technique}'s, "
+            f"{_points(best.test_accuracy.mean):.1f}% "
+            f"({format_signed(_points(difference(best).mean))} points)."
+        )
+    groups = {verdict: [] for verdict in _VERDICTS}
+    for summary in ranked:
+        verdict = comparisons[summary.technique].verdict
+        # The best of the better ones stands out; a tie never does.
+        name = summary.technique
+        if verdict == "better" and not groups["better"]:
+            name = f"**{name}**"
+        groups[verdict].append(
+            f"{name} ({format_points(difference(summary), signed=True)})"
+        )
+    if groups["better"]:
+        parts = []
+    else:
+        parts = [
+            "No configuration beat no regularization beyond seed-to-seed noise "
+            f"({none.test_accuracy.n} seeds, test accuracy "
+            f"{format_points(none.test_accuracy)}%)."
+        ]
+    parts += [f"{_VERDICTS[k]}: {_names(v)}." for k, v in groups.items() if v]
+    return " ".join(parts)
 
 
 def _gap(none, others):
-    smallest = min(others, key=lambda s: s.gap[0])
+    smallest = min(others, key=lambda s: s.gap.mean)
     line = (
         f"Smallest generalization gap: {smallest.technique}, "
-        f"{_points(smallest.gap[0]):.1f} points (without: "
-        f"{_points(none.gap[0]):.1f})."
+        f"{_points(smallest.gap.mean):.1f} points (without: "
+        f"{_points(none.gap.mean):.1f})."
     )
-    if smallest.test_accuracy[0] < none.test_accuracy[0]:
+    if smallest.test_accuracy.mean < none.test_accuracy.mean:
         line += (
             " Its test accuracy is lower than without regularization, though: "
             "the gap closed because training accuracy fell, not because the "
-            "network generalizes better."
+            "model generalizes better."
         )
     return line
 
 
 def _sparsity(none, others):
-    sparse = [s for s in others if s.zero_fraction > 0]
+    sparse = [s for s in others if s.zero_fraction.mean > 0]
     if not sparse:
         return (
-            "No technique set any weight exactly to zero in this run; L1 and "
-            "ElasticNet need more epochs for their soft-thresholding to add up."
-            if any(s.technique in ("L1", "ElasticNet") for s in others)
+            "No configuration set any weight exactly to zero; L1-type penalties "
+            "need a larger λ or more epochs for their soft-thresholding to add up."
+            if any(s.technique in PATH_PENALTIES for s in others)
             else ""
         )
     parts = [
-        f"{s.technique} {format_share(s.zero_fraction)} "
-        f"(test {_signed(_points(s.test_accuracy[0] - none.test_accuracy[0]))} "
-        "points)"
-        for s in sorted(sparse, key=lambda s: -s.zero_fraction)
+        f"{s.technique} {format_share(s.zero_fraction.mean)} (test "
+        f"{format_signed(_points(s.test_accuracy.mean - none.test_accuracy.mean))}"
+        " points)"
+        for s in sorted(sparse, key=lambda s: -s.zero_fraction.mean)
     ]
     return (
-        "Exactly-zero kernel weights, from the L1 penalties applied by "
+        "Exactly-zero kernel weights, from the L1-type penalties applied by "
         f"`Proximal` as soft-thresholding: {_names(parts)}. A plain subgradient "
         "step would leave them small but nonzero."
     )
 
 
-def _early_stopping(stopping, epochs):
+def _path(name, points):
+    best = max(p.val_accuracy for p in points)
+    # Strong λ first: the first point as good as the best is the sparsest.
+    kept = next(
+        p for p in points if _points(best - p.val_accuracy) <= _PATH_TOLERANCE_POINTS
+    )
+    return (
+        f"{name}'s regularization path: the strongest λ whose validation "
+        f"accuracy is within {_PATH_TOLERANCE_POINTS:g} point of the path's best "
+        f"({_points(best):.1f}%) is {kept.strength:.3g}, with "
+        f"{format_share(kept.zero_share)} of the kernel weights exactly zero "
+        f"(validation accuracy {_points(kept.val_accuracy):.1f}%)."
+    )
+
+
+def _early_stopping(stopping, patience, epochs):
     if stopping is None:
         return ""
     if stopping.epochs_run >= epochs:
         return (
-            f"EarlyStopping never stopped within {epochs} epochs (it still kept "
-            "the weights of the best validation epoch); give it more epochs "
-            "to see it cut training short."
+            f"EarlyStopping (patience {patience}) never stopped within {epochs} "
+            "epochs (it still kept the weights of the best validation epoch); "
+            "give it more epochs to see it cut training short."
         )
     saved = 100 * (1 - stopping.epochs_run / epochs)
     return (
-        f"EarlyStopping trained {stopping.epochs_run:.1f} of {epochs} epochs on "
-        f"average ({saved:.0f}% fewer) and kept the weights of epoch "
-        f"{stopping.best_epoch:.1f}, the one with the lowest validation loss."
+        f"EarlyStopping (patience {patience}) trained {stopping.epochs_run:.1f} "
+        f"of {epochs} epochs on average ({saved:.0f}% fewer) and kept the weights "
+        f"of epoch {stopping.best_epoch:.1f}, the one with the lowest validation "
+        "loss."
     )
 
 
-def _combination(others, together):
-    singles = [s for s in others if s is not together]
+def _combination(result):
+    together = result.summaries.get(ALL_TOGETHER)
+    singles = [
+        s for name, s in result.summaries.items() if name in result.choices.strength
+    ]
     if together is None or not singles:
         return ""
-    best = max(singles, key=lambda s: s.test_accuracy[0])
-    difference = _points(together.test_accuracy[0] - best.test_accuracy[0])
-    above = difference > 0
-    meaning = (
-        "here the techniques complement each other"
-        if above
-        else "regularizers do not simply add up"
+    best = max(singles, key=lambda s: s.test_accuracy.mean)
+    comparison = paired_comparison(
+        [run.test_accuracy for run in result.runs[ALL_TOGETHER]],
+        [run.test_accuracy for run in result.runs[best.technique]],
     )
+    if comparison.difference.n < 2:
+        return (
+            f"All together reach {_points(together.test_accuracy.mean):.1f}%, "
+            f"{format_signed(_points(comparison.difference.mean))} points against the "
+            f"best single technique ({best.technique}); one seed gives no verdict."
+        )
+    meaning = {
+        "better": "better, the techniques complement each other here",
+        "tie": "a tie, no gain told from seed-to-seed noise",
+        "worse": "worse, regularizers do not simply add up",
+    }[comparison.verdict]
     return (
-        f"All together reach {_points(together.test_accuracy[0]):.1f}%, "
-        f"{abs(difference):.1f} points {'above' if above else 'below'} the best "
-        f"single technique ({best.technique}): {meaning}."
+        f"All together reach {format_points(together.test_accuracy)}%; against "
+        f"the best single technique ({best.technique}), paired by seed, "
+        f"{format_points(comparison.difference, signed=True)} points: {meaning}."
+    )
+
+
+def _edges(choices):
+    grids = {"learning rate": (choices.learning_rates, choices.learning_rate)}
+    grids.update(
+        (f"{name} {technique(name).strength_name}", (scores, choices.strength[name]))
+        for name, scores in choices.strengths.items()
+    )
+    edges = []
+    for name, (scores, chosen) in grids.items():
+        values = sorted(scores)
+        if len(values) > 1 and chosen in (values[0], values[-1]):
+            end = "smallest" if chosen == values[0] else "largest"
+            edges.append(f"{name} {chosen:g} (the {end} tried)")
+    if not edges:
+        return ""
+    return (
+        f"Chosen at an edge of the grid tried: {_names(edges)}; the best value "
+        "may lie beyond it. Widen the grid (`learning_rates=`, `grids=`) to find out."
     )
 
 
 def _spread(seeds):
     if seeds < 2:
         return (
-            "One seed per technique: there is no spread to judge by, so "
-            "differences of a point or so may be luck. Rerun with `--seeds 3` "
-            "or more before drawing conclusions."
+            "One seed per configuration: differences of a point or so may be "
+            "luck. Rerun with `seeds=3` or more before drawing conclusions."
         )
     return (
-        f"± is the standard deviation over {seeds} seeds; 'clearly' means the "
-        f"difference exceeds {_STANDARD_ERRORS:g} standard errors."
+        f"± is the half-width of the 95% confidence interval over the {seeds} "
+        "seeds (Student's t); better or worse means the interval of the "
+        "seed-paired difference from the baseline excludes 0, else a tie."
     )

@@ -5,18 +5,30 @@ swapped in whole (`ReportFolder`), so a failure while writing leaves the
 previous report as it was, never a mix of old and new files.
 """
 
+import dataclasses
 import json
+import math
 import os
+import re
 import shutil
 import tempfile
 
+import numpy as np
+
+from kerasreg.experiments import augment
 from kerasreg.experiments.errors import StudyError
-from kerasreg.experiments.table import format_table
+from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
+from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.table import format_share, format_table
+from kerasreg.experiments.techniques import PENALTIES, technique
 
 REPORT, RESULTS = "report.md", "results.json"
-CURVES, AUGMENTATION, WEIGHTS = "learning_curves.png", "augmentation.png", "weights.png"
+CURVES, PATHS = "learning_curves.png", "paths.png"
+AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
 # What a report folder holds; a folder holding anything else is not replaced.
-FILES = (REPORT, RESULTS, CURVES, AUGMENTATION, WEIGHTS)
+FILES = (REPORT, RESULTS, CURVES, PATHS, AUGMENTATION, WEIGHTS)
+# The optimizer when the study was given none.
+DEFAULT_OPTIMIZER = "Proximal(SGD(learning_rate, momentum=0.9))"
 
 
 class ReportFolder:
@@ -126,27 +138,312 @@ class ReportFolder:
         return StudyError(f"Cannot write the report to {self.out!r}: {reason}.")
 
 
-def write_report(folder, result):
-    """Write report.md and results.json into `folder`; returns report.md's path.
+def write_report(folder, result, logs=None, augmentation=None):
+    """Write report.md, results.json and the figures into `folder`.
+
+    report.md holds the settings, the results table with confidence intervals
+    and seed-paired verdicts, a reading of it, the values chosen on
+    validation with the loss of every value tried, what each configuration
+    gets, and the figures: learning curves (loss and accuracy), the
+    regularization paths, the augmentation at its chosen magnitude and the
+    weight histograms. matplotlib is imported here, only to draw them.
 
     Args:
         folder: str, an existing, writable folder.
         result: the `kerasreg.experiments.StudyResult`.
+        logs: str, the folder of the runs' TensorBoard and CSV logs, named in
+            the report; None if there are none. Defaults to `None`.
+        augmentation: the study's augmentation factory, `(magnitude, seed) ->
+            layer`, previewed at the chosen magnitude; None for the default,
+            `kerasreg.experiments.augment.make_augmentation`. Defaults to
+            `None`.
+
+    Returns:
+        The path of report.md.
+
+    Example:
+
+    >>> write_report("out/report", result, logs="out/logs")  # doctest: +SKIP
+    'out/report/report.md'
     """
-    payload = {
-        "settings": result.settings,
-        "summaries": [s.to_json() for s in result.summaries.values()],
-        "runs": [run.to_json() for runs in result.runs.values() for run in runs],
-    }
+    from kerasreg.experiments import plots
+
+    plots.plot_learning_curves(result.runs, os.path.join(folder, CURVES))
+    if result.paths:
+        plots.plot_paths(
+            result.paths, result.choices.strength, os.path.join(folder, PATHS)
+        )
+    magnitude = result.choices.strength.get("Augmentation")
+    if magnitude is not None:
+        factory = augmentation or augment.for_dataset(result.dataset)
+        plots.plot_augmentation_preview(
+            result.dataset,
+            factory(magnitude, 0),
+            os.path.join(folder, AUGMENTATION),
+            f"Augmentation at magnitude {magnitude:g}, chosen on validation loss",
+        )
+    plots.plot_weight_histograms(result.runs, os.path.join(folder, WEIGHTS))
     with open(os.path.join(folder, RESULTS), "w", encoding="utf-8") as file:
-        json.dump(payload, file, indent=1)
+        json.dump(results_json(result), file, indent=1, allow_nan=False)
     path = os.path.join(folder, REPORT)
     with open(path, "w", encoding="utf-8") as file:
-        file.write(format_table(result.summaries.values(), markdown=True))
+        file.write(_markdown(result, logs, default_augmentation=augmentation is None))
     return path
 
 
 def say(stream, result, path):
-    """Print the table and the report's path to `stream`."""
-    stream.write(format_table(result.summaries.values()) + f"\n\nReport: {path}\n")
+    """Print the table, its reading and the report's path to `stream`."""
+    lines = [format_table(result.summaries, result.comparisons), ""]
+    # Markdown emphasis and code marks read as noise on a terminal.
+    lines += ["- " + re.sub(r"\*\*|`", "", line) for line in write_reading(result)]
+    lines += ["", f"Report: {path}"]
+    stream.write("\n".join(lines) + "\n")
     stream.flush()
+
+
+def results_json(result):
+    """Everything a study found, as JSON-ready values (results.json).
+
+    The settings; the choices (the learning rate and each technique's
+    strength, with the validation loss of every value tried); per
+    configuration its summary and its comparison with the baseline; the
+    regularization paths; and every run. NumPy numbers become Python
+    numbers, and a NaN or infinite one (an interval one seed cannot give, a
+    diverged run's loss) becomes None (null).
+
+    Args:
+        result: the `kerasreg.experiments.StudyResult`.
+
+    Returns:
+        A dict that `json.dumps(..., allow_nan=False)` accepts.
+
+    Example:
+
+    >>> results_json(result)["comparisons"]["L2"]["verdict"]  # doctest: +SKIP
+    'tie'
+    """
+    choices = result.choices
+    return _jsonable(
+        {
+            "settings": result.settings,
+            "choices": {
+                "learning_rate": _tried(choices.learning_rates, choices.learning_rate),
+                "techniques": {
+                    name: _tried(scores, choices.strength[name])
+                    for name, scores in choices.strengths.items()
+                },
+            },
+            "summaries": result.summaries,
+            "comparisons": result.comparisons,
+            "paths": result.paths,
+            "runs": [run.to_json() for runs in result.runs.values() for run in runs],
+        }
+    )
+
+
+def _tried(scores, chosen):
+    return {
+        "chosen": chosen,
+        "tried": [{"value": value, "val_loss": loss} for value, loss in scores.items()],
+    }
+
+
+def _jsonable(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _jsonable(getattr(value, field.name))
+            for field in dataclasses.fields(value)
+        }
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _markdown(result, logs, default_augmentation):
+    settings, choices = result.settings, result.choices
+    plan, data = settings["plan"], settings["data"]
+    model = f"`{settings['model']}`" if settings.get("model") else "the model"
+    shape = "×".join(str(size) for size in result.dataset.image_shape)
+    versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items())
+    sections = [
+        f"# Which regularization helps {model}? A kerasreg study on {data['name']}",
+        f"{model[:1].upper()}{model[1:]} trained without regularization and with "
+        f"each technique, {plan['seeds']} seed{'s' if plan['seeds'] > 1 else ''} "
+        "per configuration: "
+        f"{data['n_train']} training examples of shape {shape}, {data['n_val']} "
+        "for validation (every choice below, and early stopping), "
+        f"{data['n_test']} for the test accuracy (never used for a choice). "
+        f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
+        f"{settings.get('optimizer') or DEFAULT_OPTIMIZER} at the learning rate "
+        f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
+        "measured in inference mode. Total wall time "
+        f"{settings['wall_time']:.0f} s ({versions}).",
+        "## Results",
+        format_table(result.summaries, result.comparisons, markdown=True),
+        "± is the half-width of the 95% confidence interval over the seeds "
+        "(Student's t); – : one seed, no interval. *vs baseline*: the test "
+        "accuracy's difference from no regularization, paired by seed, with its "
+        "interval; better or worse only when the interval excludes 0, else a tie.",
+        "## Reading",
+        "\n".join("- " + line for line in write_reading(result)),
+        "## Chosen on validation",
+        "Each value was trained once (seed 0) and scored by its validation "
+        "loss, the data loss without any penalty; the lowest wins (a tie goes to "
+        "the value tried first). The learning rate was chosen first, for the "
+        "model without regularization, and kept for every configuration; each "
+        "technique's strength then at that rate. The test split played no part.",
+        _choices_table(choices),
+        "## Configurations",
+        _configurations_table(result.summaries, choices),
+        "## Learning curves",
+        f"![Loss and accuracy per epoch, per configuration]({CURVES})",
+        "Seed 0 of each configuration. Dashed green: the epoch whose weights "
+        "early stopping kept; dotted red: the epoch at which it stopped.",
+    ]
+    if result.paths:
+        sections += _paths_section(result.paths, plan["epochs"])
+    if "Augmentation" in choices.strength:
+        sections += _augmentation_section(
+            result.dataset, choices.strength["Augmentation"], default_augmentation
+        )
+    sections += [
+        "## Weights",
+        f"![Weight histograms and exact zeros]({WEIGHTS})",
+        "Left: the first kernel's weights (seed 0) in 81 equal bins over its "
+        "range; exact zeros share the middle bin with near-zero weights, so the "
+        "legend gives their share. Right: the share of exactly-zero weights over "
+        "all kernels.",
+    ]
+    if logs is not None:
+        sections += [
+            "## Logs",
+            f"Every run's history is logged in `{logs}`, one folder per "
+            "configuration and seed: TensorBoard's event files, and "
+            "`history.csv` from Keras' `CSVLogger`. To browse them: "
+            f"`tensorboard --logdir {logs}`",
+        ]
+    sections.append(
+        f"Every number above, per run and per configuration: [`{RESULTS}`]({RESULTS})."
+    )
+    return "\n\n".join(sections) + "\n"
+
+
+def _loss(loss):
+    return f"{loss:.3f}" if math.isfinite(loss) else "diverged"
+
+
+def _choice_row(label, scores, chosen, described):
+    tried = [
+        # Batch normalization's one "strength" is True: on.
+        f"{'on' if value is True else format(value, 'g')} → {_loss(loss)}"
+        for value, loss in scores.items()
+    ]
+    tried = ", ".join(
+        f"**{text}**" if value == chosen else text
+        for value, text in zip(scores, tried, strict=True)
+    )
+    return f"| {label} | {tried} | {described} |"
+
+
+def _choices_table(choices):
+    rows = [
+        "| choice | value tried → validation loss (chosen in bold) | chosen |",
+        "| --- | --- | --- |",
+        _choice_row(
+            "learning rate",
+            choices.learning_rates,
+            choices.learning_rate,
+            f"{choices.learning_rate:g}",
+        ),
+    ]
+    for name, scores in choices.strengths.items():
+        known = technique(name)
+        chosen = choices.strength[name]
+        rows.append(
+            _choice_row(
+                f"{name} {known.strength_name}",
+                scores,
+                chosen,
+                known.describe(chosen),
+            )
+        )
+    return "\n".join(rows)
+
+
+def _parts(name, choices):
+    """The techniques configuration `name` combines."""
+    if name == ALL_TOGETHER:
+        # As the plan chose: every technique, with the one penalty whose
+        # chosen strength scored the lowest validation loss.
+        penalties = [n for n in choices.strength if n in PENALTIES]
+        kept = min(
+            penalties,
+            key=lambda n: choices.strengths[n][choices.strength[n]],
+            default=None,
+        )
+        return [n for n in choices.strength if n not in PENALTIES or n == kept]
+    return name.split(" + ")
+
+
+def _configurations_table(summaries, choices):
+    rows = ["| configuration | what the model gets |", "| --- | --- |"]
+    for name in summaries:
+        if name == BASELINE:
+            gets = "no regularization: every switch off"
+        else:
+            gets = "; ".join(
+                technique(part).describe(choices.strength[part])
+                for part in _parts(name, choices)
+            )
+        rows.append(f"| {name} | {gets} |")
+    return "\n".join(rows)
+
+
+def _paths_section(paths, epochs):
+    sections = [
+        "## Regularization paths",
+        f"![Validation accuracy and exact zeros against λ]({PATHS})",
+        "From strong to weak λ, each fit warm-started from the one before (as "
+        f"glmnet and scikit-learn's `lasso_path` do), {epochs} epochs each at "
+        "the chosen learning rate, seed 0: the sparsity the penalty buys, and "
+        "what it costs in validation accuracy.",
+    ]
+    for name, points in paths.items():
+        rows = [
+            f"**{name}**",
+            "",
+            "| λ | validation accuracy | validation loss | kernel weights exactly 0 |",
+            "| ---: | ---: | ---: | ---: |",
+        ]
+        rows += [
+            f"| {p.strength:.3g} | {100 * p.val_accuracy:.1f}% | "
+            f"{_loss(p.val_loss)} | {format_share(p.zero_share)} |"
+            for p in points
+        ]
+        sections.append("\n".join(rows))
+    return sections
+
+
+def _augmentation_section(data, magnitude, default_augmentation):
+    if default_augmentation:
+        text = (
+            f"Magnitude {magnitude:g}, chosen on validation loss, multiplies "
+            "every random range of the augmentation, which at magnitude 1 is "
+            f"{augment.describe_augmentation(data)}"
+        )
+    else:
+        text = (
+            f"The study's augmentation at magnitude {magnitude:g}, chosen on "
+            "validation loss."
+        )
+    return [
+        "## Augmentation",
+        text,
+        f"![An image and its augmentations]({AUGMENTATION})",
+    ]

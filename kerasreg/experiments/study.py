@@ -209,7 +209,12 @@ def study(
         result = collect(
             oracle.trials.values(), plan, dataset, identity, time.perf_counter() - start
         )
-        write_report(folder.staging, result)
+        write_report(
+            folder.staging,
+            result,
+            logs=os.path.join(out, "logs"),
+            augmentation=augmentation,
+        )
     except BaseException:
         if folder:
             folder.discard()

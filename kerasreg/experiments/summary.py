@@ -27,16 +27,6 @@ class Summary:
     best_epoch: float | None
     wall_time: float
 
-    def to_json(self):
-        """The summary as JSON-ready values."""
-        return {
-            field.name: (
-                dataclasses.asdict(value) if dataclasses.is_dataclass(value) else value
-            )
-            for field in dataclasses.fields(self)
-            for value in (getattr(self, field.name),)
-        }
-
 
 def summarize(runs):
     """The `Summary` of one configuration's list of `Run`.

@@ -1,0 +1,108 @@
+"""The report's figures, drawn from hand-built runs: readable PNGs, the
+panels and axes the report describes."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kerasreg.experiments import plots
+from kerasreg.experiments.augment import make_augmentation
+from tests.experiments._results import make_run, path_points, tiny_dataset
+
+
+@pytest.fixture
+def runs():
+    return {
+        "none": [make_run("none"), make_run("none", seed=1)],
+        "L1": [make_run("L1", zeros=0.4)],
+        "L2": [make_run("L2")],
+        "EarlyStopping": [
+            make_run("EarlyStopping", epochs=5, best_epoch=2, stopped_epoch=5)
+        ],
+        "L2 + Dropout + Augmentation": [make_run("L2 + Dropout + Augmentation")],
+    }
+
+
+def _assert_readable(path, min_width=600):
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.width >= min_width and image.height >= 300
+        pixels = np.asarray(image.convert("L"), dtype="float32")
+    assert pixels.std() > 10
+
+
+def _visible(figure):
+    return [ax for ax in figure.axes if ax.get_visible()]
+
+
+def test_learning_curves_show_loss_and_accuracy_per_configuration(tmp_path, runs):
+    figure = plots.plot_learning_curves(runs, tmp_path / "curves.png")
+    _assert_readable(tmp_path / "curves.png", min_width=1000)
+    axes = _visible(figure)
+    assert [ax.get_title() for ax in axes] == [
+        f"{name}: {panel}" for name in runs for panel in ("loss", "accuracy")
+    ]
+    for ax in axes:
+        # Whole-number epochs only, within the runs' 1 … 6.
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= 6]
+        assert ticks and all(float(t).is_integer() for t in ticks)
+    loss, accuracy = axes[6], axes[7]
+    assert loss.get_yscale() == "log"
+    # The early-stopping panels carry the kept and the stopped epoch.
+    lines = {line.get_label(): line.get_xdata()[0] for line in loss.lines}
+    assert lines["best epoch (kept)"] == 2 and lines["stopped"] == 5
+    assert list(accuracy.lines[1].get_ydata()) == pytest.approx(
+        [100 * (0.9 - 1 / (epoch + 2)) for epoch in range(1, 6)]
+    )
+
+
+def test_paths_put_strong_lambda_left_and_zeros_on_a_second_axis(tmp_path):
+    figure = plots.plot_paths(
+        {"L1": path_points(), "ElasticNet": path_points()},
+        {"L1": 1e-4},
+        tmp_path / "paths.png",
+    )
+    _assert_readable(tmp_path / "paths.png", min_width=1000)
+    l1, elastic_net, l1_zeros, _ = figure.axes
+    assert (l1.get_title(), elastic_net.get_title()) == ("L1", "ElasticNet")
+    assert l1.get_xscale() == "log"
+    left, right = l1.get_xlim()
+    assert left > 1e-2 and right < 1e-5
+    assert l1.get_xlabel() == "λ (log scale, strong → weak)"
+    assert list(l1.lines[0].get_ydata()) == pytest.approx([40, 88, 92.5, 93])
+    assert list(l1_zeros.lines[0].get_ydata()) == pytest.approx([95, 60, 20, 1])
+    assert l1_zeros.get_ylabel() == "kernel weights exactly 0"
+    # The chosen λ is marked where one was chosen.
+    assert [line.get_label() for line in l1.lines][-1] == "chosen λ (validation)"
+    assert len(elastic_net.lines) == 1
+
+
+def test_weight_histograms_from_the_runs_counts(tmp_path, runs):
+    figure = plots.plot_weight_histograms(runs, tmp_path / "weights.png")
+    _assert_readable(tmp_path / "weights.png", min_width=1000)
+    histograms, shares = figure.axes
+    steps = histograms.patches
+    assert [step.get_label() for step in steps] == [
+        "none: 0.0% exactly 0",
+        f"L1: {100 * runs['L1'][0].first_zero_fraction:.1f}% exactly 0",
+        "L2: 0.0% exactly 0",
+    ]
+    widths = [bar.get_width() for bar in shares.patches]
+    assert widths == pytest.approx([0.0, 40.0, 0.0, 0.0, 0.0])
+
+
+def test_weight_histograms_of_the_baseline_alone(tmp_path, runs):
+    plots.plot_weight_histograms({"none": runs["none"]}, tmp_path / "weights.png")
+    _assert_readable(tmp_path / "weights.png")
+
+
+def test_augmentation_preview(tmp_path):
+    data = tiny_dataset()
+    figure = plots.plot_augmentation_preview(
+        data,
+        make_augmentation(data, seed=0, magnitude=2.0),
+        tmp_path / "augmentation.png",
+        "Augmentation at magnitude 2",
+    )
+    _assert_readable(tmp_path / "augmentation.png")
+    assert figure.get_suptitle() == "Augmentation at magnitude 2"

@@ -1,0 +1,367 @@
+"""The study's report: its folder, staged beside its destination and
+swapped in whole; report.md, results.json and the figures; the terminal."""
+
+import dataclasses
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from kerasreg.experiments import StudyError
+from kerasreg.experiments.augment import make_augmentation
+from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.report import (
+    AUGMENTATION,
+    CURVES,
+    FILES,
+    PATHS,
+    REPORT,
+    RESULTS,
+    WEIGHTS,
+    ReportFolder,
+    results_json,
+    say,
+    write_report,
+)
+from kerasreg.experiments.table import format_table
+from tests.experiments._results import make_result, path_points, tiny_dataset
+
+
+def _old_report(folder):
+    folder.mkdir()
+    for name in FILES:
+        (folder / name).write_text(f"old {name}")
+
+
+def _contents(folder):
+    return {path.name: path.read_text() for path in folder.iterdir()}
+
+
+def test_publish_replaces_a_previous_report_whole(tmp_path):
+    out = tmp_path / "report"
+    _old_report(out)
+    folder = ReportFolder(out)
+    # Staged beside the destination: the final rename stays on one filesystem.
+    assert os.path.dirname(folder.staging) == str(tmp_path)
+    with open(os.path.join(folder.staging, "report.md"), "w") as file:
+        file.write("new")
+    folder.publish()
+    # The old figures are gone with the old report: nothing mixes.
+    assert _contents(out) == {"report.md": "new"}
+    assert sorted(os.listdir(tmp_path)) == ["report"]
+
+
+def test_new_folder_and_missing_parents_are_created_on_publish(tmp_path):
+    out = tmp_path / "a" / "b" / "report"
+    folder = ReportFolder(out)
+    assert not out.exists()
+    folder.publish()
+    assert out.is_dir() and os.listdir(out) == []
+
+
+def test_discard_leaves_the_previous_report_as_it_was(tmp_path):
+    out = tmp_path / "report"
+    _old_report(out)
+    before = _contents(out)
+    folder = ReportFolder(out)
+    with open(os.path.join(folder.staging, "report.md"), "w") as file:
+        file.write("half")
+    folder.discard()
+    assert _contents(out) == before
+    assert sorted(os.listdir(tmp_path)) == ["report"]
+
+
+def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    (out / "report.md").write_text("old")
+    message = (
+        f"Will not replace '{out}': it holds files that are not part of a "
+        "kerasreg report ('notes.txt'); choose a new or empty folder."
+    )
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        ReportFolder(out)
+    assert _contents(out) == {"notes.txt": "keep me", "report.md": "old"}
+    assert sorted(os.listdir(tmp_path)) == ["mine"]
+
+
+def test_files_appearing_during_training_keep_the_staged_report(tmp_path):
+    out = tmp_path / "report"
+    folder = ReportFolder(out)
+    out.mkdir()
+    (out / "data.csv").write_text("1,2")
+    message = (
+        f"Will not replace '{out}': it holds files that are not part of a "
+        "kerasreg report ('data.csv'); choose a new or empty folder. The new "
+        f"report is in '{folder.staging}'."
+    )
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        folder.publish()
+    assert os.path.isdir(folder.staging)
+    assert _contents(out) == {"data.csv": "1,2"}
+
+
+def test_a_file_in_place_of_the_folder(tmp_path):
+    out = tmp_path / "report"
+    out.write_text("")
+    message = f"Cannot write the report to '{out}': it is a file, not a folder."
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        ReportFolder(out)
+
+
+def test_the_current_folder_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    message = (
+        "Will not replace '.', the current folder, by the report; choose a new folder."
+    )
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        ReportFolder(".")
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unwritable_parent(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    message = f"Cannot write the report to '{blocker / 'report'}': Not a directory."
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        ReportFolder(blocker / "report")
+
+
+def test_through_a_symbolic_link_the_linked_folder_is_replaced(tmp_path):
+    real = tmp_path / "real"
+    _old_report(real)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    folder = ReportFolder(link)
+    with open(os.path.join(folder.staging, "report.md"), "w") as file:
+        file.write("new")
+    folder.publish()
+    assert link.is_symlink() and _contents(real) == {"report.md": "new"}
+
+
+# The study's report: report.md, results.json, the figures, the terminal.
+
+TESTS = {
+    "none": [0.90, 0.91],
+    "L1": [0.91, 0.93],
+    "Dropout": [0.93, 0.95],
+    "Augmentation": [0.88, 0.90],
+    "L1 + Dropout": [0.94, 0.95],
+    "all together": [0.92, 0.92],
+}
+
+
+def _result(tests=None, **options):
+    return make_result(TESTS if tests is None else tests, **options)
+
+
+def _write(tmp_path, result, **options):
+    folder = tmp_path / "report"
+    folder.mkdir()
+    path = write_report(str(folder), result, **options)
+    with open(path, encoding="utf-8") as file:
+        return folder, file.read()
+
+
+def test_report_holds_settings_choices_results_and_figures(tmp_path):
+    result = _result(paths={"L1": path_points()})
+    folder, text = _write(tmp_path, result, logs="out/logs")
+    assert sorted(os.listdir(folder)) == sorted(FILES)
+    assert text.startswith(
+        "# Which regularization helps the model? A kerasreg study on tiny\n\n"
+        "The model trained without regularization and with each technique, 2 "
+        "seeds per configuration: 300 training examples of shape 8×8×1, 300 "
+        "for validation (every choice below, and early stopping), 1197 for the "
+        "test accuracy (never used for a choice). 60 epochs of 32-example "
+        "batches, Proximal(SGD(learning_rate, momentum=0.9)) at the learning "
+        "rate chosen on validation, 0.03."
+    )
+    assert format_table(result.summaries, result.comparisons, markdown=True) in text
+    assert "\n".join("- " + line for line in write_reading(result)) in text
+    for row in (
+        "| learning rate | 0.01 → 0.520, **0.03 → 0.310**, 0.1 → 0.450 | 0.03 |",
+        "| L1 λ | 0.0001 → 0.310, **0.0003 → 0.290**, 0.001 → 0.350 | "
+        "`kerasreg.L1(0.0003)` |",
+        "| Dropout rate | 0.1 → 0.330, 0.3 → 0.260, **0.5 → 0.250** | "
+        "`kerasreg.layers.Dropout(0.5)` |",
+        "| Augmentation magnitude | 0.5 → 0.290, **1 → 0.240**, 2 → 0.260 | "
+        "augmentation at magnitude 1 |",
+        "| none | no regularization: every switch off |",
+        "| L1 + Dropout | `kerasreg.L1(0.0003)`; `kerasreg.layers.Dropout(0.5)` |",
+        "| all together | `kerasreg.L1(0.0003)`; `kerasreg.layers.Dropout(0.5)`; "
+        "augmentation at magnitude 1 |",
+        "| 0.01 | 40.0% | 1.900 | 95.0% |",
+        "| 1e-05 | 93.0% | 0.270 | 1.0% |",
+    ):
+        assert "\n" + row + "\n" in text
+    for figure in (CURVES, PATHS, AUGMENTATION, WEIGHTS):
+        assert f"]({figure})" in text
+    assert "(zero padding, then a random crop); no flips" in text
+    assert "To browse them: `tensorboard --logdir out/logs`" in text
+    assert text.endswith("[`results.json`](results.json).\n")
+
+
+def test_report_without_paths_augmentation_or_logs(tmp_path):
+    result = _result({"none": [0.9], "L2": [0.92], "BatchNorm": [0.91]})
+    folder, text = _write(tmp_path, result)
+    assert (
+        "\n| BatchNorm on | **on → 0.300** | `kerasreg.layers.BatchNormalization()` |\n"
+    ) in text
+    assert sorted(os.listdir(folder)) == sorted([REPORT, RESULTS, CURVES, WEIGHTS])
+    for absent in ("## Regularization paths", "## Augmentation", "## Logs"):
+        assert absent not in text
+
+
+def test_report_names_the_model_and_a_given_optimizer(tmp_path):
+    result = _result({"none": [0.9], "L2": [0.92]})
+    result.settings.update(model="mlp", optimizer="Proximal(Adam(learning_rate))")
+    _, text = _write(tmp_path, result)
+    assert text.startswith("# Which regularization helps `mlp`?")
+    assert (
+        "\n\n`mlp` trained without regularization and with each technique, 1 seed "
+        in text
+    )
+    assert "batches, Proximal(Adam(learning_rate)) at the learning rate" in text
+
+
+def test_all_together_keeps_the_penalty_best_on_validation(tmp_path):
+    # L2's chosen λ scored 0.27 on validation, L1's 0.29.
+    result = _result({"none": [0.9], "L1": [0.9], "L2": [0.9], "all together": [0.9]})
+    _, text = _write(tmp_path, result)
+    assert "\n| all together | `kerasreg.L2(0.003)` |\n" in text
+
+
+def test_a_given_augmentation_is_previewed_at_the_chosen_magnitude(tmp_path):
+    calls = []
+
+    def augmentation(magnitude, seed):
+        calls.append((magnitude, seed))
+        return make_augmentation(tiny_dataset(), seed, magnitude)
+
+    result = _result({"none": [0.9], "Augmentation": [0.92]})
+    folder, text = _write(tmp_path, result, augmentation=augmentation)
+    assert calls == [(1.0, 0)]
+    assert "The study's augmentation at magnitude 1, chosen on validation loss." in (
+        text
+    )
+    assert AUGMENTATION in os.listdir(folder)
+
+
+def test_results_json_is_json_ready(tmp_path):
+    result = _result(paths={"L1": path_points()})
+    folder, _ = _write(tmp_path, result)
+    with open(folder / RESULTS, encoding="utf-8") as file:
+        written = json.load(file)
+    assert written == results_json(result)
+    assert list(written) == [
+        "settings",
+        "choices",
+        "summaries",
+        "comparisons",
+        "paths",
+        "runs",
+    ]
+    assert written["settings"] == result.settings
+    assert written["choices"]["learning_rate"] == {
+        "chosen": 0.03,
+        "tried": [
+            {"value": 0.01, "val_loss": 0.52},
+            {"value": 0.03, "val_loss": 0.31},
+            {"value": 0.1, "val_loss": 0.45},
+        ],
+    }
+    assert written["choices"]["techniques"]["Dropout"]["chosen"] == 0.5
+    assert list(written["summaries"]) == list(TESTS)
+    none = written["summaries"]["none"]["test_accuracy"]
+    assert none["mean"] == pytest.approx(0.905) and none["n"] == 2
+    assert written["comparisons"]["L1 + Dropout"]["verdict"] == "better"
+    assert "none" not in written["comparisons"]
+    # NumPy numbers become Python floats.
+    point = written["paths"]["L1"][0]
+    assert point == {
+        "strength": 0.01,
+        "val_accuracy": 0.4,
+        "val_loss": 1.9,
+        "zero_share": 0.95,
+    }
+    assert type(results_json(result)["paths"]["L1"][0]["strength"]) is float
+    assert len(written["runs"]) == 2 * len(TESTS)
+    assert written["runs"][0]["technique"] == "none"
+    assert "kernel_histogram" not in written["runs"][0]
+
+
+def _diverged(result):
+    """`result` where the largest learning rate diverged."""
+    rates = {0.01: 0.52, 0.03: 0.31, 0.1: math.inf}
+    choices = dataclasses.replace(result.choices, learning_rates=rates)
+    return dataclasses.replace(result, choices=choices)
+
+
+def test_results_json_writes_nan_and_inf_as_null():
+    result = _diverged(_result({"none": [0.9], "L2": [0.92]}))
+    result.runs["L2"][0].val_loss = math.inf
+    payload = results_json(result)
+    json.dumps(payload, allow_nan=False)
+    # One seed: no interval.
+    test = payload["summaries"]["none"]["test_accuracy"]
+    assert test["low"] is None and test["high"] is None
+    assert payload["comparisons"]["L2"]["difference"]["low"] is None
+    assert payload["comparisons"]["L2"]["verdict"] == "tie"
+    assert payload["choices"]["learning_rate"]["tried"][2]["val_loss"] is None
+    assert payload["runs"][1]["val_loss"] is None
+
+
+def test_a_diverged_value_reads_diverged(tmp_path):
+    result = _diverged(_result({"none": [0.9], "L2": [0.92]}))
+    _, text = _write(tmp_path, result)
+    assert "| learning rate | 0.01 → 0.520, **0.03 → 0.310**, 0.1 → diverged |" in (
+        text
+    )
+
+
+def test_say_prints_the_table_the_reading_and_the_path():
+    result = _result()
+    stream = io.StringIO()
+    say(stream, result, "out/report/report.md")
+    lines = stream.getvalue().splitlines()
+    table = format_table(result.summaries, result.comparisons).splitlines()
+    reading = write_reading(result)
+    assert lines[: len(table)] == table
+    assert len(lines) == len(table) + len(reading) + 3
+    assert lines[-2:] == ["", "Report: out/report/report.md"]
+    # The reading, without Markdown's marks.
+    bullets = lines[len(table) + 1 : -2]
+    assert [line.replace("- ", "", 1) for line in bullets] == [
+        line.replace("**", "").replace("`", "") for line in reading
+    ]
+    assert "Better than without regularization" in stream.getvalue()
+    assert not any("**" in line or "`" in line for line in lines)
+
+
+def test_the_study_needs_matplotlib_only_to_draw():
+    code = (
+        "import sys\n"
+        "sys.modules['matplotlib'] = None\n"
+        "import kerasreg, kerasreg.experiments.study, kerasreg.experiments.report\n"
+        "try:\n"
+        "    import kerasreg.experiments.plots\n"
+        "except ImportError:\n"
+        "    print('drawing needs matplotlib')\n"
+    )
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout == "drawing needs matplotlib\n"
