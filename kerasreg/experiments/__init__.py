@@ -10,7 +10,7 @@ trial: build, fit, measure), `engine` (the trials on keras-tuner: resumable,
 distributed), `statistics` and `path` (intervals, paired comparisons, the
 warm-started path), `data` and `augment` (the data and its augmentation),
 `summary`, `table`, `reading`, `plots` and `report` (what the study found),
-`progress`, and `study` (the function that ties them together).
+and `study` (the function that ties them together).
 """
 
 from kerasreg.experiments.errors import StudyError

@@ -17,10 +17,9 @@ import numpy as np
 
 from kerasreg.experiments import augment
 from kerasreg.experiments.errors import StudyError
-from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
 from kerasreg.experiments.reading import write_reading
 from kerasreg.experiments.table import format_share, format_table
-from kerasreg.experiments.techniques import PENALTIES, technique
+from kerasreg.experiments.techniques import technique
 
 REPORT, RESULTS = "report.md", "results.json"
 CURVES, PATHS = "learning_curves.png", "paths.png"
@@ -300,7 +299,7 @@ def _markdown(result, logs, default_augmentation):
         "technique's strength then at that rate. The test split played no part.",
         _choices_table(choices),
         "## Configurations",
-        _configurations_table(result.summaries, choices),
+        _configurations_table(result.configurations),
         "## Learning curves",
         f"![Loss and accuracy per epoch, per configuration]({CURVES})",
         "Seed 0 of each configuration. Dashed green: the epoch whose weights "
@@ -323,8 +322,9 @@ def _markdown(result, logs, default_augmentation):
     if logs is not None:
         sections += [
             "## Logs",
-            f"Every run's history is logged in `{logs}`, one folder per "
-            "configuration and seed: TensorBoard's event files, and "
+            f"Every run's history is logged in `{logs}`, one folder per trial "
+            "named by the techniques it ran with their strengths, then by its "
+            "learning rate and seed: TensorBoard's event files, and "
             "`history.csv` from Keras' `CSVLogger`. To browse them: "
             f"`tensorboard --logdir {logs}`",
         ]
@@ -376,32 +376,14 @@ def _choices_table(choices):
     return "\n".join(rows)
 
 
-def _parts(name, choices):
-    """The techniques configuration `name` combines."""
-    if name == ALL_TOGETHER:
-        # As the plan chose: every technique, with the one penalty whose
-        # chosen strength scored the lowest validation loss.
-        penalties = [n for n in choices.strength if n in PENALTIES]
-        kept = min(
-            penalties,
-            key=lambda n: choices.strengths[n][choices.strength[n]],
-            default=None,
-        )
-        return [n for n in choices.strength if n not in PENALTIES or n == kept]
-    return name.split(" + ")
-
-
-def _configurations_table(summaries, choices):
+def _configurations_table(configurations):
     rows = ["| configuration | what the model gets |", "| --- | --- |"]
-    for name in summaries:
-        if name == BASELINE:
-            gets = "no regularization: every switch off"
-        else:
-            gets = "; ".join(
-                technique(part).describe(choices.strength[part])
-                for part in _parts(name, choices)
-            )
-        rows.append(f"| {name} | {gets} |")
+    for name, setting in configurations.items():
+        gets = "; ".join(
+            technique(part).describe(strength)
+            for part, strength in setting.techniques().items()
+        )
+        rows.append(f"| {name} | {gets or 'no regularization: every switch off'} |")
     return "\n".join(rows)
 
 

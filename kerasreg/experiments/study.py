@@ -15,7 +15,13 @@ from kerasreg.experiments import augment, statistics
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.plan import BASELINE, Plan, trial_key
-from kerasreg.experiments.report import REPORT, ReportFolder, say, write_report
+from kerasreg.experiments.report import (
+    DEFAULT_OPTIMIZER,
+    REPORT,
+    ReportFolder,
+    say,
+    write_report,
+)
 from kerasreg.experiments.summary import summarize
 from kerasreg.experiments.techniques import (
     DEFAULT_TECHNIQUES,
@@ -40,6 +46,8 @@ class StudyResult:
         choices: `kerasreg.experiments.plan.Choices`: the learning rate and
             each technique's strength chosen on validation loss, with the
             scores of every value tried.
+        configurations: dict, configuration name → its `Setting` (the
+            switches it turns on, at the chosen strengths), baseline first.
         runs: dict, configuration name → list of `Run`, one per seed.
         summaries: dict, configuration name → dict of `Interval` (test and
             train accuracy, gap, share of zeros) over the seeds.
@@ -52,6 +60,7 @@ class StudyResult:
     """
 
     choices: object
+    configurations: dict
     runs: dict
     summaries: dict
     comparisons: dict
@@ -193,7 +202,7 @@ def study(
         batch_size=batch_size,
         log_dir=os.path.join(out, "logs"),
     )
-    _check_build(trainer, plan)
+    model = _check_build(trainer, plan)
     identity = _identity(plan, dataset, arguments)
     _claim(out, identity, overwrite)
     worker = "KERASTUNER_ORACLE_IP" in os.environ and "chief" not in os.environ.get(
@@ -206,15 +215,27 @@ def study(
         oracle = _search(trainer, plan, out, verbose == 1 and not worker)
         if worker:
             return None
+        described = {
+            "model": model.name,
+            "parameters": model.count_params(),
+            "optimizer": _describe_optimizer(optimizer, trainer),
+        }
         result = collect(
-            oracle.trials.values(), plan, dataset, identity, time.perf_counter() - start
+            oracle.trials.values(),
+            plan,
+            dataset,
+            {**identity, **described},
+            time.perf_counter() - start,
         )
-        write_report(
-            folder.staging,
-            result,
-            logs=os.path.join(out, "logs"),
-            augmentation=augmentation,
-        )
+        try:
+            write_report(
+                folder.staging,
+                result,
+                logs=os.path.join(out, "logs"),
+                augmentation=augmentation,
+            )
+        except OSError as error:
+            raise folder.unwritable(error) from error
     except BaseException:
         if folder:
             folder.discard()
@@ -223,6 +244,12 @@ def study(
     if verbose:
         say(stream or sys.stdout, result, os.path.join(folder.out, REPORT))
     return result
+
+
+def _describe_optimizer(optimizer, trainer):
+    if optimizer is None:
+        return DEFAULT_OPTIMIZER
+    return f"Proximal({type(trainer.optimizer(1e-3)).__name__}(learning_rate, ...))"
 
 
 def _search(trainer, plan, out, verbose):
@@ -264,6 +291,7 @@ def collect(trials, plan, dataset, identity, wall_time):
     losses = {key: metrics["val_loss"] for key, (_, metrics) in finished.items()}
     choices = plan.choices(losses)
     lr = choices.learning_rate
+    configurations = plan.configurations(choices, losses)
     runs = {
         name: [
             Run.from_metrics(
@@ -271,7 +299,7 @@ def collect(trials, plan, dataset, identity, wall_time):
             )
             for seed in range(plan.seeds)
         ]
-        for name, setting in plan.configurations(choices, losses).items()
+        for name, setting in configurations.items()
     }
     paths = {
         t.name: path_from_metrics(
@@ -288,7 +316,9 @@ def collect(trials, plan, dataset, identity, wall_time):
         if name != BASELINE
     }
     settings = {**identity, "wall_time": wall_time}
-    return StudyResult(choices, runs, summaries, comparisons, paths, settings, dataset)
+    return StudyResult(
+        choices, configurations, runs, summaries, comparisons, paths, settings, dataset
+    )
 
 
 def _checked(arguments):
@@ -413,7 +443,8 @@ def _checked_combinations(combinations, names):
 
 def _check_build(trainer, plan):
     """Build the model with every technique on, before any epoch is spent:
-    a `build_model` that fails, or gives no place to a technique, fails now."""
+    a `build_model` that fails, or gives no place to a technique, fails now.
+    Returns that model (its name and size go into the report)."""
     everything = Setting()
     for t in plan.techniques:
         everything = everything.merged(t.setting(t.grid[0]))
@@ -422,7 +453,7 @@ def _check_build(trainer, plan):
             everything,
             penalty=next(t.name for t in plan.techniques if t.name in PENALTIES),
         )
-    trainer.model(everything, plan.learning_rates[0], seed=0)
+    return trainer.model(everything, plan.learning_rates[0], seed=0)
 
 
 def _identity(plan, dataset, arguments):

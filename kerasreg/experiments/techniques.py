@@ -47,18 +47,24 @@ class Setting:
         }
         return dataclasses.replace(self, **changes)
 
+    def techniques(self):
+        """Name → strength of each technique this setting turns on."""
+        on = {self.penalty: self.strength} if self.penalty != "none" else {}
+        for name, value in (
+            ("Dropout", self.dropout_rate),
+            ("BatchNorm", self.batch_norm),
+            ("EarlyStopping", self.patience),
+            ("Augmentation", self.augmentation),
+        ):
+            if value:
+                on[name] = value
+        return on
+
     def describe(self):
-        """The switches that are on, with their strengths, e.g. "L1(0.001)"."""
-        parts = [f"{self.penalty}({self.strength:g})"] if self.penalty != "none" else []
-        parts += [
-            f"{name}({value:g})" if value is not True else name
-            for name, value in (
-                ("Dropout", self.dropout_rate),
-                ("BatchNorm", self.batch_norm),
-                ("EarlyStopping", self.patience),
-                ("Augmentation", self.augmentation),
-            )
-            if value
+        """The techniques that are on, with their strengths, e.g. "L1(0.001)"."""
+        parts = [
+            name if value is True else f"{name}({value:g})"
+            for name, value in self.techniques().items()
         ]
         return " + ".join(parts) or "none"
 

@@ -5,8 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from kerasreg.augmentation import functional as F
 from kerasreg.augmentation import _tf_xla_warp
+from kerasreg.augmentation import functional as F
 from tests.augmentation._affine_reference import scipy_warp
 
 RNG = np.random.default_rng(0)

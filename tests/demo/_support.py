@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 
-
 # TensorFlow's C++ runtime logs to stderr at import whatever TF_CPP_MIN_LOG_LEVEL
 # says (e.g. "I0000 00:00:... cudart_stub.cc:31] Could not find cuda drivers");
 # those lines are TensorFlow's, not the command's.

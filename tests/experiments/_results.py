@@ -3,10 +3,11 @@
 import numpy as np
 
 from kerasreg.experiments.data import Dataset
-from kerasreg.experiments.plan import BASELINE, Choices
+from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE, Choices
 from kerasreg.experiments.statistics import paired_comparison
 from kerasreg.experiments.study import StudyResult
 from kerasreg.experiments.summary import summarize
+from kerasreg.experiments.techniques import Setting, technique
 from kerasreg.experiments.training import HISTOGRAM_BINS, PathPointRecord, Run
 
 # Each technique's grid with made-up validation losses, and its chosen value
@@ -158,6 +159,7 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
     }
     return StudyResult(
         choices=choices,
+        configurations={name: _setting(name, techniques, choices) for name in tests},
         runs=runs,
         summaries={name: summarize(r) for name, r in runs.items()},
         comparisons={
@@ -169,3 +171,16 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
         settings=settings,
         dataset=tiny_dataset(),
     )
+
+
+def _setting(name, techniques, choices):
+    """The `Setting` of configuration `name`, at the chosen strengths."""
+    if name == BASELINE:
+        return Setting()
+    parts = techniques if name == ALL_TOGETHER else name.split(" + ")
+    setting = Setting()
+    for part in parts:
+        # A name made up for a test may hold techniques the choices lack.
+        strength = choices.strength.get(part, technique(part).grid[0])
+        setting = setting.merged(technique(part).setting(strength))
+    return setting
