@@ -143,6 +143,10 @@ _TABLE = (
 class RegularizationReport(list):
     """Rows of `regularization_report`; `str()` gives an aligned table.
 
+    Args:
+        rows: iterable of dicts, one per weight matrix, with the keys "layer",
+            "penalty", "weights", "zeros" and "zero_fraction".
+
     Example:
 
     >>> layers = [keras.Input((3,)), keras.layers.Dense(2, name="dense")]

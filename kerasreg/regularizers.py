@@ -25,6 +25,18 @@ from kerasreg._validation import check_choice, check_int, check_strength, invali
 _L2_FORMULA = "l2 / 2 * sum(w ** 2)"
 
 
+__all__ = [
+    "L1",
+    "L2",
+    "ElasticNet",
+    "WeightRegularizer",
+    "GroupLasso",
+    "get",
+    "serialize",
+    "deserialize",
+]
+
+
 class HandOver:
     """The penalties one optimizer applies itself to the variables of one model.
 

@@ -57,6 +57,21 @@ class StudyResult:
             accuracy and loss, share of exact zeros), strong λ first.
         settings: dict of the study's settings, JSON-ready.
         dataset: the `Dataset` studied.
+
+    Example:
+
+    >>> import tempfile
+    >>> def build_model(switches):
+    ...     inputs = keras.Input((8, 8, 1))
+    ...     x = switches.dropout(keras.layers.Flatten()(inputs))
+    ...     return keras.Model(inputs, keras.layers.Dense(10)(x))
+    >>> result = kerasreg.study(
+    ...     build_model, "digits", techniques=("Dropout",), grids={"Dropout": (0.5,)},
+    ...     seeds=2, epochs=1, learning_rates=(0.1,), out=tempfile.mkdtemp(), verbose=0)
+    >>> list(result.runs), [run.seed for run in result.runs["Dropout"]]
+    (['none', 'Dropout'], [0, 1])
+    >>> result.comparisons["Dropout"].verdict in ("better", "worse", "tie")
+    True
     """
 
     choices: object
@@ -177,10 +192,15 @@ def study(
     ...         32, kernel_regularizer=switches.kernel_regularizer)(x)
     ...     x = switches.dropout(keras.layers.ReLU()(switches.batch_norm(x)))
     ...     return keras.Model(inputs, keras.layers.Dense(10)(x))
-    >>> result = kerasreg.study(build_model, "digits", seeds=2, epochs=20,
-    ...                         out="digits-study")  # doctest: +SKIP
-    >>> result.comparisons["Dropout"].verdict  # doctest: +SKIP
-    'tie'
+    >>> import tempfile
+    >>> result = kerasreg.study(
+    ...     build_model, "digits", techniques=("L1", "Dropout", "BatchNorm"),
+    ...     seeds=1, epochs=1, grids={"L1": (1e-3,), "Dropout": (0.3,)},
+    ...     learning_rates=(0.05,), out=tempfile.mkdtemp(), verbose=0)
+    >>> list(result.runs)
+    ['none', 'L1', 'Dropout', 'BatchNorm', 'all together']
+    >>> result.choices.strength
+    {'L1': 0.001, 'Dropout': 0.3, 'BatchNorm': True}
     """
     arguments = _checked(locals())
     _check_dependencies()
