@@ -37,6 +37,23 @@ class PlanOracle(keras_tuner.Oracle):
         )
         self.plan = plan
 
+    def set_state(self, state):
+        super().set_state(state)
+        # keras-tuner writes a trial's file before its own state, which a
+        # kill in between leaves listing the trial as running; it would run
+        # the trial again on reload. One that finished stays finished; one
+        # retried starts afresh, without metrics (keras-tuner would average
+        # a step's values over the two attempts).
+        for tuner_id, trial in list(self.ongoing_trials.items()):
+            if trial.status == _COMPLETED:
+                del self.ongoing_trials[tuner_id]
+                self.end_order.append(trial.trial_id)
+            else:
+                afresh = keras_tuner.engine.trial.Trial(
+                    trial.hyperparameters, trial.trial_id, trial.status
+                )
+                self.trials[trial.trial_id] = self.ongoing_trials[tuner_id] = afresh
+
     def populate_space(self, trial_id):
         running = {
             trial_key(t.hyperparameters.values) for t in self.ongoing_trials.values()
