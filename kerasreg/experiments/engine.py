@@ -10,12 +10,17 @@ runs next, and it holds every result (they travel as metrics), so the workers
 need no shared folder.
 """
 
+import time
+
 import keras_tuner
 
 from kerasreg.experiments.plan import trial_key
 from kerasreg.experiments.training import path_to_metrics
 
 OBJECTIVE = "val_loss"
+# Seconds a worker waits before asking again when the oracle has no trial
+# for it yet (the others are finishing a phase its choices rest on).
+_WAIT = 1.0
 # keras-tuner's `TrialStatus.COMPLETED`.
 _COMPLETED = "COMPLETED"
 
@@ -108,6 +113,19 @@ class StudyTuner(keras_tuner.Tuner):
         self.plan = plan
         self.names = names
         self.trial_ended = on_trial_end
+        self._asked = False
+
+    def pre_create_trial(self):
+        # keras-tuner asks again at once when the oracle answers IDLE: a
+        # worker waiting out a phase would keep a core of its machine and of
+        # the chief's busy with thousands of requests a second.
+        if self._asked:
+            time.sleep(_WAIT)
+        self._asked = True
+
+    def on_trial_begin(self, trial):
+        super().on_trial_begin(trial)
+        self._asked = False
 
     def run_trial(self, trial, *args, **kwargs):
         values = trial.hyperparameters.values
