@@ -6,7 +6,10 @@ Runs `tiny_study(OUT)` and writes RESULT: the JSON of `digest(result)`, or
 `null` where the process is a distributed worker. With the environment
 variable KILL_BEFORE_STATE set, the process kills itself (SIGKILL) when its
 first trial has finished: after keras-tuner wrote the trial's file, before it
-records in its own state that the trial ended. Every trial this process
+records in its own state that the trial ended. With BARRIER set to
+"FOLDER:COUNT", it starts the study only once COUNT processes have reached
+that point (each leaves a file in FOLDER), so that a slow start cannot leave
+one worker without a trial. Every trial this process
 runs is appended, as it starts, to OUT/ran-by-<tuner id>.txt (tuner0 unless
 KERASTUNER_TUNER_ID says otherwise): keras-tuner's own records do not say
 which process ran a trial.
@@ -16,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 import keras
 import numpy as np
@@ -112,10 +116,19 @@ def _killing_before_state():
     engine.PlanOracle.save = killing
 
 
+def _barrier(folder, count):
+    os.makedirs(folder, exist_ok=True)
+    open(os.path.join(folder, str(os.getpid())), "w").close()
+    while len(os.listdir(folder)) < int(count):
+        time.sleep(0.1)
+
+
 def main(out, result_path):
     _recording_trials(out)
     if os.environ.get("KILL_BEFORE_STATE"):
         _killing_before_state()
+    if os.environ.get("BARRIER"):
+        _barrier(*os.environ["BARRIER"].rsplit(":", 1))
     result = tiny_study(out)
     with open(result_path, "w") as f:
         json.dump(None if result is None else digest(result), f)

@@ -24,6 +24,7 @@ def test_a_chief_and_two_workers_give_the_single_process_result(tmp_path, refere
                 "KERASTUNER_TUNER_ID": tuner_id,
                 "KERASTUNER_ORACLE_IP": "127.0.0.1",
                 "KERASTUNER_ORACLE_PORT": str(port),
+                "BARRIER": f"{tmp_path / 'barrier'}:{len(_TUNERS)}",
             }
             process, result, stderr = _processes.start(
                 str(tmp_path), tuner_id, str(tmp_path / tuner_id), env
