@@ -27,6 +27,15 @@ def start(workdir, name, out, env=None):
     return process, result, stderr
 
 
+def finish(process, timeout):
+    """`process`'s exit code, killed first if it runs past `timeout` seconds."""
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
 def read_json(path):
     with open(path) as f:
         return json.load(f)

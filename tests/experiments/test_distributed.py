@@ -35,9 +35,7 @@ def test_a_chief_and_two_workers_give_the_single_process_result(tmp_path, refere
         _wait_all(processes, logs, time.monotonic() + _TIMEOUT, _TIMEOUT)
     finally:
         for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+            _processes.finish(process, 0)
 
     # The chief's oracle recorded every planned trial, each completed once.
     chief = str(tmp_path / "chief")

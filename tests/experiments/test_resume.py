@@ -2,8 +2,12 @@
 
 keras-tuner records each trial under `<out>/trials`; the resumed study
 reloads them, retries the trial that was in flight and ends with exactly
-the result of an uninterrupted run. A finished folder runs nothing again; a
-folder holding another study, or a damaged identity file, is refused by name.
+the result of an uninterrupted run. It is killed twice: from outside,
+mid-search; and by itself where keras-tuner has written a finished trial's
+file but not yet its own state, which still lists the trial as running
+(keras-tuner alone would run that trial again). A finished folder runs
+nothing again; a folder holding another study, or a damaged identity file,
+is refused by name.
 """
 
 import os
@@ -52,9 +56,7 @@ def test_sigkill_mid_search_resumes_to_the_uninterrupted_result(tmp_path, refere
     try:
         _kill_after_completed(process, stderr, out, _KILL_AFTER)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _processes.finish(process, 0)
     finished = _snapshot(_processes.trial_records(out))
     assert _KILL_AFTER <= len(finished) < _study_child.TRIALS
     # Killed by itself where keras-tuner has written a finished trial's file
@@ -62,7 +64,7 @@ def test_sigkill_mid_search_resumes_to_the_uninterrupted_result(tmp_path, refere
     process, _, stderr = _processes.start(
         workdir, "inside", out, env={"KILL_BEFORE_STATE": "1"}
     )
-    assert process.wait(timeout=_TIMEOUT) == -signal.SIGKILL, _tail(stderr)
+    assert _processes.finish(process, _TIMEOUT) == -signal.SIGKILL, _tail(stderr)
     last = _snapshot(_processes.trial_records(out))
     assert len(last) == len(finished) + 1 and finished.items() <= last.items()
     finished_ids = {
@@ -73,7 +75,7 @@ def test_sigkill_mid_search_resumes_to_the_uninterrupted_result(tmp_path, refere
     started_before = _processes.ran_by(out)
 
     process, result, stderr = _processes.start(workdir, "resumed", out)
-    assert process.wait(timeout=_TIMEOUT) == 0, _tail(stderr)
+    assert _processes.finish(process, _TIMEOUT) == 0, _tail(stderr)
 
     # Every planned trial completed exactly once over the three processes,
     # the last one started none that had finished before, and their files
