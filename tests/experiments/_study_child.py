@@ -4,9 +4,9 @@ Usage: python _study_child.py OUT RESULT
 
 Runs `tiny_study(OUT)` and writes RESULT: the JSON of `digest(result)`, or
 `null` where the process is a distributed worker. With the environment
-variable KILL_BEFORE_STATE set, the process kills itself (SIGKILL) when its
-first trial has finished: after keras-tuner wrote the trial's file, before it
-records in its own state that the trial ended. With BARRIER set to
+variable KILL_MID_STATE set, the process kills itself (SIGKILL) when its
+first trial has finished: after the trial's file is written, halfway through
+writing the oracle's state that records the trial's end. With BARRIER set to
 "FOLDER:COUNT", it starts the study only once COUNT processes have reached
 that point (each leaves a file in FOLDER), so that a slow start cannot leave
 one worker without a trial. Every trial this process
@@ -102,18 +102,45 @@ def _recording_trials(out):
     engine.StudyTuner.run_trial = recorded
 
 
-def _killing_before_state():
+def _killing_mid_state():
+    """SIGKILL this process halfway through writing the oracle's state once
+    its first trial has ended: in keras-tuner's own in-place write, or in the
+    flush of a temporary file that would replace the state."""
+    import tensorflow as tf
+
     save = engine.PlanOracle.save
-    # How many trials had ended when this process first saved the state.
+    # How many trials had ended at each save of the state in this process.
     ended = []
 
-    def killing(self):
+    def saving(self):
         ended.append(len(self.end_order))
-        if ended[-1] > ended[0]:
-            os.kill(os.getpid(), signal.SIGKILL)
         save(self)
 
-    engine.PlanOracle.save = killing
+    def armed(path):
+        started = bool(ended) and ended[-1] > ended[0]
+        return started and "oracle.json" in os.path.basename(path)
+
+    write = tf.io.gfile.GFile.write
+
+    def writing(self, content):
+        if armed(self.name):
+            write(self, content[: len(content) // 2])
+            self.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        write(self, content)
+
+    fsync = os.fsync
+
+    def flushing(fd):
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        if armed(path):
+            os.truncate(path, os.path.getsize(path) // 2)
+            os.kill(os.getpid(), signal.SIGKILL)
+        fsync(fd)
+
+    engine.PlanOracle.save = saving
+    tf.io.gfile.GFile.write = writing
+    os.fsync = flushing
 
 
 def _barrier(folder, count):
@@ -125,8 +152,8 @@ def _barrier(folder, count):
 
 def main(out, result_path):
     _recording_trials(out)
-    if os.environ.get("KILL_BEFORE_STATE"):
-        _killing_before_state()
+    if os.environ.get("KILL_MID_STATE"):
+        _killing_mid_state()
     if os.environ.get("BARRIER"):
         _barrier(*os.environ["BARRIER"].rsplit(":", 1))
     result = tiny_study(out)

@@ -3,9 +3,10 @@
 keras-tuner records each trial under `<out>/trials`; the resumed study
 reloads them, retries the trial that was in flight and ends with exactly
 the result of an uninterrupted run. It is killed twice: from outside,
-mid-search; and by itself where keras-tuner has written a finished trial's
-file but not yet its own state, which still lists the trial as running
-(keras-tuner alone would run that trial again). A finished folder runs
+mid-search; and by itself halfway through writing the oracle's state after
+a trial's end (keras-tuner alone would leave a torn state file, and once
+that is fixed, a state that still lists the finished trial as running,
+which it would run again). A finished folder runs
 nothing again; a folder holding another study, or a damaged identity file,
 is refused by name.
 """
@@ -59,10 +60,10 @@ def test_sigkill_mid_search_resumes_to_the_uninterrupted_result(tmp_path, refere
         _processes.finish(process, 0)
     finished = _snapshot(_processes.trial_records(out))
     assert _KILL_AFTER <= len(finished) < _study_child.TRIALS
-    # Killed by itself where keras-tuner has written a finished trial's file
-    # but not yet its own state, which still lists the trial as running.
+    # Killed by itself halfway through writing the state that records a
+    # finished trial's end (the trial's own file is written).
     process, _, stderr = _processes.start(
-        workdir, "inside", out, env={"KILL_BEFORE_STATE": "1"}
+        workdir, "inside", out, env={"KILL_MID_STATE": "1"}
     )
     assert _processes.finish(process, _TIMEOUT) == -signal.SIGKILL, _tail(stderr)
     last = _snapshot(_processes.trial_records(out))
