@@ -32,9 +32,12 @@ class PlanOracle(keras_tuner.Oracle):
 
     Args:
         plan: a `kerasreg.experiments.plan.Plan`.
+        on_trial_end: callable `()` after each trial, or None. It is called
+            here, where the trial's end is recorded, so that a distributed
+            study's chief counts the trials its workers end.
     """
 
-    def __init__(self, plan):
+    def __init__(self, plan, on_trial_end=None):
         super().__init__(
             objective=keras_tuner.Objective(OBJECTIVE, "min"),
             # The first failure ends the study with its traceback: a trial
@@ -43,6 +46,12 @@ class PlanOracle(keras_tuner.Oracle):
             seed=1,
         )
         self.plan = plan
+        self.trial_ended = on_trial_end
+
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        if self.trial_ended:
+            self.trial_ended()
 
     # keras-tuner writes its state and each trial's file in place: killed
     # mid-write, a study could not be reloaded. Each is replaced whole.
@@ -114,16 +123,14 @@ class StudyTuner(keras_tuner.Tuner):
         trainer: a `kerasreg.experiments.training.Trainer`.
         plan: the `Plan` (a worker's oracle is a client of the chief's).
         names: callable `values -> str`, the configuration's name (for logs).
-        on_trial_end: callable `()` after each trial, or None.
         directory, project_name: keras-tuner's project folder.
     """
 
-    def __init__(self, oracle, trainer, plan, names, on_trial_end=None, **kwargs):
+    def __init__(self, oracle, trainer, plan, names, **kwargs):
         super().__init__(oracle=oracle, **kwargs)
         self.trainer = trainer
         self.plan = plan
         self.names = names
-        self.trial_ended = on_trial_end
         self._asked = False
 
     def pre_create_trial(self):
@@ -145,8 +152,3 @@ class StudyTuner(keras_tuner.Tuner):
             points = self.trainer.run_path(values["path"], strengths, values)
             return path_to_metrics(points)
         return self.trainer.run(self.names(values), values).to_metrics()
-
-    def on_trial_end(self, trial):
-        super().on_trial_end(trial)
-        if self.trial_ended:
-            self.trial_ended()

@@ -226,13 +226,12 @@ def _search(trainer, plan, out, verbose):
     progress = keras.utils.Progbar(
         plan.count(), unit_name="trial", verbose=1 if verbose else 0
     )
-    oracle = PlanOracle(plan)
+    oracle = PlanOracle(plan, on_trial_end=lambda: progress.add(1))
     tuner = StudyTuner(
         oracle,
         trainer,
         plan,
         names,
-        on_trial_end=lambda: progress.add(1),
         directory=out,
         project_name="trials",
         overwrite=False,
