@@ -10,12 +10,19 @@ runs next, and it holds every result (they travel as metrics), so the workers
 need no shared folder.
 """
 
+import os
+import time
+
 import keras_tuner
 
+from kerasreg.callbacks import _atomic_io
 from kerasreg.experiments.plan import trial_key
 from kerasreg.experiments.training import path_to_metrics
 
 OBJECTIVE = "val_loss"
+# Seconds a worker waits before asking again when the oracle has no trial
+# for it yet (the others are finishing a phase its choices rest on).
+_WAIT = 1.0
 # keras-tuner's `TrialStatus.COMPLETED`.
 _COMPLETED = "COMPLETED"
 
@@ -25,9 +32,12 @@ class PlanOracle(keras_tuner.Oracle):
 
     Args:
         plan: a `kerasreg.experiments.plan.Plan`.
+        on_trial_end: callable `()` after each trial, or None. It is called
+            here, where the trial's end is recorded, so that a distributed
+            study's chief counts the trials its workers end.
     """
 
-    def __init__(self, plan):
+    def __init__(self, plan, on_trial_end=None):
         super().__init__(
             objective=keras_tuner.Objective(OBJECTIVE, "min"),
             # The first failure ends the study with its traceback: a trial
@@ -36,6 +46,38 @@ class PlanOracle(keras_tuner.Oracle):
             seed=1,
         )
         self.plan = plan
+        self.trial_ended = on_trial_end
+
+    def end_trial(self, trial):
+        super().end_trial(trial)
+        if self.trial_ended:
+            self.trial_ended()
+
+    # keras-tuner writes its state and each trial's file in place: killed
+    # mid-write, a study could not be reloaded. Each is replaced whole.
+    def save(self):
+        _atomic_io.write_json(self._get_oracle_fname(), self.get_state())
+
+    def _save_trial(self, trial):
+        path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
+        _atomic_io.write_json(path, trial.get_state())
+
+    def set_state(self, state):
+        super().set_state(state)
+        # keras-tuner writes a trial's file before its own state, which a
+        # kill in between leaves listing the trial as running; it would run
+        # the trial again on reload. One that finished stays finished; one
+        # retried starts afresh, without metrics (keras-tuner would average
+        # a step's values over the two attempts).
+        for tuner_id, trial in list(self.ongoing_trials.items()):
+            if trial.status == _COMPLETED:
+                del self.ongoing_trials[tuner_id]
+                self.end_order.append(trial.trial_id)
+            else:
+                afresh = keras_tuner.engine.trial.Trial(
+                    trial.hyperparameters, trial.trial_id, trial.status
+                )
+                self.trials[trial.trial_id] = self.ongoing_trials[tuner_id] = afresh
 
     def populate_space(self, trial_id):
         running = {
@@ -80,15 +122,26 @@ class StudyTuner(keras_tuner.Tuner):
         oracle: a `PlanOracle`.
         trainer: a `kerasreg.experiments.training.Trainer`.
         plan: the `Plan` (a worker's oracle is a client of the chief's).
-        on_trial_end: callable `()` after each trial, or None.
         directory, project_name: keras-tuner's project folder.
     """
 
-    def __init__(self, oracle, trainer, plan, on_trial_end=None, **kwargs):
+    def __init__(self, oracle, trainer, plan, **kwargs):
         super().__init__(oracle=oracle, **kwargs)
         self.trainer = trainer
         self.plan = plan
-        self.trial_ended = on_trial_end
+        self._asked = False
+
+    def pre_create_trial(self):
+        # keras-tuner asks again at once when the oracle answers IDLE: a
+        # worker waiting out a phase would keep a core of its machine and of
+        # the chief's busy with thousands of requests a second.
+        if self._asked:
+            time.sleep(_WAIT)
+        self._asked = True
+
+    def on_trial_begin(self, trial):
+        super().on_trial_begin(trial)
+        self._asked = False
 
     def run_trial(self, trial, *args, **kwargs):
         values = trial.hyperparameters.values
@@ -97,8 +150,3 @@ class StudyTuner(keras_tuner.Tuner):
             points = self.trainer.run_path(values["path"], strengths, values)
             return path_to_metrics(points)
         return self.trainer.run(values).to_metrics()
-
-    def on_trial_end(self, trial):
-        super().on_trial_end(trial)
-        if self.trial_ended:
-            self.trial_ended()

@@ -279,12 +279,11 @@ def _search(trainer, plan, out, verbose):
     progress = keras.utils.Progbar(
         plan.count(), unit_name="trial", verbose=1 if verbose else 0
     )
-    oracle = PlanOracle(plan)
+    oracle = PlanOracle(plan, on_trial_end=lambda: _advance(progress, plan, oracle))
     tuner = StudyTuner(
         oracle,
         trainer,
         plan,
-        on_trial_end=lambda: _advance(progress, plan, oracle),
         directory=out,
         project_name="trials",
         overwrite=False,
