@@ -72,8 +72,10 @@ def _t_quantile_expansion(p, df):
 def t_quantile(p, df):
     """The Student-t quantile: the t with P(T <= t) = p for `df` degrees of freedom.
 
-    Within 1e-10 relative of SciPy's for p in [1e-4, 1 - 1e-4] (further out
-    the rounding of `p - 0.5` limits it): up to 10,000 degrees of freedom the
+    For p in [1e-4, 1 - 1e-4] (further out the rounding of `p - 0.5` limits
+    it), SciPy's t CDF at the result is p within 2e-10 · min(p, 1 - p), and
+    the result is within 1e-10 relative of SciPy 1.17's `t.ppf` (older SciPy's
+    own `t.ppf` is off by up to 1e-9): up to 10,000 degrees of freedom the
     closed-form CDF is inverted by bisection; above, a four-term expansion
     in 1/df is used; `math.inf` gives the normal quantile.
 
