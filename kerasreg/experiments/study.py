@@ -166,7 +166,11 @@ def study(
             Defaults to `True`.
         image_size: (height, width) of a folder's images. Defaults to 32x32.
         overwrite: bool, start afresh even if `out` holds a study with other
-            arguments (its trials are deleted). Defaults to `False`.
+            arguments (its trials are deleted). Defaults to `False`. A study
+            is known again by its plan (techniques, grids, rates, seeds,
+            epochs, batch size) and its data's fingerprint; `build_model`,
+            `loss`, `optimizer` and `augmentation` are code, which a resumed
+            study cannot compare: change them in a new `out`.
         verbose: 0 (silent), 1 (a progress bar with ETA, then the table,
             its reading and the report's path) or 2 (the table, reading and
             path without the progress bar). Defaults to `1`.
