@@ -120,7 +120,7 @@ def build_parser(prog=PROG):
 
     >>> build_parser().parse_args(["demo", "--epochs", "5"]).epochs
     5
-    >>> args = build_parser().parse_args(["study", "--data", "x", "--image-size", "8"])
+    >>> args = build_parser().parse_args(["study", "--data", ".", "--image-size", "8"])
     >>> args.image_size
     (8, 8)
     """
