@@ -70,16 +70,8 @@ def test_every_public_class_of_every_subpackage_is_documented(cls):
     if issubclass(cls, KERAS_BASES):
         # Keras' convention: the arguments back from `get_config`, and the
         # object rebuilt from them.
-        assert (
-            "get_config"
-            in {
-                name
-                for klass in cls.__mro__
-                if klass.__module__.startswith("kerasreg")
-                for name in vars(klass)
-            }
-            or cls.get_config is not keras.callbacks.Callback.get_config
-        ), cls
+        own = [k for k in cls.__mro__ if k.__module__.startswith("kerasreg")]
+        assert any("get_config" in vars(klass) for klass in own), cls
 
 
 @pytest.mark.parametrize("cls", PUBLIC_CLASSES, ids=lambda c: c.__name__)

@@ -22,8 +22,7 @@ import os
 import secrets
 import weakref
 
-from kerasreg import _validation
-from kerasreg.callbacks import _atomic_io
+from kerasreg import _atomic_io, _validation
 
 FILE, FOLDER = "file", "folder"
 

@@ -23,7 +23,7 @@ import zipfile
 
 import numpy as np
 
-from kerasreg.callbacks import _atomic_io
+from kerasreg import _atomic_io
 
 FORMAT = 2
 _KIND = "kerasreg.callbacks.EarlyStopping"

@@ -7,8 +7,8 @@ import warnings
 
 import keras
 
-from kerasreg import _keras_private, _validation
-from kerasreg.callbacks import _atomic_io, _paths
+from kerasreg import _atomic_io, _keras_private, _validation
+from kerasreg.callbacks import _paths
 from kerasreg.callbacks._chief import is_chief
 
 _POINTER = "checkpoint.json"

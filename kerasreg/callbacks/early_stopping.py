@@ -5,8 +5,8 @@ import warnings
 import keras
 import numpy as np
 
-from kerasreg import _keras_private, _validation
-from kerasreg.callbacks import _atomic_io, _paths, _state, criteria
+from kerasreg import _atomic_io, _keras_private, _validation
+from kerasreg.callbacks import _paths, _state, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
 from kerasreg.callbacks._chief import chief_values, is_chief
 

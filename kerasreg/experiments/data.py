@@ -135,17 +135,29 @@ def _pair(value, argument):
         pairs = list(value.as_numpy_iterator())
         if not pairs:
             raise StudyError(f"`{argument}` is an empty tf.data.Dataset.")
-        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
-    if not isinstance(value, tuple | list) or len(value) != 2:
+        x, y = np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+    elif not isinstance(value, tuple | list) or len(value) != 2:
         raise invalid(
             argument, value, "(x, y) arrays or a tf.data.Dataset of pairs", TypeError
         )
-    x, y = (np.asarray(a) for a in value)
-    if x.ndim < 2 or y.shape != (len(x),) or len(x) < 5:
+    else:
+        x, y = (np.asarray(a) for a in value)
+    # Labels become int64 class indices: a fractional or negative one would be
+    # truncated into another class without a word.
+    integral = y.dtype.kind in "iu" or (
+        y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y))
+    )
+    if (
+        x.ndim < 2
+        or y.shape != (len(x),)
+        or len(x) < 5
+        or not integral
+        or (y.size and y.min() < 0)
+    ):
         raise invalid(
             argument,
             value,
-            "(x, y) with x of shape (N, ...), y of N integer labels and N >= 5",
+            "(x, y) with x of shape (N, ...), y of N integer labels >= 0 and N >= 5",
         )
     return x, y
 

@@ -15,7 +15,7 @@ import time
 
 import keras_tuner
 
-from kerasreg.callbacks import _atomic_io
+from kerasreg import _atomic_io
 from kerasreg.experiments.plan import trial_key
 from kerasreg.experiments.training import path_to_metrics
 

@@ -9,8 +9,8 @@ import time
 import keras
 
 import kerasreg
+from kerasreg import _atomic_io
 from kerasreg._validation import check_bool, check_float, check_int, invalid
-from kerasreg.callbacks import _atomic_io
 from kerasreg.experiments import augment, statistics
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
@@ -471,11 +471,6 @@ def _check_build(trainer, plan):
     everything = Setting()
     for t in plan.techniques:
         everything = everything.merged(t.setting(t.grid[0]))
-    if any(t.name in PENALTIES for t in plan.techniques):
-        everything = dataclasses.replace(
-            everything,
-            penalty=next(t.name for t in plan.techniques if t.name in PENALTIES),
-        )
     return trainer.model(everything, plan.learning_rates[0], seed=0)
 
 

@@ -15,8 +15,10 @@ import numpy as np
 import tensorflow as tf
 
 import kerasreg
+from kerasreg._validation import invalid
 from kerasreg.callbacks import EarlyStopping
 from kerasreg.experiments import path as path_module
+from kerasreg.experiments.switches import Switches
 from kerasreg.experiments.techniques import Setting
 from kerasreg.optimizers import Proximal
 
@@ -192,8 +194,6 @@ class Trainer:
 
     def model(self, setting, learning_rate, seed):
         """The compiled model of `setting` (random state seeded first)."""
-        from kerasreg.experiments.switches import Switches
-
         keras.utils.set_random_seed(seed)
         penalty = _penalty(setting)
         switches = Switches(
@@ -209,11 +209,14 @@ class Trainer:
         )
         model = self.build_model(switches)
         if not isinstance(model, keras.Model):
-            raise TypeError(
-                "`build_model` must return a keras.Model. Received: "
-                f"{type(model).__name__}"
+            raise invalid(
+                "build_model",
+                self.build_model,
+                "a callable that must return a keras.Model, not a "
+                f"{type(model).__name__}",
+                TypeError,
             )
-        _check_placed(setting, switches)
+        _check_placed(setting, switches, self.build_model)
         if penalty is not None and "penalty" not in switches.used:
             # A model the user cannot edit still gets the penalty.
             if not model.built:
@@ -323,8 +326,15 @@ class Trainer:
 
     def evaluate(self, model):
         """(validation loss, validation accuracy); the loss is inf if diverged."""
-        loss = _mean_loss(model, self.loss, self.data.x_val, self.data.y_val)
-        return loss, accuracy(model, self.data.x_val, self.data.y_val)
+        # One inference pass over the validation split serves both numbers.
+        logits = _logits(model, self.data.x_val)
+        value = float(
+            keras.ops.convert_to_numpy(
+                keras.losses.get(self.loss)(self.data.y_val, logits)
+            )
+        )
+        loss = value if math.isfinite(value) else math.inf
+        return loss, _accuracy(logits, self.data.y_val)
 
     def _loggers(self, values):
         if self.log_dir is None:
@@ -361,13 +371,15 @@ _PLACES = {
 }
 
 
-def _check_placed(setting, switches):
+def _check_placed(setting, switches, build_model):
     for place, (field, technique, call) in _PLACES.items():
         if getattr(setting, field) and place not in switches.used:
-            raise ValueError(
-                f"The study compares {technique}, but `build_model` never calls "
-                f"`{call}`: it has no place in the model. Call it where the "
-                f"technique goes, or leave {technique!r} out of `techniques`."
+            raise invalid(
+                "build_model",
+                build_model,
+                f"a model that calls `{call}` where {technique} goes (it never "
+                f"calls `{call}`: {technique} has no place in the model), or "
+                f"{technique!r} left out of `techniques`",
             )
 
 
@@ -381,8 +393,11 @@ def _kernels(model):
 
 def accuracy(model, x, y):
     """The share of `x` that `model` classifies as `y`, in inference mode."""
-    predictions = np.argmax(_logits(model, x), axis=-1)
-    return float(np.mean(predictions == y))
+    return _accuracy(_logits(model, x), y)
+
+
+def _accuracy(logits, y):
+    return float(np.mean(np.argmax(logits, axis=-1) == y))
 
 
 def _logits(model, x):
@@ -392,13 +407,6 @@ def _logits(model, x):
             for i in range(0, len(x), _CHUNK)
         ]
     )
-
-
-def _mean_loss(model, loss, x, y):
-    value = float(
-        keras.ops.convert_to_numpy(keras.losses.get(loss)(y, _logits(model, x)))
-    )
-    return value if math.isfinite(value) else math.inf
 
 
 def _one_based(epoch):

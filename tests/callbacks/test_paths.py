@@ -7,7 +7,8 @@ import re
 import keras
 import pytest
 
-from kerasreg.callbacks import _atomic_io, _paths
+from kerasreg import _atomic_io
+from kerasreg.callbacks import _paths
 from tests.contracts import invalid_argument_message
 
 

@@ -159,6 +159,8 @@ def test_fingerprint_changes_with_any_example():
         ((np.zeros(10),), TypeError, "Invalid value for argument `data`"),
         ((np.zeros((10, 2)), np.zeros(9)), ValueError, "N integer labels"),
         ({"train": None}, ValueError, "'train', 'validation', 'test'"),
+        ((np.zeros((10, 2)), np.full(10, 0.5)), ValueError, "integer labels >= 0"),
+        ((np.zeros((10, 2)), -np.ones(10, "int64")), ValueError, "integer labels >= 0"),
     ],
 )
 def test_bad_data_is_named(data, error, message):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from kerasreg.callbacks import _atomic_io
+from kerasreg import _atomic_io
 
 
 @pytest.fixture(params=["local", "ram"])
