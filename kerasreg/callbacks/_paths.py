@@ -22,7 +22,7 @@ import os
 import secrets
 import weakref
 
-from kerasreg import _atomic_io, _validation
+from kerasreg import _filesystem, _validation
 
 FILE, FOLDER = "file", "folder"
 
@@ -43,11 +43,11 @@ def check_path(argument, value, kind=FILE, suffixes=None):
     if suffixes and not path.endswith(tuple(suffixes)):
         expected = " or ".join(f"'{s}'" for s in suffixes)
         raise _validation.invalid(argument, value, f"a path ending in {expected}")
-    if _atomic_io.isdir(path) and kind == FILE:
+    if _filesystem.isdir(path) and kind == FILE:
         raise _validation.invalid(
             argument, value, "the path of a file, but it is an existing folder"
         )
-    if _atomic_io.exists(path) and not _atomic_io.isdir(path) and kind == FOLDER:
+    if _filesystem.exists(path) and not _filesystem.isdir(path) and kind == FOLDER:
         raise _validation.invalid(
             argument, value, "the path of a folder, but it is an existing file"
         )
@@ -61,11 +61,11 @@ def check_path(argument, value, kind=FILE, suffixes=None):
 
 def _file_above(path):
     """The nearest existing non-folder above `path`, or None."""
-    folder, _ = _atomic_io.split(path)
+    folder, _ = _filesystem.split(path)
     while True:
-        if _atomic_io.exists(folder):
-            return None if _atomic_io.isdir(folder) else folder
-        parent, _ = _atomic_io.split(folder)
+        if _filesystem.exists(folder):
+            return None if _filesystem.isdir(folder) else folder
+        parent, _ = _filesystem.split(folder)
         if parent == folder:
             return None
         folder = parent
@@ -82,7 +82,7 @@ def check_apart(paths):
     given = [(arg, path, pats) for arg, (path, pats) in paths.items() if path]
     for i, (argument, path, _) in enumerate(given):
         for other, other_path, _ in given[:i]:
-            if _atomic_io.absolute(path) == _atomic_io.absolute(other_path):
+            if _filesystem.absolute(path) == _filesystem.absolute(other_path):
                 raise _validation.invalid(
                     argument, path, f"a path other than {other}={other_path!r}"
                 )
@@ -90,7 +90,7 @@ def check_apart(paths):
             if other == argument:
                 continue
             for pattern in other_patterns:
-                if fnmatch.fnmatchcase(_atomic_io.absolute(path), pattern):
+                if fnmatch.fnmatchcase(_filesystem.absolute(path), pattern):
                     raise _validation.invalid(
                         argument,
                         path,
@@ -104,20 +104,20 @@ def check_writable(argument, value, file=None):
 
     Creates the missing parent folders, as the callback would, and writes then
     deletes a temporary beside `file`, named like those of
-    `_atomic_io.replacing(file)` so that `_atomic_io.remove_temporaries(file)`
+    `_filesystem.replacing(file)` so that `_filesystem.remove_temporaries(file)`
     deletes it if the process dies meanwhile. Call it before an epoch is
     spent; the error names `argument=value` (for a folder argument, pass the
     path of a file the callback writes in it as `file`).
     """
-    folder, name = _atomic_io.split(value if file is None else file)
-    probe = _atomic_io.join(
-        folder, f".{name}{_atomic_io.TEMPORARY_MARK}{secrets.token_hex(4)}"
+    folder, name = _filesystem.split(value if file is None else file)
+    probe = _filesystem.join(
+        folder, f".{name}{_filesystem.TEMPORARY_MARK}{secrets.token_hex(4)}"
     )
     try:
-        _atomic_io.makedirs(folder)
-        with _atomic_io.open_file(probe, "wb") as f:
+        _filesystem.makedirs(folder)
+        with _filesystem.open_file(probe, "wb") as f:
             f.write(b"")
-        _atomic_io.remove(probe)
+        _filesystem.remove(probe)
     except Exception as error:  # The OS or gfile error names the cause.
         raise _validation.invalid(
             argument, value, f"a writable path ({type(error).__name__}: {error})"
@@ -160,7 +160,7 @@ def claim(owner, model, paths):
         claims = []
     claims = [c for c in claims if c.owner() is not None and c.owner() is not owner]
     new = [
-        _Claim(weakref.ref(owner), argument, path, _atomic_io.absolute(path), kind)
+        _Claim(weakref.ref(owner), argument, path, _filesystem.absolute(path), kind)
         for argument, (path, kind) in paths.items()
         if path
     ]

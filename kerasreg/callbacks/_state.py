@@ -23,7 +23,7 @@ import zipfile
 
 import numpy as np
 
-from kerasreg import _atomic_io
+from kerasreg import _filesystem
 
 FORMAT = 2
 _KIND = "kerasreg.callbacks.EarlyStopping"
@@ -142,12 +142,12 @@ _FIELD_CHECKS = {
 def owned_patterns(state_path):
     """The `glob` patterns of the files EarlyStopping writes, and so deletes,
     beside `state_path`: best weights, and the temporaries of both."""
-    folder, name = _atomic_io.split(state_path)
+    folder, name = _filesystem.split(state_path)
     escaped = glob.escape(name)
     return [
-        _atomic_io.join(folder, f"{escaped}.best-*"),
-        _atomic_io.temporaries_pattern(state_path),
-        _atomic_io.join(folder, f".{escaped}.best-*{_atomic_io.TEMPORARY_MARK}*"),
+        _filesystem.join(folder, f"{escaped}.best-*"),
+        _filesystem.temporaries_pattern(state_path),
+        _filesystem.join(folder, f".{escaped}.best-*{_filesystem.TEMPORARY_MARK}*"),
     ]
 
 
@@ -179,7 +179,7 @@ class StateFiles:
 
     def load(self):
         """The saved state, or `None` when there is no state file."""
-        if self.state_path is None or not _atomic_io.exists(self.state_path):
+        if self.state_path is None or not _filesystem.exists(self.state_path):
             return None
         config = self._read_checked_json()
         state = config["state"]
@@ -197,7 +197,7 @@ class StateFiles:
 
     def _read_checked_json(self):
         path = self.state_path
-        data = _atomic_io.read_bytes(path)
+        data = _filesystem.read_bytes(path)
         if not data.strip():
             raise ValueError(
                 f"The EarlyStopping state file {path!r} is empty. {_START_AFRESH}"
@@ -239,7 +239,7 @@ class StateFiles:
         return config
 
     def _checked_best_files(self, best_files):
-        prefix = f"{_atomic_io.split(self.state_path)[1]}.best-"
+        prefix = f"{_filesystem.split(self.state_path)[1]}.best-"
         checked = {}
         for epoch, name in best_files.items():
             valid_name = (
@@ -261,16 +261,16 @@ class StateFiles:
         )
 
     def _weights_path(self, name):
-        return _atomic_io.join(_atomic_io.split(self.state_path)[0], name)
+        return _filesystem.join(_filesystem.split(self.state_path)[0], name)
 
     def load_weights(self, name):
         """The arrays of a best-weights file that the state refers to."""
         path = self._weights_path(name)
-        if not _atomic_io.exists(path):
+        if not _filesystem.exists(path):
             problem = "is missing"
         else:
             try:
-                with np.load(io.BytesIO(_atomic_io.read_bytes(path))) as data:
+                with np.load(io.BytesIO(_filesystem.read_bytes(path))) as data:
                     return [data[f"arr_{i}"] for i in range(len(data.files))]
             except _UNREADABLE as error:
                 problem = f"cannot be read ({type(error).__name__}: {error})"
@@ -307,7 +307,7 @@ class StateFiles:
         if improved and self.best_model_path:
             state.best_model_epoch = state.best_epoch
         if self.state_path:
-            _atomic_io.write_json(self.state_path, self._to_json(state))
+            _filesystem.write_json(self.state_path, self._to_json(state))
         if improved and self.best_model_path:
             self.write_best_model(save_best_model)
         if self.state_path:
@@ -324,23 +324,23 @@ class StateFiles:
     def _save_weights(self, arrays, epoch):
         """Write `arrays` to a new `.npz` beside the state; return its name."""
         name = (
-            f"{_atomic_io.split(self.state_path)[1]}.best-{epoch}-"
+            f"{_filesystem.split(self.state_path)[1]}.best-{epoch}-"
             f"{secrets.token_hex(4)}.npz"
         )
         # Through memory: a `tf.io.gfile` file cannot seek, which zip needs.
         buffer = io.BytesIO()
         np.savez(buffer, *arrays)
-        _atomic_io.write_bytes(self._weights_path(name), buffer.getvalue())
+        _filesystem.write_bytes(self._weights_path(name), buffer.getvalue())
         return name
 
     def write_best_model(self, save):
-        with _atomic_io.replacing(self.best_model_path) as temporary:
+        with _filesystem.replacing(self.best_model_path) as temporary:
             save(temporary)
 
     def remove_leftovers(self, state):
         """Delete what a process killed mid-write left behind."""
         if self.best_model_path:
-            _atomic_io.remove_temporaries(self.best_model_path)
+            _filesystem.remove_temporaries(self.best_model_path)
         if self.state_path:
             self.remove_unreferenced(state)
 
@@ -348,12 +348,12 @@ class StateFiles:
         """Delete weight files and temporaries that `state` no longer refers to."""
         referenced = set(state.best_files.values())
         weights, *temporaries = owned_patterns(self.state_path)
-        for path in _atomic_io.glob(weights):
-            if _atomic_io.split(path)[1] not in referenced:
-                _atomic_io.remove(path)
+        for path in _filesystem.glob(weights):
+            if _filesystem.split(path)[1] not in referenced:
+                _filesystem.remove(path)
         for pattern in temporaries:
-            for path in _atomic_io.glob(pattern):
-                _atomic_io.remove(path)
+            for path in _filesystem.glob(pattern):
+                _filesystem.remove(path)
 
     # Resuming.
 
@@ -397,7 +397,7 @@ class StateFiles:
     def _sync_best_model(self, state, arrays, model, save_best_model):
         """Make `best_model_path` hold the best epoch again after a roll-back."""
         if state.best_epoch is None or not state.values:
-            _atomic_io.remove(self.best_model_path)
+            _filesystem.remove(self.best_model_path)
             state.best_model_epoch = None
         elif state.best_model_epoch != state.best_epoch:
             # Rare (after a kill): a host round trip is fine here.

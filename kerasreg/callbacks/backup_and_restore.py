@@ -7,7 +7,7 @@ import warnings
 
 import keras
 
-from kerasreg import _atomic_io, _keras_private, _validation
+from kerasreg import _filesystem, _keras_private, _validation
 from kerasreg.callbacks import _paths
 from kerasreg.callbacks._chief import is_chief
 
@@ -102,7 +102,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         self.delete_checkpoint = _validation.check_bool(
             "delete_checkpoint", delete_checkpoint
         )
-        self._pointer_path = _atomic_io.join(self.backup_dir, _POINTER)
+        self._pointer_path = _filesystem.join(self.backup_dir, _POINTER)
         self._committed = None
         self._pending = None
         self._current_epoch = 0
@@ -214,7 +214,7 @@ class BackupAndRestore(keras.callbacks.Callback):
     # Writing.
 
     def _weights_of(self, backup):
-        return _atomic_io.join(self.backup_dir, backup["folder"], _WEIGHTS)
+        return _filesystem.join(self.backup_dir, backup["folder"], _WEIGHTS)
 
     def _previous(self):
         return (self._committed or {}).get("previous")
@@ -227,11 +227,11 @@ class BackupAndRestore(keras.callbacks.Callback):
             f"backup-{self._current_epoch:06d}-{self._last_batch_seen}-"
             f"{secrets.token_hex(4)}"
         )
-        folder = _atomic_io.join(self.backup_dir, name)
-        _atomic_io.makedirs(folder)
-        self.model.save_weights(_atomic_io.join(folder, _WEIGHTS))
-        _atomic_io.sync_tree(folder)
-        _atomic_io.fsync_folder(self.backup_dir)
+        folder = _filesystem.join(self.backup_dir, name)
+        _filesystem.makedirs(folder)
+        self.model.save_weights(_filesystem.join(folder, _WEIGHTS))
+        _filesystem.sync_tree(folder)
+        _filesystem.fsync_folder(self.backup_dir)
         return {
             "folder": name,
             "epoch": self._current_epoch,
@@ -250,31 +250,31 @@ class BackupAndRestore(keras.callbacks.Callback):
             **self._pending,
             "previous": previous,
         }
-        _atomic_io.write_json(self._pointer_path, pointer)
+        _filesystem.write_json(self._pointer_path, pointer)
         self._committed, self._pending = pointer, None
         self._remove_stale()
 
     def _remove_stale(self):
         """Delete the backup folders the pointer does not name, and temporaries."""
-        if not _atomic_io.isdir(self.backup_dir):
+        if not _filesystem.isdir(self.backup_dir):
             return
         keep = {b["folder"] for b in (self._committed, self._previous()) if b}
-        for name in _atomic_io.listdir(self.backup_dir):
+        for name in _filesystem.listdir(self.backup_dir):
             if _FOLDER.fullmatch(name) and name not in keep:
-                _atomic_io.remove(_atomic_io.join(self.backup_dir, name))
-        _atomic_io.remove_temporaries(self._pointer_path)
+                _filesystem.remove(_filesystem.join(self.backup_dir, name))
+        _filesystem.remove_temporaries(self._pointer_path)
 
     def _delete_backups(self):
         """Delete what this callback wrote, then the folder if that empties it."""
         # Removing the pointer first invalidates the backup in one step.
-        _atomic_io.remove(self._pointer_path)
-        if not _atomic_io.isdir(self.backup_dir):
+        _filesystem.remove(self._pointer_path)
+        if not _filesystem.isdir(self.backup_dir):
             return
-        _atomic_io.fsync_folder(self.backup_dir)
+        _filesystem.fsync_folder(self.backup_dir)
         self._committed = None
         self._remove_stale()
-        if not _atomic_io.listdir(self.backup_dir):
-            _atomic_io.remove(self.backup_dir)
+        if not _filesystem.listdir(self.backup_dir):
+            _filesystem.remove(self.backup_dir)
 
     # Reading.
 
@@ -287,9 +287,9 @@ class BackupAndRestore(keras.callbacks.Callback):
     def _read_pointer(self):
         """The committed pointer, checked; `None` when there is none."""
         path = self._pointer_path
-        if not _atomic_io.exists(path):
-            keras_metadata = _atomic_io.join(self.backup_dir, _KERAS_METADATA)
-            if _atomic_io.exists(keras_metadata):
+        if not _filesystem.exists(path):
+            keras_metadata = _filesystem.join(self.backup_dir, _KERAS_METADATA)
+            if _filesystem.exists(keras_metadata):
                 # Starting afresh would silently lose the run Keras backed up.
                 raise ValueError(
                     f"BackupAndRestore cannot resume from {keras_metadata!r}: "
@@ -298,7 +298,7 @@ class BackupAndRestore(keras.callbacks.Callback):
                     "or delete it to train from the start."
                 )
             return None
-        data = _atomic_io.read_bytes(path)
+        data = _filesystem.read_bytes(path)
         if not data.strip():
             raise self._damaged(path, "the file is empty")
         try:
@@ -364,14 +364,14 @@ class BackupAndRestore(keras.callbacks.Callback):
             return backup["epoch"]
 
     def _load(self, backup):
-        folder = _atomic_io.join(self.backup_dir, backup["folder"])
-        if not _atomic_io.isdir(folder):
+        folder = _filesystem.join(self.backup_dir, backup["folder"])
+        if not _filesystem.isdir(folder):
             raise self._damaged(
                 self._pointer_path,
                 f"the backup folder it names, {folder!r}, does not exist",
             )
         weights = self._weights_of(backup)
-        if not _atomic_io.exists(weights):
+        if not _filesystem.exists(weights):
             raise self._damaged(weights, "the backup's weights file does not exist")
         try:
             self.model.load_weights(weights)

@@ -5,7 +5,7 @@ import warnings
 import keras
 import numpy as np
 
-from kerasreg import _atomic_io, _keras_private, _validation
+from kerasreg import _filesystem, _keras_private, _validation
 from kerasreg.callbacks import _paths, _state, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
 from kerasreg.callbacks._chief import chief_values, is_chief
@@ -257,7 +257,7 @@ class EarlyStopping(keras.callbacks.Callback):
             "state_path": (state, _state.owned_patterns(state) if state else []),
             "best_model_path": (
                 best,
-                [_atomic_io.temporaries_pattern(best)] if best else [],
+                [_filesystem.temporaries_pattern(best)] if best else [],
             ),
         }
 

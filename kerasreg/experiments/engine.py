@@ -15,7 +15,7 @@ import time
 
 import keras_tuner
 
-from kerasreg import _atomic_io
+from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
 from kerasreg.experiments.training import path_to_metrics
 
@@ -56,11 +56,11 @@ class PlanOracle(keras_tuner.Oracle):
     # keras-tuner writes its state and each trial's file in place: killed
     # mid-write, a study could not be reloaded. Each is replaced whole.
     def save(self):
-        _atomic_io.write_json(self._get_oracle_fname(), self.get_state())
+        _filesystem.write_json(self._get_oracle_fname(), self.get_state())
 
     def _save_trial(self, trial):
         path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
-        _atomic_io.write_json(path, trial.get_state())
+        _filesystem.write_json(path, trial.get_state())
 
     def set_state(self, state):
         super().set_state(state)

@@ -9,7 +9,7 @@ import time
 import keras
 
 import kerasreg
-from kerasreg import _atomic_io
+from kerasreg import _filesystem
 from kerasreg._validation import check_bool, check_float, check_int, invalid
 from kerasreg.experiments import augment, statistics
 from kerasreg.experiments.data import as_dataset
@@ -508,7 +508,7 @@ def _claim(out, identity, overwrite):
     path = os.path.join(out, _IDENTITY)
     if os.path.exists(path) and not overwrite:
         try:
-            held = _atomic_io.read_json(path)
+            held = _filesystem.read_json(path)
         except (OSError, ValueError) as error:
             raise StudyError(
                 f"Cannot read the study's identity file {path!r} ({error}). Delete "
@@ -532,7 +532,7 @@ def _claim(out, identity, overwrite):
             for name in ("trials", "logs"):
                 shutil.rmtree(os.path.join(out, name), ignore_errors=True)
         os.makedirs(out, exist_ok=True)
-        _atomic_io.write_json(path, identity)
+        _filesystem.write_json(path, identity)
     except OSError as error:
         reason = error.strerror or str(error)
         raise StudyError(f"Cannot write the study to {out!r}: {reason}.") from None

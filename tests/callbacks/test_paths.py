@@ -7,7 +7,7 @@ import re
 import keras
 import pytest
 
-from kerasreg import _atomic_io
+from kerasreg import _filesystem
 from kerasreg.callbacks import _paths
 from tests.contracts import invalid_argument_message
 
@@ -66,9 +66,9 @@ def test_file_path_that_is_a_folder_and_folder_path_that_is_a_file(tmp_path):
 @pytest.mark.parametrize("root", ["local", "ram"])
 def test_path_under_a_file(tmp_path, kind, root):
     base = str(tmp_path) if root == "local" else "ram://test_paths_under"
-    file = _atomic_io.join(base, "a.json")
-    _atomic_io.write_bytes(file, b"{}")
-    value = _atomic_io.join(file, "deeper", "state.json")
+    file = _filesystem.join(base, "a.json")
+    _filesystem.write_bytes(file, b"{}")
+    value = _filesystem.join(file, "deeper", "state.json")
     with _raises(
         ValueError,
         "state_path",
@@ -98,8 +98,8 @@ def test_check_apart_path_the_other_cleans_up(tmp_path):
     # and its temporaries: a best model named like them would be deleted.
     state = str(tmp_path / "run")
     patterns = [
-        _atomic_io.absolute(state) + ".best-*",
-        _atomic_io.temporaries_pattern(state),
+        _filesystem.absolute(state) + ".best-*",
+        _filesystem.temporaries_pattern(state),
     ]
     best = str(tmp_path / "run.best-model.keras")
     with _raises(
@@ -139,8 +139,8 @@ def test_check_writable_creates_parents_and_leaves_nothing(tmp_path):
 def test_check_writable_names_an_unwritable_path(tmp_path, root):
     # Root may write anywhere: a file in the way of the folder blocks it.
     base = str(tmp_path) if root == "local" else "ram://test_paths_unwritable"
-    value = _atomic_io.join(base, "taken", "state.json")
-    _atomic_io.write_bytes(_atomic_io.join(base, "taken"), b"")
+    value = _filesystem.join(base, "taken", "state.json")
+    _filesystem.write_bytes(_filesystem.join(base, "taken"), b"")
     prefix = "Invalid value for argument `state_path`. Expected a writable path ("
     suffix = f"). Received: state_path={value!r}"
     with pytest.raises(ValueError) as info:

@@ -57,13 +57,13 @@ def test_keras_tuner_writes_every_file_through_the_whole_file_writes(
     oracle, tmp_path, monkeypatch
 ):
     written = []
-    original = engine._atomic_io.write_json
+    original = engine._filesystem.write_json
 
     def spy(path, obj):
         written.append(str(path))
         original(path, obj)
 
-    monkeypatch.setattr(engine._atomic_io, "write_json", spy)
+    monkeypatch.setattr(engine._filesystem, "write_json", spy)
     trial = oracle.create_trial("tuner0")
     oracle.update_trial(trial.trial_id, {"val_loss": 1.5})
     trial.status = "COMPLETED"

@@ -1,4 +1,6 @@
-"""Atomic file writes: a reader finds the old file or the new one, never a mix.
+"""The file system kerasreg writes through: atomic writes and checked records.
+
+Atomic writes: a reader finds the old file or the new one, never a mix.
 
 A file is written under a temporary name in its destination folder, then
 renamed over the destination. On a local disk the file is flushed (fsync)
@@ -12,6 +14,11 @@ A path with a scheme (`ram://`, `gs://`, `hdfs://`, ...) goes through
 where the file system's rename is (TensorFlow's `ram://`, HDFS) and a copy then
 a delete where it is not (GCS, S3, whose objects nonetheless appear whole, so
 a reader still never sees a half-written file).
+
+Records: every JSON file kerasreg writes for itself to read back (an
+EarlyStopping state, a BackupAndRestore pointer, a study's identity) is an
+object with a "kind" and a "format"; `read_record` checks both, so a damaged,
+foreign or newer file is named in an error instead of misread.
 """
 
 import contextlib
@@ -192,6 +199,45 @@ def read_bytes(path):
 
 def read_json(path):
     return json.loads(read_bytes(path).decode("utf-8"))
+
+
+class DamagedRecord(ValueError):
+    """A record file that is empty, not JSON, of another kind or format.
+
+    Its message is the reason alone ("the file is empty"); the caller names
+    the file and says what to do about it.
+    """
+
+
+def record(kind, format_version, **fields):
+    """The JSON object `read_record(path, kind, format_version)` accepts."""
+    return {"kind": kind, "format": format_version, **fields}
+
+
+def read_record(path, kind, format_version, what):
+    """The JSON object at `path`, checked to be a `kind` record of that format.
+
+    `what` names such a record in the reason ("kerasreg BackupAndRestore
+    pointer"). Raises `DamagedRecord` when the file is not one; an unreadable
+    file raises `OSError`.
+    """
+    data = read_bytes(path)
+    if not data.strip():
+        raise DamagedRecord("the file is empty")
+    try:
+        held = json.loads(data.decode("utf-8"))
+    except ValueError as error:  # Also UnicodeDecodeError.
+        raise DamagedRecord(
+            f"the file is truncated or corrupt, not valid JSON ({error})"
+        ) from None
+    if not isinstance(held, dict) or held.get("kind") != kind:
+        raise DamagedRecord(f'the file is not a {what} (it lacks "kind": "{kind}")')
+    if held.get("format") != format_version:
+        raise DamagedRecord(
+            f"the file has format {held.get('format')!r}, and this version of "
+            f"kerasreg reads format {format_version}"
+        )
+    return held
 
 
 def remove_temporaries(path):
