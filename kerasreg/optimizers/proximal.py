@@ -10,7 +10,7 @@ from keras import ops
 from kerasreg._tf_tracing import inside_traced_function
 from kerasreg._validation import check_bool, invalid
 from kerasreg.optimizers._replicas import assign_each, replica_share
-from kerasreg.regularizers import HandOver
+from kerasreg.regularizers.base import HandOver
 
 _LATE_WARNING = (
     "Proximal took its penalties over after this train step's loss had been "

@@ -12,8 +12,8 @@ from sklearn.linear_model import Lasso
 from sklearn.preprocessing import StandardScaler
 
 import kerasreg
-from kerasreg import penalties
 from kerasreg.optimizers import Proximal
+from kerasreg.regularizers import functional
 from tests.contracts import assert_config_round_trip, load_in_fresh_process
 
 
@@ -53,7 +53,7 @@ def test_one_step_is_soft_threshold_of_the_data_step():
     # Gradient of the data term alone (mse), by hand.
     residual = x @ w0 + b0 - y
     grad = 2.0 * x.T @ residual / len(x)
-    expected = penalties.soft_threshold(w0 - lr * grad, lr * l1)
+    expected = functional.soft_threshold(w0 - lr * grad, lr * l1)
     model.train_on_batch(x, y)
     np.testing.assert_allclose(model.layers[0].kernel.numpy(), expected, atol=1e-6)
 
@@ -350,7 +350,7 @@ def test_step_traced_after_fit_returned_is_exact_and_warns():
     w0 = model.layers[0].kernel.numpy()
     b0 = model.layers[0].bias.numpy()
     grad = 2.0 * x.T @ (x @ w0 + b0 - y) / len(x)
-    expected = penalties.soft_threshold(w0 - lr * grad, lr * l1)
+    expected = functional.soft_threshold(w0 - lr * grad, lr * l1)
     with pytest.warns(UserWarning, match=r"traced again after `fit` returned"):
         model.train_on_batch(x, y)
     np.testing.assert_allclose(model.layers[0].kernel.numpy(), expected, atol=1e-6)

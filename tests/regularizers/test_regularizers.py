@@ -322,3 +322,30 @@ def test_model_with_l2_fails_loudly_without_import(tmp_path):
     )
     assert child.returncode != 0
     assert "formula" in child.stderr
+
+
+# A kerasreg penalty is Keras' class of the same name only where the formula is
+# the same: code reading `keras.regularizers.L2(...).l2` must not get a penalty
+# half as strong.
+@pytest.mark.parametrize(
+    ("ours", "keras_class", "is_subclass"),
+    [
+        (kerasreg.L1, keras.regularizers.L1, True),
+        (kerasreg.L2, keras.regularizers.L2, False),
+        (kerasreg.ElasticNet, keras.regularizers.L1L2, False),
+    ],
+    ids=["l1", "l2", "elastic_net"],
+)
+def test_subclasses_keras_only_where_the_formula_is_keras(
+    ours, keras_class, is_subclass
+):
+    assert isinstance(ours(), keras_class) is is_subclass
+    assert not isinstance(keras_class(), ours)
+
+
+def test_l1_is_keras_l1_in_value_attribute_and_config():
+    ours, theirs = kerasreg.L1(0.3), keras.regularizers.L1(0.3)
+    assert ours.l1 == theirs.l1
+    # Keras stores the float32 rounding of the strength; kerasreg the float given.
+    assert ours.get_config() == pytest.approx(theirs.get_config(), rel=1e-7)
+    np.testing.assert_allclose(float(ours(W)), float(theirs(W)), rtol=1e-6)
