@@ -294,7 +294,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
     def build(self, input_shape):
         ndim = len(input_shape)
         self._axes = self._resolve_axes(ndim)
-        self._reduction_axes = tuple(i for i in range(ndim) if i not in self._axes)
+        self._reduced_axes = tuple(i for i in range(ndim) if i not in self._axes)
         self._broadcast_shape = tuple(
             input_shape[i] if i in self._axes else 1 for i in range(ndim)
         )
@@ -482,14 +482,14 @@ class BatchNormalization(keras.layers.BatchNormalization):
         number of elements they count (per channel with a mask)."""
         if mask is None:
             mean, variance = ops.moments(
-                x, self._reduction_axes, keepdims=True, synchronized=self.synchronized
+                x, self._reduced_axes, keepdims=True, synchronized=self.synchronized
             )
             # Only an empty batch counts nothing; its statistics are NaN. A
             # synchronized layer's replicas must agree, so it keeps Keras' rule.
             return mean, variance, None if self.synchronized else ops.size(x)
         weights = ops.expand_dims(mask, -1)
         mean, variance, count = functional.weighted_moments(
-            x, weights, self._reduction_axes, all_reduce=self._all_reduce()
+            x, weights, self._reduced_axes, all_reduce=self._all_reduce()
         )
         return mean, variance, self._as_param(count)
 
@@ -540,7 +540,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
             padded = ops.pad(tensor, pads)
             grouped.append(ops.reshape(padded, (-1, size, *ops.shape(tensor)[1:])))
         x_groups, weight_groups = grouped
-        axes = (1,) + tuple(axis + 1 for axis in self._reduction_axes if axis != 0)
+        axes = (1,) + tuple(axis + 1 for axis in self._reduced_axes if axis != 0)
         mean, variance, count = functional.weighted_moments(
             x_groups, weight_groups, axes
         )
