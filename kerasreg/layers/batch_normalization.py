@@ -221,8 +221,8 @@ class BatchNormalization(keras.layers.BatchNormalization):
         virtual_batch_size=None,
         **kwargs,
     ):
-        # kerasreg's checks, in its message form and today's order, before
-        # Keras' constructor stores the checked values. Keras' takes one int
+        # kerasreg's checks, in its message form and the arguments' order,
+        # before Keras' constructor stores the checked values. Keras' takes one int
         # axis (kerasreg's also a list) and, before Keras 3.14, no renorm:
         # those are set here.
         axis = _check_axis(axis)
@@ -450,6 +450,7 @@ class BatchNormalization(keras.layers.BatchNormalization):
         )
 
     def _fused_call(self, inputs, training, data_format):
+        """Training or inference through TensorFlow's fused kernel."""
         from kerasreg.layers import _tf_fused_batch_norm
 
         if not training:
