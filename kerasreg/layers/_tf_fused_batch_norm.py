@@ -4,10 +4,12 @@ Keras 3 builds batch normalization from `keras.ops` (moments, then a scale and
 shift): several kernels and passes over the input each way. TensorFlow ships
 one kernel for both directions, `FusedBatchNormV3` (what tf.keras 2 used; cuDNN
 on GPUs). In graph mode on a CPU, where Keras trains by default (`fit` turns
-XLA off there), a BN layer's forward and backward pass then take a third to a
-half of Keras' time; under XLA the kernel lowers to XLA's own batch-norm
-operations and runs about as fast as the `keras.ops` form. It takes 4D and 5D
-inputs with the channels last or first.
+XLA off there), a BN layer's forward and backward pass then take a quarter to
+a half of Keras' time (benchmarks/bench_layers.py). Under XLA the kernel lowers
+to XLA's own batch-norm operations, within a few per cent of the `keras.ops`
+form's time; a layer cannot tell through public API whether it is compiled
+with XLA, so it takes the kernel in both. It takes 4D and 5D inputs with the
+channels last or first.
 
 Its numbers are Keras': the output is normalized by the biased batch
 variance. Only the variance the kernel returns for moving averages is the

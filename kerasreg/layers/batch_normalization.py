@@ -108,8 +108,8 @@ class BatchNormalization(keras.layers.BatchNormalization):
     Inference: the same with `moving_mean` and `moving_variance`.
 
     On TensorFlow, 4D and 5D inputs with the channels last or first go
-    through TensorFlow's fused batch-normalization kernel, about twice as
-    fast as Keras' layer in graph mode (on a CPU), where `epsilon` >=
+    through TensorFlow's fused batch-normalization kernel, two to four times
+    as fast as Keras' layer in graph mode (on a CPU), where `epsilon` >=
     1.001e-5 and, in training, without a mask, renorm, ghost batches or
     `synchronized`. Otherwise the layer computes one per-channel scale a and
     shift b and returns a * x + b, a single pass over the input.
