@@ -1,12 +1,18 @@
 """Side-by-side speed of kerasreg's layers against Keras' built-ins.
 
-Run: python benchmarks/bench_layers.py [--quick] [--dropout-only]
+Run: python benchmarks/bench_layers.py [--quick] [--dropout-only | --batch-norm-only]
 
 Prints train-step time ratios (median of interleaved, warmed-up timings, wall
 and CPU time) for Dropout and BatchNormalization, with and without
 `jit_compile`, and the inference speed-up of `fold_batch_norm`. The variants
 run round-robin in one process, so drift on a shared machine hits them alike;
 CPU time is the steadier of the two when other jobs share the cores.
+
+`--batch-norm-only` times BatchNormalization against Keras' in graph mode and
+with `jit_compile=True`, in float32 and under `mixed_bfloat16`: the layer alone
+(forward and backward on a (64, 28, 28, 64) batch, the gradients of the input
+and the weights; TensorFlow only) and a small CNN's `train_on_batch`
+(Conv-BN-ReLU twice, 32x32x3 images, batch 128).
 """
 
 import argparse
@@ -102,6 +108,97 @@ def bench_batch_norm(repeats):
     )
 
 
+def _batch_norm_alone(layer, x, jit):
+    """Forward and backward of `layer` on `x` in one `tf.function`: the
+    gradients of the input and of the weights, as inside a network."""
+    import tensorflow as tf
+
+    layer.build(x.shape)
+
+    @tf.function(jit_compile=jit)
+    def step():
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=True)
+            loss = tf.reduce_sum(tf.square(tf.cast(y, "float32")))
+        return tape.gradient(loss, [x, *layer.trainable_variables])
+
+    return step
+
+
+def _conv_bn_relu(batch_norm):
+    layers = [keras.Input((32, 32, 3))]
+    for filters in (32, 64):
+        layers += [
+            keras.layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            batch_norm(),
+            keras.layers.ReLU(),
+        ]
+    layers += [keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)]
+    return keras.Sequential(layers)
+
+
+def _repeated(step, times):
+    def run():
+        for _ in range(times):
+            step()
+
+    return run
+
+
+def bench_batch_norm_kernels(repeats):
+    """kerasreg's BN / Keras' BN, the layer alone and in a small CNN."""
+    rng = np.random.default_rng(0)
+    classes = {
+        "keras": keras.layers.BatchNormalization,
+        "kerasreg": kerasreg.layers.BatchNormalization,
+    }
+    images = rng.random((128, 32, 32, 3), dtype="float32")
+    labels = rng.random((128, 10), dtype="float32")
+    rows = []
+    for policy in ("float32", "mixed_bfloat16"):
+        keras.config.set_dtype_policy(policy)
+        for jit in (False, True):
+            cases = {}
+            if keras.backend.backend() == "tensorflow":
+                x = keras.ops.cast(
+                    rng.normal(size=(64, 28, 28, 64)).astype("float32"),
+                    keras.config.dtype_policy().compute_dtype,
+                )
+                cases["layer alone, fwd+bwd (64, 28, 28, 64)"] = (
+                    5,
+                    {
+                        name: _repeated(_batch_norm_alone(cls(), x, jit), 5)
+                        for name, cls in classes.items()
+                    },
+                )
+            cnn = _train_steps(
+                {
+                    name: lambda cls=cls: _conv_bn_relu(cls)
+                    for name, cls in classes.items()
+                },
+                images,
+                labels,
+                jit,
+            )
+            cases["CNN train_on_batch (128, 32, 32, 3)"] = (
+                2,
+                {name: _repeated(step, 2) for name, step in cnn.items()},
+            )
+            for case, (times, steps) in cases.items():
+                wall, cpu = interleaved_wall_and_cpu(steps, repeats)
+                rows.append((case, policy, jit, wall["keras"] / times, wall, cpu))
+    keras.config.set_dtype_policy("float32")
+    print("\nBatchNormalization, kerasreg / keras; keras ms per step (medians)")
+    print(f"{'case':<40}{'policy':<16}{'jit':<7}{'keras ms':>14}{'wall':>7}{'cpu':>7}")
+    for case, policy, jit, step, wall, cpu in rows:
+        print(
+            f"{case:<40}{policy:<16}{str(jit):<7}{step * 1e3:>14.1f}"
+            f"{wall['kerasreg'] / wall['keras']:>6.2f}x"
+            f"{cpu['kerasreg'] / cpu['keras']:>6.2f}x"
+        )
+
+
 def bench_folding(repeats):
     x = np.random.default_rng(0).random((32, 32, 32, 3), dtype="float32")
     model = _cnn(keras.layers.BatchNormalization)
@@ -122,15 +219,25 @@ def bench_folding(repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run")
-    parser.add_argument(
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
         "--dropout-only", action="store_true", help="only the Dropout train step"
+    )
+    only.add_argument(
+        "--batch-norm-only",
+        action="store_true",
+        help="only BatchNormalization against Keras' (layer alone, small CNN)",
     )
     args = parser.parse_args()
     repeats = 5 if args.quick else 20
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
+    if args.batch_norm_only:
+        bench_batch_norm_kernels(repeats)
+        return
     bench_dropout(repeats)
     if not args.dropout_only:
         bench_batch_norm(repeats)
+        bench_batch_norm_kernels(repeats)
         bench_folding(repeats * 3)
 
 

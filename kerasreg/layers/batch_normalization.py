@@ -1,4 +1,5 @@
-"""Batch normalization, a drop-in for Keras', plus ghost batches."""
+"""Batch normalization, Keras' layer plus ghost batches, on TensorFlow's fused
+kernel where it applies."""
 
 import keras
 from keras import ops
@@ -46,6 +47,17 @@ def _check_renorm_clipping(renorm_clipping, renorm):
     return clipping
 
 
+def _check_synchronized(synchronized):
+    synchronized = _validation.check_bool("synchronized", synchronized)
+    if synchronized and keras.backend.backend() != "tensorflow":
+        raise _validation.invalid(
+            "synchronized",
+            synchronized,
+            f"False on the {keras.backend.backend()} backend (it needs tf.distribute)",
+        )
+    return synchronized
+
+
 _GETTERS = {
     "initializer": (keras.initializers, "a Keras initializer, its name or config"),
     "regularizer": (
@@ -83,8 +95,8 @@ def _update(variable, value, momentum, count=None):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class BatchNormalization(keras.layers.Layer):
-    """Batch normalization, a drop-in for `keras.layers.BatchNormalization`.
+class BatchNormalization(keras.layers.BatchNormalization):
+    """Batch normalization, a subclass of `keras.layers.BatchNormalization`.
 
     Training, with the mean mu_B and biased variance var_B of the batch over
     every axis but `axis`:
@@ -93,14 +105,19 @@ class BatchNormalization(keras.layers.Layer):
         moving_mean <- momentum * moving_mean + (1 - momentum) * mu_B,
         moving_variance <- momentum * moving_variance + (1 - momentum) * var_B.
 
-    Inference: the same with `moving_mean` and `moving_variance`. Either way
-    the layer computes one per-channel scale a and shift b and returns
-    a * x + b, a single pass over the input.
+    Inference: the same with `moving_mean` and `moving_variance`.
+
+    On TensorFlow, 4D and 5D inputs with the channels last or first go
+    through TensorFlow's fused batch-normalization kernel, two to four times
+    as fast as Keras' layer in graph mode (on a CPU), where `epsilon` >=
+    1.001e-5 and, in training, without a mask, renorm, ghost batches or
+    `synchronized`. Otherwise the layer computes one per-channel scale a and
+    shift b and returns a * x + b, a single pass over the input.
 
     Configured alike and given the same weights (same names and order, so
-    `set_weights` moves them between the two), outputs and moving statistics
-    match Keras' layer within 1e-5, batch renormalization and masks included.
-    Additions:
+    `set_weights` moves them between the two), outputs, gradients and moving
+    statistics match Keras' layer within 1e-5, batch renormalization and
+    masks included; `get_config` holds Keras' keys and values. Additions:
 
     - `virtual_batch_size`: ghost batch normalization; in training each
       sub-batch of `virtual_batch_size` samples is normalized by its own
@@ -204,16 +221,21 @@ class BatchNormalization(keras.layers.Layer):
         virtual_batch_size=None,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        self.axis = _check_axis(axis)
-        self.momentum = _validation.check_float(
-            "momentum", momentum, 0.0, 1.0, high_inclusive=True
-        )
-        self.epsilon = _validation.check_float(
-            "epsilon", epsilon, low=0.0, low_inclusive=False
-        )
-        self.center = _validation.check_bool("center", center)
-        self.scale = _validation.check_bool("scale", scale)
+        # kerasreg's checks, in its message form and the arguments' order,
+        # before Keras' constructor stores the checked values. Keras' takes one int
+        # axis (kerasreg's also a list) and, before Keras 3.14, no renorm:
+        # those are set here.
+        axis = _check_axis(axis)
+        checked = {
+            "momentum": _validation.check_float(
+                "momentum", momentum, 0.0, 1.0, high_inclusive=True
+            ),
+            "epsilon": _validation.check_float(
+                "epsilon", epsilon, low=0.0, low_inclusive=False
+            ),
+            "center": _validation.check_bool("center", center),
+            "scale": _validation.check_bool("scale", scale),
+        }
         for argument, identifier in (
             ("beta_initializer", beta_initializer),
             ("gamma_initializer", gamma_initializer),
@@ -224,24 +246,19 @@ class BatchNormalization(keras.layers.Layer):
             ("beta_constraint", beta_constraint),
             ("gamma_constraint", gamma_constraint),
         ):
-            setattr(self, argument, _get(argument, identifier))
-        self.renorm = _validation.check_bool("renorm", renorm)
-        self.renorm_clipping = _check_renorm_clipping(renorm_clipping, self.renorm)
-        self.renorm_momentum = _validation.check_float(
+            checked[argument] = _get(argument, identifier)
+        renorm = _validation.check_bool("renorm", renorm)
+        renorm_clipping = _check_renorm_clipping(renorm_clipping, renorm)
+        renorm_momentum = _validation.check_float(
             "renorm_momentum", renorm_momentum, 0.0, 1.0, high_inclusive=True
         )
-        self.synchronized = _validation.check_bool("synchronized", synchronized)
-        if synchronized and keras.backend.backend() != "tensorflow":
-            raise _validation.invalid(
-                "synchronized",
-                synchronized,
-                "False on the "
-                f"{keras.backend.backend()} backend (it needs tf.distribute)",
-            )
+        checked["synchronized"] = _check_synchronized(synchronized)
+        super().__init__(**checked, **kwargs)
+        self.axis = axis
+        self.renorm = renorm
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
         self.virtual_batch_size = self._check_virtual_batch_size(virtual_batch_size)
-        self.supports_masking = True
-        self.gamma = None
-        self.beta = None
 
     def _check_virtual_batch_size(self, virtual_batch_size):
         if virtual_batch_size is None:
@@ -276,9 +293,11 @@ class BatchNormalization(keras.layers.Layer):
         return resolved
 
     def build(self, input_shape):
+        # kerasreg's own: Keras' builds from one int axis, with its own
+        # message for a bad one, and has no renorm weights before Keras 3.14.
         ndim = len(input_shape)
         self._axes = self._resolve_axes(ndim)
-        self._reduction_axes = tuple(i for i in range(ndim) if i not in self._axes)
+        self._reduced_axes = tuple(i for i in range(ndim) if i not in self._axes)
         self._broadcast_shape = tuple(
             input_shape[i] if i in self._axes else 1 for i in range(ndim)
         )
@@ -372,11 +391,15 @@ class BatchNormalization(keras.layers.Layer):
 
     def call(self, inputs, training=None, mask=None):
         self._check_mask(inputs, mask)
+        training = bool(training) and self.trainable
+        data_format = self._fused_data_format(inputs, training, mask)
+        if data_format is not None:
+            return self._fused_call(inputs, training, data_format)
         # Statistics of float16 or bfloat16 inputs overflow or lose precision,
         # so everything is computed in (at least) float32.
         x = ops.cast(inputs, keras.backend.result_type(inputs.dtype, "float32"))
         gamma, beta = self._params(x.dtype)
-        if training and self.trainable:
+        if training:
             if self.virtual_batch_size is not None:
                 outputs = self._ghost_batch_norm(x, mask, gamma, beta)
                 return ops.cast(outputs, self.compute_dtype)
@@ -395,6 +418,62 @@ class BatchNormalization(keras.layers.Layer):
         a, b = functional.scale_and_shift(mean, variance, gamma, beta, self.epsilon)
         return ops.cast(x * a + b, self.compute_dtype)
 
+    def _fused_data_format(self, inputs, training, mask):
+        """The data format of TensorFlow's fused kernel for this call, or None
+        where the `keras.ops` path runs.
+
+        The fused kernel is the faster path on TensorFlow (see
+        `_tf_fused_batch_norm`), for 4D and 5D inputs with the channels last
+        or first. The `keras.ops` path runs every other backend and input, and
+        in training what the kernel cannot do: masks, batch renormalization,
+        ghost batches and statistics synchronized across replicas. Inference
+        is the same for all of them.
+        """
+        if keras.backend.backend() != "tensorflow" or (
+            training
+            and (
+                mask is not None
+                or self.renorm
+                or self.synchronized
+                or self.virtual_batch_size is not None
+            )
+        ):
+            return None
+        from kerasreg.layers import _tf_fused_batch_norm
+
+        return _tf_fused_batch_norm.data_format(
+            len(inputs.shape),
+            self._axes,
+            self.epsilon,
+            keras.backend.standardize_dtype(inputs.dtype),
+            keras.backend.standardize_dtype(self.moving_mean.dtype),
+        )
+
+    def _fused_call(self, inputs, training, data_format):
+        """Training or inference through TensorFlow's fused kernel."""
+        from kerasreg.layers import _tf_fused_batch_norm
+
+        if not training:
+            outputs = _tf_fused_batch_norm.normalize(
+                inputs,
+                self.gamma,
+                self.beta,
+                self.moving_mean,
+                self.moving_variance,
+                self.epsilon,
+                data_format,
+            )
+            return ops.cast(outputs, self.compute_dtype)
+        outputs, mean, variance, count = _tf_fused_batch_norm.normalize_batch(
+            inputs, self.gamma, self.beta, self.epsilon, data_format
+        )
+        for variable, statistic in (
+            (self.moving_mean, mean),
+            (self.moving_variance, variance),
+        ):
+            _update(variable, statistic, self.momentum, count)
+        return ops.cast(outputs, self.compute_dtype)
+
     def _all_reduce(self):
         if not self.synchronized:
             return None
@@ -407,14 +486,14 @@ class BatchNormalization(keras.layers.Layer):
         number of elements they count (per channel with a mask)."""
         if mask is None:
             mean, variance = ops.moments(
-                x, self._reduction_axes, keepdims=True, synchronized=self.synchronized
+                x, self._reduced_axes, keepdims=True, synchronized=self.synchronized
             )
             # Only an empty batch counts nothing; its statistics are NaN. A
             # synchronized layer's replicas must agree, so it keeps Keras' rule.
             return mean, variance, None if self.synchronized else ops.size(x)
         weights = ops.expand_dims(mask, -1)
         mean, variance, count = functional.weighted_moments(
-            x, weights, self._reduction_axes, all_reduce=self._all_reduce()
+            x, weights, self._reduced_axes, all_reduce=self._all_reduce()
         )
         return mean, variance, self._as_param(count)
 
@@ -465,7 +544,7 @@ class BatchNormalization(keras.layers.Layer):
             padded = ops.pad(tensor, pads)
             grouped.append(ops.reshape(padded, (-1, size, *ops.shape(tensor)[1:])))
         x_groups, weight_groups = grouped
-        axes = (1,) + tuple(axis + 1 for axis in self._reduction_axes if axis != 0)
+        axes = (1,) + tuple(axis + 1 for axis in self._reduced_axes if axis != 0)
         mean, variance, count = functional.weighted_moments(
             x_groups, weight_groups, axes
         )
@@ -491,34 +570,16 @@ class BatchNormalization(keras.layers.Layer):
         return input_shape
 
     def get_config(self):
-        serialize_initializer = keras.initializers.serialize
+        # Keras' config has the renorm arguments from Keras 3.14 on only.
         return {
             **super().get_config(),
-            "axis": self.axis,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": serialize_initializer(self.beta_initializer),
-            "gamma_initializer": serialize_initializer(self.gamma_initializer),
-            "moving_mean_initializer": serialize_initializer(
-                self.moving_mean_initializer
-            ),
-            "moving_variance_initializer": serialize_initializer(
-                self.moving_variance_initializer
-            ),
-            "beta_regularizer": keras.regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": keras.regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": keras.constraints.serialize(self.beta_constraint),
-            "gamma_constraint": keras.constraints.serialize(self.gamma_constraint),
             "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
-            "synchronized": self.synchronized,
             "virtual_batch_size": self.virtual_batch_size,
         }
 
 
 # The layers `fold_batch_norm` and `recalibrate_batch_norm` treat as batch
-# normalization: kerasreg's and Keras' own, which hold the same weights.
-BATCH_NORM_TYPES = (BatchNormalization, keras.layers.BatchNormalization)
+# normalization: Keras' own and so kerasreg's, which hold the same weights.
+BATCH_NORM_TYPES = (keras.layers.BatchNormalization,)

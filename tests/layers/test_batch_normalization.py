@@ -1,6 +1,7 @@
 """BatchNormalization against Keras' layer, numpy, and under tf.distribute."""
 
 import json
+import pathlib
 import re
 import subprocess
 import sys
@@ -299,12 +300,13 @@ def _moving(layer):
         ({}, np.zeros((0, 3), "float32"), None),
         ({}, X4[:, 0, 0], np.zeros((6,), bool)),
         ({"renorm": True}, X4[:, 0, 0], np.zeros((6,), bool)),
+        ({}, np.zeros((0, 5, 4, 3), "float32"), None),
     ],
-    ids=["ghost_empty", "ghost_masked", "empty", "masked", "renorm_masked"],
+    ids=["ghost_empty", "ghost_masked", "empty", "masked", "renorm_masked", "empty_4d"],
 )
 def test_a_batch_that_counts_nothing_leaves_the_statistics(kwargs, x, mask):
     layer = BatchNormalization(momentum=0.5, **kwargs)
-    layer(X4[:, 0, 0], training=True)
+    layer(X4 if x.ndim == 4 else X4[:, 0, 0], training=True)
     before = [_numpy(v) for v in layer.non_trainable_variables]
     layer(x, training=True, mask=mask)
     after = [_numpy(v) for v in layer.non_trainable_variables]
@@ -327,6 +329,216 @@ def test_axis_out_of_range_and_bad_mask_are_named():
         BatchNormalization()(X4, training=True, mask=np.ones((6, 5), bool))
 
 
+# Keras' configuration arguments beside kerasreg's ghost batches.
+_CONFIGS = [
+    {},
+    {"axis": 1, "momentum": 0.9, "epsilon": 1e-5, "center": False},
+    {
+        "scale": False,
+        "beta_initializer": "ones",
+        "gamma_regularizer": "l2",
+        "beta_constraint": "non_neg",
+        "moving_variance_initializer": keras.initializers.Constant(2.0),
+    },
+    pytest.param(
+        {"renorm": True, "renorm_clipping": {"rmax": 3.0}, "renorm_momentum": 0.5},
+        marks=NEEDS_KERAS_RENORM,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "kwargs", _CONFIGS, ids=["default", "axis1", "initializers", "renorm"]
+)
+def test_is_keras_layer_and_config_holds_what_keras_holds(kwargs):
+    ours = BatchNormalization(name="bn", **kwargs)
+    theirs = keras.layers.BatchNormalization(name="bn", **kwargs)
+    assert isinstance(ours, keras.layers.BatchNormalization)
+    config = ours.get_config()
+    expected = theirs.get_config()
+    assert {key: config[key] for key in expected} == expected
+    assert set(config) - set(expected) <= {
+        "virtual_batch_size",
+        # Keras' config lacks these before Keras 3.14.
+        "renorm",
+        "renorm_clipping",
+        "renorm_momentum",
+    }
+    assert config["virtual_batch_size"] is None
+
+
+# Saved by kerasreg's BatchNormalization before it subclassed Keras' (commit
+# 5ab07c6): Input (4, 4, 3), then layers "plain" (defaults), "axes"
+# (axis=[1, 3], momentum=0.9), "renorm" (renorm_clipping={"rmax": 2.0}) and
+# "ghost" (virtual_batch_size=2, center=False). Weight k of each layer holds
+# linspace(0.5, 1.5, size) + k.
+_SAVED_BEFORE = (
+    pathlib.Path(__file__).parent
+    / "data"
+    / ("batch_normalization_before_subclassing.keras")
+)
+
+
+def test_keras_file_saved_before_subclassing_still_loads():
+    model = keras.saving.load_model(_SAVED_BEFORE)
+    layers = {layer.name: layer for layer in model.layers}
+    assert all(type(layer) is BatchNormalization for layer in layers.values())
+    assert layers["axes"].axis == [1, 3]
+    assert layers["axes"].momentum == 0.9
+    assert layers["renorm"].renorm_clipping == {"rmax": 2.0}
+    assert layers["ghost"].virtual_batch_size == 2
+    assert layers["ghost"].beta is None
+    names = {
+        "plain": ["gamma", "beta", "moving_mean", "moving_variance"],
+        "renorm": [
+            "gamma",
+            "beta",
+            "moving_mean",
+            "moving_variance",
+            "moving_stddev",
+            "renorm_mean",
+            "renorm_stddev",
+        ],
+    }
+    for name, layer in layers.items():
+        if name in names:
+            assert [w.name for w in layer.weights] == names[name]
+        for k, weight in enumerate(layer.get_weights()):
+            expected = np.linspace(0.5, 1.5, weight.size).reshape(weight.shape) + k
+            np.testing.assert_allclose(weight, expected, rtol=1e-6)
+    x = RNG.normal(size=(2, 4, 4, 3)).astype("float32")
+    plain = layers["plain"]
+    gamma, beta, mean, variance = plain.get_weights()
+    np.testing.assert_allclose(
+        _numpy(plain(x)),
+        gamma * (x - mean) / np.sqrt(variance + 1e-3) + beta,
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+# Input layouts of TensorFlow's fused kernel: (shape, axis).
+_LAYOUTS = {
+    "nhwc": ((6, 5, 4, 3), -1),
+    "nchw": ((6, 3, 5, 4), 1),
+    "ndhwc": ((4, 3, 4, 2, 3), 4),
+    "ncdhw": ((4, 3, 3, 4, 2), 1),
+}
+
+# One unit in the last place (at most) of outputs in a mixed-precision
+# policy's compute dtype: both layers round the same float32 value to it.
+_ULP = {"float32": 1e-5, "mixed_float16": 2.0**-10, "mixed_bfloat16": 2.0**-7}
+
+
+def _step(layer, upstream, training, mode):
+    """y and d(sum(y * upstream)) / d(x, gamma, beta), eagerly, in a
+    `tf.function` or compiled with XLA."""
+    import tensorflow as tf
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = layer(x, training=training)
+            loss = tf.reduce_sum(tf.cast(y, "float32") * upstream)
+        return y, tape.gradient(loss, [x, *layer.trainable_variables])
+
+    return step if mode == "eager" else tf.function(step, jit_compile=mode == "xla")
+
+
+def _assert_close(ours, theirs, rtol):
+    np.testing.assert_allclose(
+        _numpy(ours).astype("float32"),
+        _numpy(theirs).astype("float32"),
+        rtol=rtol,
+        atol=1e-5,
+    )
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize("mode", ["eager", "graph", "xla"])
+@pytest.mark.parametrize("policy", list(_ULP))
+@pytest.mark.parametrize("layout", list(_LAYOUTS))
+def test_fused_kernel_matches_keras_outputs_statistics_and_gradients(
+    layout, policy, mode
+):
+    # Outputs and the input's gradient are in the policy's compute dtype, so
+    # within one unit in its last place; statistics and the gradients of the
+    # float32 weights within 1e-5.
+    import tensorflow as tf
+
+    shape, axis = _LAYOUTS[layout]
+    keras.config.set_dtype_policy(policy)
+    ours, theirs = _pair({"axis": axis, "momentum": 0.9}, shape)
+    assert _uses_fused_kernel(ours, shape, training=True)
+    upstream = RNG.normal(size=shape).astype("float32")
+    for training, step in ((True, 0), (True, 1), (False, 2)):
+        x = (RNG.normal(size=shape) * 3 + step).astype("float32")
+        x = tf.cast(x, keras.config.dtype_policy().compute_dtype)
+        y, grads = _step(ours, upstream, training, mode)(x)
+        y_ref, grads_ref = _step(theirs, upstream, training, mode)(x)
+        assert y.dtype == y_ref.dtype
+        _assert_close(y, y_ref, _ULP[policy])
+        _assert_close(grads[0], grads_ref[0], _ULP[policy])
+        for mine, reference in zip(grads[1:], grads_ref[1:], strict=True):
+            _assert_close(mine, reference, 1e-5)
+        for mine, reference in zip(ours.weights, theirs.weights, strict=True):
+            _assert_close(mine, reference, 1e-5)
+
+
+def _uses_fused_kernel(layer, shape, training, mask=None):
+    import tensorflow as tf
+
+    spec = tf.TensorSpec(shape, keras.config.dtype_policy().compute_dtype)
+    graph = (
+        tf.function(lambda x: layer(x, training=training, mask=mask))
+        .get_concrete_function(spec)
+        .graph
+    )
+    return any(op.type == "FusedBatchNormV3" for op in graph.get_operations())
+
+
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize(
+    "kwargs, shape, training, mask, fused",
+    [
+        ({}, (2, 4, 4, 3), True, None, True),
+        ({"axis": 1}, (2, 3, 4, 4, 4), True, None, True),
+        ({"epsilon": 1.001e-5}, (2, 4, 4, 3), True, None, True),
+        ({}, (2, 4, 3), True, None, False),
+        ({"axis": 2}, (2, 4, 4, 3), True, None, False),
+        ({"axis": [1, 3]}, (2, 4, 4, 3), True, None, False),
+        ({"epsilon": 1e-5}, (2, 4, 4, 3), True, None, False),
+        ({"renorm": True}, (2, 4, 4, 3), True, None, False),
+        ({"renorm": True}, (2, 4, 4, 3), False, None, True),
+        ({"virtual_batch_size": 2}, (2, 4, 4, 3), True, None, False),
+        ({"virtual_batch_size": 2}, (2, 4, 4, 3), False, None, True),
+        ({}, (2, 4, 4, 3), True, np.ones((2, 4, 4), bool), False),
+        ({}, (2, 4, 4, 3), False, np.ones((2, 4, 4), bool), True),
+    ],
+    ids=[
+        "nhwc",
+        "ncdhw",
+        "min_epsilon",
+        "rank3",
+        "middle_axis",
+        "axis_list",
+        "small_epsilon",
+        "renorm",
+        "renorm_inference",
+        "ghost",
+        "ghost_inference",
+        "mask",
+        "mask_inference",
+    ],
+)
+def test_the_fused_kernel_runs_where_it_gives_keras_numbers(
+    kwargs, shape, training, mask, fused
+):
+    layer = BatchNormalization(**kwargs)
+    layer.build(shape)
+    assert _uses_fused_kernel(layer, shape, training, mask) is fused
+
+
 _DISTRIBUTED = textwrap.dedent(
     """
     import json, os
@@ -342,21 +554,26 @@ _DISTRIBUTED = textwrap.dedent(
     halves = [np.full((4, 2), 0.0, "float32"), np.full((4, 2), 2.0, "float32")]
     halves[1][0] = 5.0
     result = {}
-    for masked in (False, True):
-        for synchronized in (True, False):
-            with strategy.scope():
-                layer = BatchNormalization(momentum=0.0, synchronized=synchronized)
-                layer.build((None, 2))
+    # Rank 4: TensorFlow's fused kernel where it applies (unsynchronized, no mask).
+    for shape in ((4, 2), (4, 1, 1, 2)):
+        for masked in (False, True):
+            for synchronized in (True, False):
+                with strategy.scope():
+                    layer = BatchNormalization(
+                        momentum=0.0, synchronized=synchronized)
+                    layer.build((None, *shape[1:]))
 
-            def step(x):
-                mask = tf.ones(tf.shape(x)[:1], bool) if masked else None
-                return layer(x, training=True, mask=mask)
+                def step(x):
+                    mask = tf.ones(tf.shape(x)[:-1], bool) if masked else None
+                    return layer(x, training=True, mask=mask)
 
-            values = strategy.experimental_distribute_values_from_function(
-                lambda ctx: tf.constant(halves[ctx.replica_id_in_sync_group]))
-            strategy.run(tf.function(step), args=(values,))
-            key = f"{'masked' if masked else 'plain'}_{synchronized}"
-            result[key] = np.asarray(layer.moving_variance).tolist()
+                values = strategy.experimental_distribute_values_from_function(
+                    lambda ctx: tf.reshape(
+                        halves[ctx.replica_id_in_sync_group], shape))
+                strategy.run(tf.function(step), args=(values,))
+                key = f"{'masked' if masked else 'plain'}_{synchronized}"
+                key += f"_rank{len(shape)}"
+                result[key] = np.asarray(layer.moving_variance).tolist()
     with strategy.scope():
         dropout = Dropout(0.5, seed=1)
     dropped = strategy.run(
@@ -381,11 +598,16 @@ def test_synchronized_uses_the_global_batch_under_mirrored_strategy():
     result = json.loads(run.stdout.strip().splitlines()[-1])
     # The global batch, a column: four 0s, one 5 and three 2s (mean 1.375).
     global_variance = (4 * 0.0 + 25.0 + 3 * 4.0) / 8 - 1.375**2
-    for key in ("plain_True", "masked_True"):
-        np.testing.assert_allclose(result[key], [global_variance] * 2, rtol=1e-6)
-    # Unsynchronized, each replica keeps its own; the first saw only zeros.
-    for key in ("plain_False", "masked_False"):
-        np.testing.assert_allclose(result[key], [0.0, 0.0], atol=1e-7)
+    for rank in (2, 4):
+        for key in ("plain_True", "masked_True"):
+            np.testing.assert_allclose(
+                result[f"{key}_rank{rank}"], [global_variance] * 2, rtol=1e-6
+            )
+        # Unsynchronized, each replica keeps its own; the first saw only zeros.
+        for key in ("plain_False", "masked_False"):
+            np.testing.assert_allclose(
+                result[f"{key}_rank{rank}"], [0.0, 0.0], atol=1e-7
+            )
     # Dropout runs per replica: zeros or 2 * input.
     second = np.asarray(result["dropout"][1])
     assert set(np.unique(second)) <= {0.0, 4.0, 10.0}
