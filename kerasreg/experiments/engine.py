@@ -17,9 +17,8 @@ import keras_tuner
 
 from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
-from kerasreg.experiments.training import path_to_metrics
+from kerasreg.experiments.records import OBJECTIVE, path_to_metrics
 
-OBJECTIVE = "val_loss"
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
 _WAIT = 1.0

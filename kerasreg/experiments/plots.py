@@ -134,7 +134,7 @@ def plot_paths(paths, chosen, path):
     validation loss marked, when it is in the panel.
 
     Args:
-        paths: dict, penalty name → list of `PathPointRecord`, strong λ first.
+        paths: dict, penalty name → list of `PathPoint`, strong λ first.
         chosen: dict, technique name → its chosen strength.
         path: str, the PNG to write.
 
@@ -144,10 +144,9 @@ def plot_paths(paths, chosen, path):
     Example:
 
     >>> import os, tempfile
-    >>> from kerasreg.experiments.training import PathPointRecord
-    >>> points = [PathPointRecord(1e-2, 0.40, 1.9, 0.95),
-    ...           PathPointRecord(1e-3, 0.88, 0.45, 0.60),
-    ...           PathPointRecord(1e-4, 0.93, 0.27, 0.05)]
+    >>> from kerasreg.experiments.records import PathPoint
+    >>> points = [PathPoint(s, {"val_accuracy": a}, z) for s, a, z in (
+    ...     (1e-2, 0.40, 0.95), (1e-3, 0.88, 0.60), (1e-4, 0.93, 0.05))]
     >>> plot_paths({"L1": points}, {"L1": 1e-3},
     ...            os.path.join(tempfile.mkdtemp(), "paths.png"))
     <Figure size 600x440 with 2 Axes>
@@ -159,7 +158,7 @@ def plot_paths(paths, chosen, path):
         strengths = [p.strength for p in points]
         accuracy = ax.plot(
             strengths,
-            [100 * p.val_accuracy for p in points],
+            [100 * p.measures["val_accuracy"] for p in points],
             "o-",
             color=_VALIDATION,
             label="validation accuracy",

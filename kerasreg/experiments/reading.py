@@ -167,17 +167,19 @@ def _sparsity(none, others):
 
 
 def _path(name, points):
-    best = max(p.val_accuracy for p in points)
+    best = max(p.measures["val_accuracy"] for p in points)
     # Strong λ first: the first point as good as the best is the sparsest.
     kept = next(
-        p for p in points if _points(best - p.val_accuracy) <= _PATH_TOLERANCE_POINTS
+        p
+        for p in points
+        if _points(best - p.measures["val_accuracy"]) <= _PATH_TOLERANCE_POINTS
     )
     return (
         f"{name}'s regularization path: the strongest λ whose validation "
         f"accuracy is within {_PATH_TOLERANCE_POINTS:g} point of the path's best "
         f"({_points(best):.1f}%) is {kept.strength:.3g}, with "
         f"{format_share(kept.zero_share)} of the kernel weights exactly zero "
-        f"(validation accuracy {_points(kept.val_accuracy):.1f}%)."
+        f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)."
     )
 
 

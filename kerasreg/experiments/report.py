@@ -234,7 +234,10 @@ def results_json(result):
             },
             "summaries": result.summaries,
             "comparisons": result.comparisons,
-            "paths": result.paths,
+            "paths": {
+                name: [point.to_json() for point in points]
+                for name, points in result.paths.items()
+            },
             "runs": [run.to_json() for runs in result.runs.values() for run in runs],
         }
     )
@@ -404,8 +407,8 @@ def _paths_section(paths, epochs):
             "| ---: | ---: | ---: | ---: |",
         ]
         rows += [
-            f"| {p.strength:.3g} | {100 * p.val_accuracy:.1f}% | "
-            f"{_loss(p.val_loss)} | {format_share(p.zero_share)} |"
+            f"| {p.strength:.3g} | {100 * p.measures['val_accuracy']:.1f}% | "
+            f"{_loss(p.measures['val_loss'])} | {format_share(p.zero_share)} |"
             for p in points
         ]
         sections.append("\n".join(rows))

@@ -15,6 +15,7 @@ from kerasreg.experiments import augment, statistics
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.plan import BASELINE, Plan, trial_key
+from kerasreg.experiments.records import Run, path_from_metrics
 from kerasreg.experiments.report import (
     DEFAULT_OPTIMIZER,
     REPORT,
@@ -30,7 +31,7 @@ from kerasreg.experiments.techniques import (
     Setting,
     technique,
 )
-from kerasreg.experiments.training import Run, Trainer, path_from_metrics
+from kerasreg.experiments.training import Trainer
 
 DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1)
 _IDENTITY = "study.json"
@@ -378,9 +379,7 @@ def _checked(arguments):
     for name in grids:
         if name not in names:
             raise invalid("grids", grids, f"grids only for the techniques {names}")
-    techniques = tuple(
-        technique(name, _checked_grid(name, grids.get(name))) for name in names
-    )
+    techniques = tuple(technique(name, grids.get(name)) for name in names)
     combinations = _checked_combinations(arguments["combinations"], names)
     rates = arguments["learning_rates"]
     if isinstance(rates, str) or not isinstance(rates, tuple | list) or not rates:
@@ -408,28 +407,6 @@ def _check_dependencies():
                 f"A study needs keras-tuner, scikit-learn and matplotlib ({error}); "
                 "install them with: pip install 'kerasreg[study]'"
             ) from error
-
-
-def _checked_grid(name, grid):
-    if grid is None:
-        return None
-    argument = f"grids[{name!r}]"
-    if isinstance(grid, str) or not isinstance(grid, tuple | list) or not grid:
-        raise invalid(argument, grid, "a non-empty list of strengths")
-    for value in grid:
-        if name in PENALTIES:
-            check_float(argument, value, low=0.0, low_inclusive=False)
-        elif name == "Dropout":
-            check_float(argument, value, low=0.0, high=1.0, low_inclusive=False)
-        elif name == "EarlyStopping":
-            check_int(argument, value, low=1)
-        elif name == "Augmentation":
-            check_float(argument, value, low=0.0, low_inclusive=False)
-        elif value is not True:
-            raise invalid(
-                argument, grid, "(True,): batch normalization has no strength"
-            )
-    return grid
 
 
 def _checked_combinations(combinations, names):

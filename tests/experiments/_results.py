@@ -4,11 +4,11 @@ import numpy as np
 
 from kerasreg.experiments.data import Dataset
 from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE, Choices
+from kerasreg.experiments.records import HISTOGRAM_BINS, PathPoint, Run
 from kerasreg.experiments.statistics import paired_comparison
 from kerasreg.experiments.study import StudyResult
 from kerasreg.experiments.summary import summarize
 from kerasreg.experiments.techniques import Setting, technique
-from kerasreg.experiments.training import HISTOGRAM_BINS, PathPointRecord, Run
 
 # Each technique's grid with made-up validation losses, and its chosen value
 # (the lowest loss).
@@ -91,10 +91,12 @@ def make_run(
 def path_points():
     """An L1 path, strong λ first: sparser and less accurate at strong λ."""
     return [
-        PathPointRecord(
+        PathPoint(
             strength=np.float64(strength),
-            val_accuracy=np.float64(accuracy),
-            val_loss=np.float64(loss),
+            measures={
+                "val_accuracy": np.float64(accuracy),
+                "val_loss": np.float64(loss),
+            },
             zero_share=np.float64(zeros),
         )
         for strength, accuracy, loss, zeros in (
