@@ -1,22 +1,16 @@
-"""The report folder: report.md, results.json and the figures.
-
-The report is written into a staging folder beside the destination and
-swapped in whole (`ReportFolder`), so a failure while writing leaves the
-previous report as it was, never a mix of old and new files.
-"""
+"""The report: report.md, results.json and the figures, and the terminal's
+table (`say`). The folder they are staged in and published to is
+`kerasreg.experiments.folder.ReportFolder`'s."""
 
 import dataclasses
 import json
 import math
 import os
 import re
-import shutil
-import tempfile
 
 import numpy as np
 
 from kerasreg.experiments import augment
-from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.reading import write_reading
 from kerasreg.experiments.table import format_share, format_table
 from kerasreg.experiments.techniques import technique
@@ -28,113 +22,6 @@ AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
 FILES = (REPORT, RESULTS, CURVES, PATHS, AUGMENTATION, WEIGHTS)
 # The optimizer when the study was given none.
 DEFAULT_OPTIMIZER = "Proximal(SGD(learning_rate, momentum=0.9))"
-
-
-class ReportFolder:
-    """The folder `out`, staged beside itself and replaced as a whole.
-
-    Construction checks that `out` may be replaced (it is new, empty, or a
-    previous report: nothing of the user's is deleted) and creates the
-    staging folder, so an unwritable place is reported before any training.
-    `publish` swaps the staging folder in for `out`; `discard` removes it.
-
-    Args:
-        out: str or path-like, the report folder.
-
-    Raises:
-        StudyError: `out` is a file, the current folder, a folder holding
-            files that are not a report, or its parent is not writable.
-
-    Example:
-
-    >>> import tempfile
-    >>> out = os.path.join(tempfile.mkdtemp(), "report")
-    >>> folder = ReportFolder(out)
-    >>> with open(os.path.join(folder.staging, REPORT), "w") as file:
-    ...     _ = file.write("# A report")
-    >>> folder.publish()
-    >>> os.listdir(out)
-    ['report.md']
-    """
-
-    def __init__(self, out):
-        self.out = os.fspath(out)
-        # Through a symbolic link: the report replaces the folder it points to.
-        self.target = os.path.realpath(self.out)
-        self._check_replaceable()
-        parent = os.path.dirname(self.target)
-        try:
-            if not os.path.lexists(parent):
-                os.makedirs(parent)
-            self.staging = tempfile.mkdtemp(
-                prefix=f".{os.path.basename(self.target)}.",
-                suffix=".partial",
-                dir=parent,
-            )
-        except OSError as error:
-            raise self.unwritable(error) from error
-
-    def publish(self):
-        """Replace `out` by the staged report.
-
-        Between the two renames `out` is briefly absent; the previous report
-        is intact at every moment until the new one is in place.
-
-        Raises:
-            StudyError: `out` meanwhile holds files that are not a report, or
-                cannot be replaced; the staged report is kept and named.
-        """
-        try:
-            self._check_replaceable()
-            old = None
-            try:
-                if os.path.isdir(self.target):
-                    old = self.staging + ".old"
-                    os.rename(self.target, old)
-                try:
-                    os.rename(self.staging, self.target)
-                except OSError:
-                    if old is not None:
-                        os.rename(old, self.target)
-                    raise
-            except OSError as error:
-                raise self.unwritable(error) from error
-        except StudyError as error:
-            raise StudyError(
-                f"{error} The new report is in {self.staging!r}."
-            ) from None
-        if old is not None:
-            shutil.rmtree(old)
-
-    def discard(self):
-        """Remove the staging folder and what was written into it."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-
-    def _check_replaceable(self):
-        if not os.path.lexists(self.target):
-            return
-        if not os.path.isdir(self.target):
-            raise StudyError(
-                f"Cannot write the report to {self.out!r}: it is a file, not a folder."
-            )
-        if os.path.realpath(os.getcwd()) == self.target:
-            raise StudyError(
-                f"Will not replace {self.out!r}, the current folder, by the report; "
-                "choose a new folder."
-            )
-        foreign = sorted(set(os.listdir(self.target)) - set(FILES))
-        if foreign:
-            listed = ", ".join(repr(name) for name in foreign[:5])
-            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-            raise StudyError(
-                f"Will not replace {self.out!r}: it holds files that are not part "
-                f"of a kerasreg report ({listed}{more}); choose a new or empty folder."
-            )
-
-    def unwritable(self, error):
-        """The `StudyError` for `OSError` `error` while writing the report."""
-        reason = error.strerror or str(error)
-        return StudyError(f"Cannot write the report to {self.out!r}: {reason}.")
 
 
 def write_report(folder, result, logs=None, augmentation=None):

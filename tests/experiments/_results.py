@@ -5,8 +5,8 @@ import numpy as np
 from kerasreg.experiments.data import Dataset
 from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE, Choices
 from kerasreg.experiments.records import HISTOGRAM_BINS, PathPoint, Run
+from kerasreg.experiments.result import StudyResult
 from kerasreg.experiments.statistics import paired_comparison
-from kerasreg.experiments.study import StudyResult
 from kerasreg.experiments.summary import summarize
 from kerasreg.experiments.techniques import Setting, technique
 
