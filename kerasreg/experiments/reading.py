@@ -34,7 +34,7 @@ def _names(items):
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def write_reading(result):
+def read_results(result):
     """Bullet points (Markdown) that read a study's results.
 
     The baseline's fit and gap; which configurations are better, tied or
@@ -51,7 +51,7 @@ def write_reading(result):
 
     Example:
 
-    >>> for line in write_reading(result):  # doctest: +SKIP
+    >>> for line in read_results(result):  # doctest: +SKIP
     ...     print("-", line)
     """
     summaries, settings = result.summaries, result.settings

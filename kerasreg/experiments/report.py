@@ -11,7 +11,8 @@ import re
 import numpy as np
 
 from kerasreg.experiments import augment
-from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.reading import read_results
+from kerasreg.experiments.records import HISTOGRAM_BINS
 from kerasreg.experiments.table import format_share, format_table
 from kerasreg.experiments.techniques import technique
 
@@ -20,8 +21,6 @@ CURVES, PATHS = "learning_curves.png", "paths.png"
 AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
 # What a report folder holds; a folder holding anything else is not replaced.
 FILES = (REPORT, RESULTS, CURVES, PATHS, AUGMENTATION, WEIGHTS)
-# The optimizer when the study was given none.
-DEFAULT_OPTIMIZER = "Proximal(SGD(learning_rate, momentum=0.9))"
 
 
 def write_report(folder, result, logs=None, augmentation=None):
@@ -81,7 +80,7 @@ def say(stream, result, path):
     """Print the table, its reading and the report's path to `stream`."""
     lines = [format_table(result.summaries, result.comparisons), ""]
     # Markdown emphasis and code marks read as noise on a terminal.
-    lines += ["- " + re.sub(r"\*\*|`", "", line) for line in write_reading(result)]
+    lines += ["- " + re.sub(r"\*\*|`", "", line) for line in read_results(result)]
     lines += ["", f"Report: {path}"]
     stream.write("\n".join(lines) + "\n")
     stream.flush()
@@ -169,7 +168,7 @@ def _markdown(result, logs, default_augmentation):
         "for validation (every choice below, and early stopping), "
         f"{data['n_test']} for the test accuracy (never used for a choice). "
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
-        f"{settings.get('optimizer') or DEFAULT_OPTIMIZER} at the learning rate "
+        f"{settings['optimizer']} at the learning rate "
         f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
         "measured in inference mode. Total wall time "
         f"{settings['wall_time']:.0f} s ({versions}).",
@@ -180,7 +179,7 @@ def _markdown(result, logs, default_augmentation):
         "accuracy's difference from no regularization, paired by seed, with its "
         "interval; better or worse only when the interval excludes 0, else a tie.",
         "## Reading",
-        "\n".join("- " + line for line in write_reading(result)),
+        "\n".join("- " + line for line in read_results(result)),
         "## Chosen on validation",
         "Each value was trained once (seed 0) and scored by its validation "
         "loss, the data loss without any penalty; the lowest wins (a tie goes to "
@@ -204,10 +203,10 @@ def _markdown(result, logs, default_augmentation):
     sections += [
         "## Weights",
         f"![Weight histograms and exact zeros]({WEIGHTS})",
-        "Left: the first kernel's weights (seed 0) in 81 equal bins over its "
-        "range; exact zeros share the middle bin with near-zero weights, so the "
-        "legend gives their share. Right: the share of exactly-zero weights over "
-        "all kernels.",
+        f"Left: the first kernel's weights (seed 0) in {HISTOGRAM_BINS} equal bins "
+        "over its range; exact zeros share the middle bin with near-zero weights, "
+        "so the legend gives their share. Right: the share of exactly-zero "
+        "weights over all kernels.",
     ]
     if logs is not None:
         sections += [

@@ -7,11 +7,11 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import kerasreg
 from kerasreg._validation import invalid
 from kerasreg.callbacks import EarlyStopping
+from kerasreg.experiments import tf_data
 from kerasreg.experiments.records import HISTOGRAM_BINS, HISTORY, Run
 from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from kerasreg.experiments.switches import Switches
@@ -100,10 +100,10 @@ class Trainer:
             )
             callbacks.append(stopper)
         history = model.fit(
-            _training_data(self.data, seed, self.batch_size),
+            tf_data.training_data(self.data, seed, self.batch_size),
             steps_per_epoch=math.ceil(len(self.data.x_train) / self.batch_size),
             epochs=epochs,
-            validation_data=_validation_data(self.data),
+            validation_data=tf_data.validation_data(self.data),
             validation_steps=1,
             callbacks=callbacks,
             shuffle=False,  # the dataset shuffles itself, reproducibly per seed
@@ -242,20 +242,3 @@ def _logits(model, x):
 
 def _one_based(epoch):
     return None if epoch is None else epoch + 1
-
-
-def _training_data(data, seed, batch_size):
-    # Shuffled afresh each epoch, in batches that never straddle two epochs,
-    # repeated so that Keras keeps one iterator for the whole run.
-    return (
-        tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
-        .shuffle(len(data.x_train), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .repeat()
-        .prefetch(tf.data.AUTOTUNE)
-    )
-
-
-def _validation_data(data):
-    # The whole validation set in one batch, kept in memory across epochs.
-    return tf.data.Dataset.from_tensors((data.x_val, data.y_val)).repeat()

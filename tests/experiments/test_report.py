@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from kerasreg.experiments.augment import make_augmentation
-from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.reading import read_results
 from kerasreg.experiments.report import (
     AUGMENTATION,
     CURVES,
@@ -65,7 +65,7 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
         "rate chosen on validation, 0.03."
     )
     assert format_table(result.summaries, result.comparisons, markdown=True) in text
-    assert "\n".join("- " + line for line in write_reading(result)) in text
+    assert "\n".join("- " + line for line in read_results(result)) in text
     for row in (
         "| learning rate | 0.01 → 0.520, **0.03 → 0.310**, 0.1 → 0.450 | 0.03 |",
         "| L1 λ | 0.0001 → 0.310, **0.0003 → 0.290**, 0.001 → 0.350 | "
@@ -113,8 +113,10 @@ def test_report_names_the_model_and_a_given_optimizer(tmp_path):
 
 
 def test_all_together_keeps_the_penalty_best_on_validation(tmp_path):
-    # L2's chosen λ scored 0.27 on validation, L1's 0.29.
-    result = _result({"none": [0.9], "L1": [0.9], "L2": [0.9], "all together": [0.9]})
+    # L2's chosen λ scored 0.27 on validation, L1's 0.29. L2 is listed first:
+    # merging both penalties would keep the last listed, L1. The setting is the
+    # one the study's `Plan.configurations` gives.
+    result = _result({"none": [0.9], "L2": [0.9], "L1": [0.9], "all together": [0.9]})
     _, text = _write(tmp_path, result)
     assert "\n| all together | `kerasreg.L2(0.003)` |\n" in text
 
@@ -213,7 +215,7 @@ def test_say_prints_the_table_the_reading_and_the_path():
     say(stream, result, "out/report/report.md")
     lines = stream.getvalue().splitlines()
     table = format_table(result.summaries, result.comparisons).splitlines()
-    reading = write_reading(result)
+    reading = read_results(result)
     assert lines[: len(table)] == table
     assert len(lines) == len(table) + len(reading) + 3
     assert lines[-2:] == ["", "Report: out/report/report.md"]
