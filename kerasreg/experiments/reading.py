@@ -51,8 +51,11 @@ def read_results(result):
 
     Example:
 
-    >>> for line in read_results(result):  # doctest: +SKIP
-    ...     print("-", line)
+    >>> lines = read_results(result)  # `result`: a `StudyResult`
+    >>> print(lines[1])  # doctest: +NORMALIZE_WHITESPACE
+    Better than without regularization (the 95% interval of the seed-paired
+    difference lies above 0): **L2** (+3.3 ± 1.4). Ties (the interval covers
+    0: no difference told from seed-to-seed noise): Dropout (+1.3 ± 5.2).
     """
     summaries, settings = result.summaries, result.settings
     none = summaries[BASELINE]

@@ -48,8 +48,13 @@ def write_report(folder, result, logs=None, augmentation=None):
 
     Example:
 
-    >>> write_report("out/report", result, logs="out/logs")  # doctest: +SKIP
-    'out/report/report.md'
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = write_report(folder, result)  # `result`: a `StudyResult`
+    >>> path == os.path.join(folder, REPORT)
+    True
+    >>> sorted(os.listdir(folder))
+    ['learning_curves.png', 'report.md', 'results.json', 'weights.png']
     """
     from kerasreg.experiments import plots
 
@@ -104,8 +109,11 @@ def results_json(result):
 
     Example:
 
-    >>> results_json(result)["comparisons"]["L2"]["verdict"]  # doctest: +SKIP
-    'tie'
+    >>> written = results_json(result)  # `result`: a `StudyResult`
+    >>> written["comparisons"]["L2"]["verdict"]
+    'better'
+    >>> written["choices"]["learning_rate"]["tried"][0]
+    {'value': 0.01, 'val_loss': 0.52}
     """
     choices = result.choices
     return _jsonable(
