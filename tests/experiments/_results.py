@@ -130,11 +130,16 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
     }
     baseline = tests[BASELINE]
     seeds = len(baseline)
+    combinations = tuple(tuple(name.split(" + ")) for name in tests if " + " in name)
+    # A combination made up for a test may hold techniques not run alone.
+    named = [*tests, *(part for parts in combinations for part in parts)]
     plan = Plan(
         techniques=tuple(
-            technique(name, tuple(GRIDS[name])) for name in tests if name in GRIDS
+            technique(name, tuple(GRIDS[name]))
+            for name in dict.fromkeys(named)
+            if name in GRIDS
         ),
-        combinations=tuple(tuple(name.split(" + ")) for name in tests if " + " in name),
+        combinations=combinations,
         learning_rates=tuple(LEARNING_RATES),
         seeds=seeds,
         epochs=epochs,
