@@ -17,8 +17,6 @@ import numpy as np
 from kerasreg._validation import invalid
 from kerasreg.experiments.errors import StudyError
 
-DATASETS = ("digits", "mnist", "cifar10")
-
 # digits: 1,797 images; 300 to train on, 300 to validate, 1,197 to test.
 _DIGITS_TRAIN, _DIGITS_VAL = 300, 300
 # MNIST / CIFAR-10: a small sample of the official training set; the official

@@ -15,11 +15,13 @@ import time
 
 import keras_tuner
 
+# keras-tuner exports no way to ask whether this process is its chief.
+from keras_tuner.src.distribute import utils as _distribute
+
 from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
-from kerasreg.experiments.training import path_to_metrics
+from kerasreg.experiments.records import OBJECTIVE, path_to_metrics
 
-OBJECTIVE = "val_loss"
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
 _WAIT = 1.0
@@ -101,18 +103,25 @@ def validation_losses(trials):
 
 
 def completed_metrics(trials):
-    """Trial key → (values, metrics as name → float) of completed trials."""
-    finished = {}
-    for t in trials:
-        if t.status == _COMPLETED:
-            metrics = {
-                name: t.metrics.get_last_value(name) for name in t.metrics.metrics
-            }
-            finished[trial_key(t.hyperparameters.values)] = (
-                t.hyperparameters.values,
-                metrics,
-            )
-    return finished
+    """Trial key → metrics (name → float) of every completed trial."""
+    return {
+        trial_key(t.hyperparameters.values): {
+            name: t.metrics.get_last_value(name) for name in t.metrics.metrics
+        }
+        for t in trials
+        if t.status == _COMPLETED
+    }
+
+
+def is_worker():
+    """Whether this process is a worker of a distributed study.
+
+    keras-tuner decides from its environment (`KERASTUNER_ORACLE_IP` and
+    `KERASTUNER_TUNER_ID`) whether it runs distributed and whether this
+    process serves the oracle (the chief); a worker runs trials and leaves
+    the result to the chief.
+    """
+    return _distribute.has_chief_oracle() and not _distribute.is_chief_oracle()
 
 
 class StudyTuner(keras_tuner.Tuner):
@@ -122,7 +131,8 @@ class StudyTuner(keras_tuner.Tuner):
         oracle: a `PlanOracle`.
         trainer: a `kerasreg.experiments.training.Trainer`.
         plan: the `Plan` (a worker's oracle is a client of the chief's).
-        directory, project_name: keras-tuner's project folder.
+        directory, project_name: keras-tuner's project folder
+            (`StudyFolder.tuner_project`).
     """
 
     def __init__(self, oracle, trainer, plan, **kwargs):

@@ -63,7 +63,12 @@ def plot_learning_curves(runs, path):
 
     Example:
 
-    >>> plot_learning_curves(result.runs, "curves.png")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> list(result.runs)  # `result`: a `StudyResult`
+    ['none', 'L2', 'Dropout']
+    >>> plot_learning_curves(
+    ...     result.runs, os.path.join(tempfile.mkdtemp(), "curves.png"))
+    <Figure size 1400x650 with 8 Axes>
     """
     rows = math.ceil(len(runs) / _CURVE_COLUMNS)
     figure = Figure(
@@ -134,7 +139,7 @@ def plot_paths(paths, chosen, path):
     validation loss marked, when it is in the panel.
 
     Args:
-        paths: dict, penalty name → list of `PathPointRecord`, strong λ first.
+        paths: dict, penalty name → list of `PathPoint`, strong λ first.
         chosen: dict, technique name → its chosen strength.
         path: str, the PNG to write.
 
@@ -144,10 +149,9 @@ def plot_paths(paths, chosen, path):
     Example:
 
     >>> import os, tempfile
-    >>> from kerasreg.experiments.training import PathPointRecord
-    >>> points = [PathPointRecord(1e-2, 0.40, 1.9, 0.95),
-    ...           PathPointRecord(1e-3, 0.88, 0.45, 0.60),
-    ...           PathPointRecord(1e-4, 0.93, 0.27, 0.05)]
+    >>> from kerasreg.experiments.records import PathPoint
+    >>> points = [PathPoint(s, {"val_accuracy": a}, z) for s, a, z in (
+    ...     (1e-2, 0.40, 0.95), (1e-3, 0.88, 0.60), (1e-4, 0.93, 0.05))]
     >>> plot_paths({"L1": points}, {"L1": 1e-3},
     ...            os.path.join(tempfile.mkdtemp(), "paths.png"))
     <Figure size 600x440 with 2 Axes>
@@ -159,7 +163,7 @@ def plot_paths(paths, chosen, path):
         strengths = [p.strength for p in points]
         accuracy = ax.plot(
             strengths,
-            [100 * p.val_accuracy for p in points],
+            [100 * p.measures["val_accuracy"] for p in points],
             "o-",
             color=_VALIDATION,
             label="validation accuracy",
@@ -257,7 +261,10 @@ def plot_weight_histograms(runs, path):
 
     Example:
 
-    >>> plot_weight_histograms(result.runs, "weights.png")  # doctest: +SKIP
+    >>> import os, tempfile
+    >>> plot_weight_histograms(  # `result`: a `StudyResult`
+    ...     result.runs, os.path.join(tempfile.mkdtemp(), "weights.png"))
+    <Figure size 1200x450 with 2 Axes>
     """
     figure = Figure(figsize=(12, 4.5), layout="constrained")
     left, right = figure.subplots(1, 2, width_ratios=(3, 2))

@@ -1,23 +1,18 @@
-"""The report folder: report.md, results.json and the figures.
-
-The report is written into a staging folder beside the destination and
-swapped in whole (`ReportFolder`), so a failure while writing leaves the
-previous report as it was, never a mix of old and new files.
-"""
+"""The report: report.md, results.json and the figures, and the terminal's
+table (`say`). The folder they are staged in and published to is
+`kerasreg.experiments.folder.ReportFolder`'s."""
 
 import dataclasses
 import json
 import math
 import os
 import re
-import shutil
-import tempfile
 
 import numpy as np
 
 from kerasreg.experiments import augment
-from kerasreg.experiments.errors import StudyError
-from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.reading import read_results
+from kerasreg.experiments.records import HISTOGRAM_BINS
 from kerasreg.experiments.table import format_share, format_table
 from kerasreg.experiments.techniques import technique
 
@@ -26,115 +21,6 @@ CURVES, PATHS = "learning_curves.png", "paths.png"
 AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
 # What a report folder holds; a folder holding anything else is not replaced.
 FILES = (REPORT, RESULTS, CURVES, PATHS, AUGMENTATION, WEIGHTS)
-# The optimizer when the study was given none.
-DEFAULT_OPTIMIZER = "Proximal(SGD(learning_rate, momentum=0.9))"
-
-
-class ReportFolder:
-    """The folder `out`, staged beside itself and replaced as a whole.
-
-    Construction checks that `out` may be replaced (it is new, empty, or a
-    previous report: nothing of the user's is deleted) and creates the
-    staging folder, so an unwritable place is reported before any training.
-    `publish` swaps the staging folder in for `out`; `discard` removes it.
-
-    Args:
-        out: str or path-like, the report folder.
-
-    Raises:
-        StudyError: `out` is a file, the current folder, a folder holding
-            files that are not a report, or its parent is not writable.
-
-    Example:
-
-    >>> import tempfile
-    >>> out = os.path.join(tempfile.mkdtemp(), "report")
-    >>> folder = ReportFolder(out)
-    >>> with open(os.path.join(folder.staging, REPORT), "w") as file:
-    ...     _ = file.write("# A report")
-    >>> folder.publish()
-    >>> os.listdir(out)
-    ['report.md']
-    """
-
-    def __init__(self, out):
-        self.out = os.fspath(out)
-        # Through a symbolic link: the report replaces the folder it points to.
-        self.target = os.path.realpath(self.out)
-        self._check_replaceable()
-        parent = os.path.dirname(self.target)
-        try:
-            if not os.path.lexists(parent):
-                os.makedirs(parent)
-            self.staging = tempfile.mkdtemp(
-                prefix=f".{os.path.basename(self.target)}.",
-                suffix=".partial",
-                dir=parent,
-            )
-        except OSError as error:
-            raise self.unwritable(error) from error
-
-    def publish(self):
-        """Replace `out` by the staged report.
-
-        Between the two renames `out` is briefly absent; the previous report
-        is intact at every moment until the new one is in place.
-
-        Raises:
-            StudyError: `out` meanwhile holds files that are not a report, or
-                cannot be replaced; the staged report is kept and named.
-        """
-        try:
-            self._check_replaceable()
-            old = None
-            try:
-                if os.path.isdir(self.target):
-                    old = self.staging + ".old"
-                    os.rename(self.target, old)
-                try:
-                    os.rename(self.staging, self.target)
-                except OSError:
-                    if old is not None:
-                        os.rename(old, self.target)
-                    raise
-            except OSError as error:
-                raise self.unwritable(error) from error
-        except StudyError as error:
-            raise StudyError(
-                f"{error} The new report is in {self.staging!r}."
-            ) from None
-        if old is not None:
-            shutil.rmtree(old)
-
-    def discard(self):
-        """Remove the staging folder and what was written into it."""
-        shutil.rmtree(self.staging, ignore_errors=True)
-
-    def _check_replaceable(self):
-        if not os.path.lexists(self.target):
-            return
-        if not os.path.isdir(self.target):
-            raise StudyError(
-                f"Cannot write the report to {self.out!r}: it is a file, not a folder."
-            )
-        if os.path.realpath(os.getcwd()) == self.target:
-            raise StudyError(
-                f"Will not replace {self.out!r}, the current folder, by the report; "
-                "choose a new folder."
-            )
-        foreign = sorted(set(os.listdir(self.target)) - set(FILES))
-        if foreign:
-            listed = ", ".join(repr(name) for name in foreign[:5])
-            more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
-            raise StudyError(
-                f"Will not replace {self.out!r}: it holds files that are not part "
-                f"of a kerasreg report ({listed}{more}); choose a new or empty folder."
-            )
-
-    def unwritable(self, error):
-        """The `StudyError` for `OSError` `error` while writing the report."""
-        reason = error.strerror or str(error)
-        return StudyError(f"Cannot write the report to {self.out!r}: {reason}.")
 
 
 def write_report(folder, result, logs=None, augmentation=None):
@@ -162,8 +48,13 @@ def write_report(folder, result, logs=None, augmentation=None):
 
     Example:
 
-    >>> write_report("out/report", result, logs="out/logs")  # doctest: +SKIP
-    'out/report/report.md'
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> path = write_report(folder, result)  # `result`: a `StudyResult`
+    >>> path == os.path.join(folder, REPORT)
+    True
+    >>> sorted(os.listdir(folder))
+    ['learning_curves.png', 'report.md', 'results.json', 'weights.png']
     """
     from kerasreg.experiments import plots
 
@@ -194,7 +85,7 @@ def say(stream, result, path):
     """Print the table, its reading and the report's path to `stream`."""
     lines = [format_table(result.summaries, result.comparisons), ""]
     # Markdown emphasis and code marks read as noise on a terminal.
-    lines += ["- " + re.sub(r"\*\*|`", "", line) for line in write_reading(result)]
+    lines += ["- " + re.sub(r"\*\*|`", "", line) for line in read_results(result)]
     lines += ["", f"Report: {path}"]
     stream.write("\n".join(lines) + "\n")
     stream.flush()
@@ -218,8 +109,11 @@ def results_json(result):
 
     Example:
 
-    >>> results_json(result)["comparisons"]["L2"]["verdict"]  # doctest: +SKIP
-    'tie'
+    >>> written = results_json(result)  # `result`: a `StudyResult`
+    >>> written["comparisons"]["L2"]["verdict"]
+    'better'
+    >>> written["choices"]["learning_rate"]["tried"][0]
+    {'value': 0.01, 'val_loss': 0.52}
     """
     choices = result.choices
     return _jsonable(
@@ -234,7 +128,10 @@ def results_json(result):
             },
             "summaries": result.summaries,
             "comparisons": result.comparisons,
-            "paths": result.paths,
+            "paths": {
+                name: [point.to_json() for point in points]
+                for name, points in result.paths.items()
+            },
             "runs": [run.to_json() for runs in result.runs.values() for run in runs],
         }
     )
@@ -279,7 +176,7 @@ def _markdown(result, logs, default_augmentation):
         "for validation (every choice below, and early stopping), "
         f"{data['n_test']} for the test accuracy (never used for a choice). "
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
-        f"{settings.get('optimizer') or DEFAULT_OPTIMIZER} at the learning rate "
+        f"{settings['optimizer']} at the learning rate "
         f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
         "measured in inference mode. Total wall time "
         f"{settings['wall_time']:.0f} s ({versions}).",
@@ -290,7 +187,7 @@ def _markdown(result, logs, default_augmentation):
         "accuracy's difference from no regularization, paired by seed, with its "
         "interval; better or worse only when the interval excludes 0, else a tie.",
         "## Reading",
-        "\n".join("- " + line for line in write_reading(result)),
+        "\n".join("- " + line for line in read_results(result)),
         "## Chosen on validation",
         "Each value was trained once (seed 0) and scored by its validation "
         "loss, the data loss without any penalty; the lowest wins (a tie goes to "
@@ -314,10 +211,10 @@ def _markdown(result, logs, default_augmentation):
     sections += [
         "## Weights",
         f"![Weight histograms and exact zeros]({WEIGHTS})",
-        "Left: the first kernel's weights (seed 0) in 81 equal bins over its "
-        "range; exact zeros share the middle bin with near-zero weights, so the "
-        "legend gives their share. Right: the share of exactly-zero weights over "
-        "all kernels.",
+        f"Left: the first kernel's weights (seed 0) in {HISTOGRAM_BINS} equal bins "
+        "over its range; exact zeros share the middle bin with near-zero weights, "
+        "so the legend gives their share. Right: the share of exactly-zero "
+        "weights over all kernels.",
     ]
     if logs is not None:
         sections += [
@@ -404,8 +301,8 @@ def _paths_section(paths, epochs):
             "| ---: | ---: | ---: | ---: |",
         ]
         rows += [
-            f"| {p.strength:.3g} | {100 * p.val_accuracy:.1f}% | "
-            f"{_loss(p.val_loss)} | {format_share(p.zero_share)} |"
+            f"| {p.strength:.3g} | {100 * p.measures['val_accuracy']:.1f}% | "
+            f"{_loss(p.measures['val_loss'])} | {format_share(p.zero_share)} |"
             for p in points
         ]
         sections.append("\n".join(rows))

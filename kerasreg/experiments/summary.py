@@ -33,8 +33,9 @@ def summarize(runs):
 
     Example:
 
-    >>> summarize(result.runs["L2"]).test_accuracy  # doctest: +SKIP
-    Interval(mean=0.951, low=0.941, high=0.961, n=3, confidence=0.95)
+    >>> summary = summarize(result.runs["L2"])  # `result`: a `StudyResult`
+    >>> summary.seeds, str(summary.test_accuracy)
+    (3, '0.937 ± 0.014')
     """
     best = [run.best_epoch for run in runs if run.best_epoch is not None]
     return Summary(

@@ -77,7 +77,7 @@ class Switches:
     @property
     def kernel_regularizer(self):
         """The penalty for `kernel_regularizer=`, or `None`."""
-        self.used.add("penalty")
+        self.used.add("kernel_regularizer")
         return self._penalty
 
     def dropout(self, x=None):
@@ -97,7 +97,7 @@ class Switches:
 
     def augment(self, x=None):
         """The augmentation on `x` (or the layer); identity when off."""
-        self.used.add("augmentation")
+        self.used.add("augment")
         layer = self._augmentation(self._next_seed()) if self._augmentation else None
         return _placed(layer, x)
 

@@ -1,9 +1,4 @@
-"""One trial of a study: build the user's model with a setting, train, measure.
-
-A trial's results travel as keras-tuner metrics (flat names → floats), so
-that in a distributed study the chief oracle holds everything the report
-needs, whatever machine ran the trial: `Run.to_metrics` / `from_metrics`.
-"""
+"""One trial of a study: build the user's model with a setting, train, measure."""
 
 import dataclasses
 import math
@@ -12,160 +7,19 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 import kerasreg
 from kerasreg._validation import invalid
 from kerasreg.callbacks import EarlyStopping
-from kerasreg.experiments import path as path_module
+from kerasreg.experiments import tf_data
+from kerasreg.experiments.records import HISTOGRAM_BINS, HISTORY, Run
+from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from kerasreg.experiments.switches import Switches
-from kerasreg.experiments.techniques import Setting
+from kerasreg.experiments.techniques import TECHNIQUES, Setting
 from kerasreg.optimizers import Proximal
 
 # Inference on the evaluation sets in chunks of this many examples.
 _CHUNK = 2048
-_HISTORY = ("loss", "accuracy", "val_loss", "val_accuracy")
-# The first layer's kernel travels as a histogram over [-limit, limit]; an
-# odd number of bins puts one bin around 0, where L1's exact zeros pile up.
-HISTOGRAM_BINS = 81
-
-
-@dataclasses.dataclass
-class Run:
-    """What one configuration gave with one seed.
-
-    Epochs are counted from 1. With early stopping, `best_epoch` is the epoch
-    whose weights were kept and `stopped_epoch` the epoch at which it stopped
-    training (None if it never did). `val_loss` is the loss on the validation
-    split after training (with the kept weights), the number every choice of
-    the study rests on; a run that diverged has `val_loss` inf.
-    `kernel_histogram` counts the first kernel's weights in `HISTOGRAM_BINS`
-    equal bins over [-`kernel_limit`, `kernel_limit`].
-    """
-
-    technique: str
-    seed: int
-    train_accuracy: float
-    val_accuracy: float
-    test_accuracy: float
-    val_loss: float
-    epochs_run: int
-    best_epoch: int | None
-    stopped_epoch: int | None
-    zero_fraction: float
-    first_zero_fraction: float
-    wall_time: float
-    history: dict
-    kernel_limit: float
-    kernel_histogram: tuple
-
-    @property
-    def gap(self):
-        """Train minus test accuracy."""
-        return self.train_accuracy - self.test_accuracy
-
-    def to_json(self):
-        """The run's numbers as JSON-ready values."""
-        fields = dataclasses.asdict(self)
-        del fields["kernel_histogram"], fields["kernel_limit"]
-        return {**fields, "gap": self.gap}
-
-    def to_metrics(self):
-        """The run as keras-tuner metrics (`val_loss` is the objective)."""
-        metrics = {name: _number(getattr(self, name)) for name in _SCALARS}
-        for key, values in self.history.items():
-            metrics.update(
-                {f"history/{key}/{epoch:04d}": v for epoch, v in enumerate(values)}
-            )
-        metrics["kernel/limit"] = self.kernel_limit
-        metrics.update(
-            {f"kernel/{i:03d}": float(c) for i, c in enumerate(self.kernel_histogram)}
-        )
-        return metrics
-
-    @classmethod
-    def from_metrics(cls, technique, seed, metrics):
-        """The `Run` that `to_metrics` sent (`metrics`: name → float)."""
-        fields = {name: metrics[name] for name in _SCALARS}
-        for name in ("epochs_run", "best_epoch", "stopped_epoch"):
-            value = fields[name]
-            fields[name] = None if value == _NO_EPOCH else int(value)
-        history = {
-            key: _series(metrics, f"history/{key}/")
-            for key in _HISTORY
-            if f"history/{key}/0000" in metrics
-        }
-        return cls(
-            technique=technique,
-            seed=seed,
-            history=history,
-            kernel_limit=metrics["kernel/limit"],
-            kernel_histogram=tuple(int(c) for c in _series(metrics, "kernel/")),
-            **fields,
-        )
-
-
-_SCALARS = (
-    "train_accuracy",
-    "val_accuracy",
-    "test_accuracy",
-    "val_loss",
-    "epochs_run",
-    "best_epoch",
-    "stopped_epoch",
-    "zero_fraction",
-    "first_zero_fraction",
-    "wall_time",
-)
-
-
-# keras-tuner takes the best of every metric, and NaN makes numpy warn there;
-# an epoch that never happened travels as -1.
-_NO_EPOCH = -1.0
-
-
-def _number(value):
-    return _NO_EPOCH if value is None else float(value)
-
-
-def _series(metrics, prefix):
-    keys = sorted(
-        k for k in metrics if k.startswith(prefix) and k[len(prefix) :].isdigit()
-    )
-    return [metrics[k] for k in keys]
-
-
-@dataclasses.dataclass(frozen=True)
-class PathPointRecord:
-    """One λ of a regularization path: validation accuracy and exact zeros."""
-
-    strength: float
-    val_accuracy: float
-    val_loss: float
-    zero_share: float
-
-
-def path_to_metrics(points):
-    """A path's points as keras-tuner metrics (objective: best `val_loss`)."""
-    metrics = {"val_loss": min(p.val_loss for p in points)}
-    for i, point in enumerate(points):
-        for field in dataclasses.fields(PathPointRecord):
-            metrics[f"path/{i:02d}/{field.name}"] = getattr(point, field.name)
-    return metrics
-
-
-def path_from_metrics(metrics):
-    """The list of `PathPointRecord` that `path_to_metrics` sent."""
-    count = len({k.split("/")[1] for k in metrics if k.startswith("path/")})
-    return [
-        PathPointRecord(
-            **{
-                field.name: metrics[f"path/{i:02d}/{field.name}"]
-                for field in dataclasses.fields(PathPointRecord)
-            }
-        )
-        for i in range(count)
-    ]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,7 +49,7 @@ class Trainer:
     def model(self, setting, learning_rate, seed):
         """The compiled model of `setting` (random state seeded first)."""
         keras.utils.set_random_seed(seed)
-        penalty = _penalty(setting)
+        penalty = setting.regularizer()
         switches = Switches(
             penalty=penalty,
             dropout_rate=setting.dropout_rate,
@@ -217,7 +71,7 @@ class Trainer:
                 TypeError,
             )
         _check_placed(setting, switches, self.build_model)
-        if penalty is not None and "penalty" not in switches.used:
+        if penalty is not None and "kernel_regularizer" not in switches.used:
             # A model the user cannot edit still gets the penalty.
             if not model.built:
                 model.build((None, *self.data.image_shape))
@@ -246,10 +100,10 @@ class Trainer:
             )
             callbacks.append(stopper)
         history = model.fit(
-            _training_data(self.data, seed, self.batch_size),
+            tf_data.training_data(self.data, seed, self.batch_size),
             steps_per_epoch=math.ceil(len(self.data.x_train) / self.batch_size),
             epochs=epochs,
-            validation_data=_validation_data(self.data),
+            validation_data=tf_data.validation_data(self.data),
             validation_steps=1,
             callbacks=callbacks,
             shuffle=False,  # the dataset shuffles itself, reproducibly per seed
@@ -286,12 +140,12 @@ class Trainer:
                 if stopper and stopper.stop_reason
                 else None
             ),
-            zero_fraction=path_module.zero_share(model),
+            zero_fraction=zero_share(model),
             first_zero_fraction=float(np.mean(first == 0.0)),
             wall_time=time.perf_counter() - start,
             history={
                 key: [float(v) for v in history[key]]
-                for key in _HISTORY
+                for key in HISTORY
                 if key in history
             },
             kernel_limit=limit,
@@ -311,18 +165,9 @@ class Trainer:
 
         def measure(model):
             val_loss, val_accuracy = self.evaluate(model)
-            return {"val_loss": val_loss, "val_accuracy": val_accuracy}
+            return {"val_accuracy": val_accuracy, "val_loss": val_loss}
 
-        points = path_module.warm_started_path(build, strengths, train, measure)
-        return [
-            PathPointRecord(
-                strength=p.strength,
-                val_accuracy=p.measures["val_accuracy"],
-                val_loss=p.measures["val_loss"],
-                zero_share=p.zero_share,
-            )
-            for p in points
-        ]
+        return warm_started_path(build, strengths, train, measure)
 
     def evaluate(self, model):
         """(validation loss, validation accuracy); the loss is inf if diverged."""
@@ -353,33 +198,19 @@ class Trainer:
         ]
 
 
-def _penalty(setting):
-    strength = setting.strength
-    return {
-        "none": lambda: None,
-        "L1": lambda: kerasreg.L1(strength),
-        "L2": lambda: kerasreg.L2(strength),
-        "ElasticNet": lambda: kerasreg.ElasticNet(l1=strength / 2, l2=strength / 2),
-        "GroupLasso": lambda: kerasreg.GroupLasso(strength),
-    }[setting.penalty]()
-
-
-_PLACES = {
-    "dropout": ("dropout_rate", "Dropout", "switches.dropout"),
-    "batch_norm": ("batch_norm", "BatchNorm", "switches.batch_norm"),
-    "augmentation": ("augmentation", "Augmentation", "switches.augment"),
-}
-
-
 def _check_placed(setting, switches, build_model):
-    for place, (field, technique, call) in _PLACES.items():
-        if getattr(setting, field) and place not in switches.used:
+    # A penalty the model never asked for is applied to every kernel; every
+    # other technique that is on must have been placed by its switch.
+    for known in TECHNIQUES.values():
+        placed = known.penalty is not None or known.switch in switches.used
+        if known.switch and getattr(setting, known.field) and not placed:
+            call, name = f"switches.{known.switch}", known.name
             raise invalid(
                 "build_model",
                 build_model,
-                f"a model that calls `{call}` where {technique} goes (it never "
-                f"calls `{call}`: {technique} has no place in the model), or "
-                f"{technique!r} left out of `techniques`",
+                f"a model that calls `{call}` where {name} goes (it never "
+                f"calls `{call}`: {name} has no place in the model), or "
+                f"{name!r} left out of `techniques`",
             )
 
 
@@ -411,20 +242,3 @@ def _logits(model, x):
 
 def _one_based(epoch):
     return None if epoch is None else epoch + 1
-
-
-def _training_data(data, seed, batch_size):
-    # Shuffled afresh each epoch, in batches that never straddle two epochs,
-    # repeated so that Keras keeps one iterator for the whole run.
-    return (
-        tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
-        .shuffle(len(data.x_train), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .repeat()
-        .prefetch(tf.data.AUTOTUNE)
-    )
-
-
-def _validation_data(data):
-    # The whole validation set in one batch, kept in memory across epochs.
-    return tf.data.Dataset.from_tensors((data.x_val, data.y_val)).repeat()

@@ -2,13 +2,14 @@
 
 import numpy as np
 
+from kerasreg.experiments.arguments import DEFAULT_OPTIMIZER
 from kerasreg.experiments.data import Dataset
-from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE, Choices
+from kerasreg.experiments.plan import BASELINE, Plan, trial_key
+from kerasreg.experiments.records import HISTOGRAM_BINS, PathPoint, Run
+from kerasreg.experiments.result import StudyResult
 from kerasreg.experiments.statistics import paired_comparison
-from kerasreg.experiments.study import StudyResult
 from kerasreg.experiments.summary import summarize
 from kerasreg.experiments.techniques import Setting, technique
-from kerasreg.experiments.training import HISTOGRAM_BINS, PathPointRecord, Run
 
 # Each technique's grid with made-up validation losses, and its chosen value
 # (the lowest loss).
@@ -91,10 +92,12 @@ def make_run(
 def path_points():
     """An L1 path, strong λ first: sparser and less accurate at strong λ."""
     return [
-        PathPointRecord(
+        PathPoint(
             strength=np.float64(strength),
-            val_accuracy=np.float64(accuracy),
-            val_loss=np.float64(loss),
+            measures={
+                "val_accuracy": np.float64(accuracy),
+                "val_loss": np.float64(loss),
+            },
             zero_share=np.float64(zeros),
         )
         for strength, accuracy, loss, zeros in (
@@ -126,20 +129,31 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
         for name, accuracies in tests.items()
     }
     baseline = tests[BASELINE]
-    techniques = [name for name in tests if name in GRIDS]
-    strengths = {name: dict(GRIDS[name]) for name in techniques}
-    choices = Choices(
-        learning_rate=0.03,
-        learning_rates=dict(LEARNING_RATES),
-        strength={name: min(grid, key=grid.get) for name, grid in strengths.items()},
-        strengths=strengths,
-    )
     seeds = len(baseline)
+    combinations = tuple(tuple(name.split(" + ")) for name in tests if " + " in name)
+    # A combination made up for a test may hold techniques not run alone.
+    named = [*tests, *(part for parts in combinations for part in parts)]
+    plan = Plan(
+        techniques=tuple(
+            technique(name, tuple(GRIDS[name]))
+            for name in dict.fromkeys(named)
+            if name in GRIDS
+        ),
+        combinations=combinations,
+        learning_rates=tuple(LEARNING_RATES),
+        seeds=seeds,
+        epochs=epochs,
+        path=bool(paths),
+    )
+    losses = _tuning_losses(plan)
+    choices = plan.choices(losses)
+    # Every configuration as the study's plan sets it, at the chosen strengths.
+    configurations = plan.configurations(choices, losses)
     settings = {
         "kind": "kerasreg.study",
         "format": 1,
         "plan": {
-            "techniques": {name: list(GRIDS[name]) for name in techniques},
+            "techniques": {t.name: list(t.grid) for t in plan.techniques},
             "combinations": [],
             "learning_rates": list(LEARNING_RATES),
             "seeds": seeds,
@@ -155,11 +169,12 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
             "n_test": 1197,
         },
         "versions": {"kerasreg": "0.1.0", "keras": "3.15.1"},
+        "optimizer": DEFAULT_OPTIMIZER,
         "wall_time": wall_time,
     }
     return StudyResult(
         choices=choices,
-        configurations={name: _setting(name, techniques, choices) for name in tests},
+        configurations={name: configurations[name] for name in tests},
         runs=runs,
         summaries={name: summarize(r) for name, r in runs.items()},
         comparisons={
@@ -173,14 +188,26 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
     )
 
 
-def _setting(name, techniques, choices):
-    """The `Setting` of configuration `name`, at the chosen strengths."""
-    if name == BASELINE:
-        return Setting()
-    parts = techniques if name == ALL_TOGETHER else name.split(" + ")
-    setting = Setting()
-    for part in parts:
-        # A name made up for a test may hold techniques the choices lack.
-        strength = choices.strength.get(part, technique(part).grid[0])
-        setting = setting.merged(technique(part).setting(strength))
-    return setting
+def _tuning_losses(plan):
+    """Trial key → made-up validation loss of every tuning run (seed 0)."""
+    losses = {
+        trial_key(plan.values(Setting(), rate, 0)): loss
+        for rate, loss in LEARNING_RATES.items()
+    }
+    rate = min(LEARNING_RATES, key=LEARNING_RATES.get)
+    for known in plan.techniques:
+        for strength, loss in GRIDS[known.name].items():
+            losses[trial_key(plan.values(known.setting(strength), rate, 0))] = loss
+    return losses
+
+
+def example_result():
+    """The `StudyResult` that docstring examples call `result` (see the root
+    conftest): three seeds of the baseline, L2 and Dropout."""
+    return make_result(
+        {
+            "none": [0.90, 0.91, 0.90],
+            "L2": [0.93, 0.94, 0.94],
+            "Dropout": [0.92, 0.90, 0.93],
+        }
+    )

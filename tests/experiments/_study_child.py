@@ -83,7 +83,7 @@ def digest(result):
             for name, summary in result.summaries.items()
         },
         "paths": {
-            name: [[p.strength, p.val_loss, p.zero_share] for p in points]
+            name: [[p.strength, p.measures["val_loss"], p.zero_share] for p in points]
             for name, points in result.paths.items()
         },
     }

@@ -108,7 +108,7 @@ def test_comparison_reuses_seed_zero_of_the_tuning_runs():
             assert trial_key(plan.values(setting, lr, seed)) in results
 
 
-def test_configurations_baseline_first_and_all_together_takes_the_best_penalty():
+def test_configurations_baseline_first_then_techniques_and_combinations():
     plan = _plan(combinations=(("L1", "Dropout"),))
     results, _ = _drive(plan)
     configurations = plan.configurations(plan.choices(results), results)
@@ -120,12 +120,26 @@ def test_configurations_baseline_first_and_all_together_takes_the_best_penalty()
         "L1 + Dropout",
         ALL_TOGETHER,
     ]
-    # L2 scored better than L1 on validation: all together takes L2.
-    assert configurations[ALL_TOGETHER] == Setting(
-        penalty="L2", strength=3e-3, dropout_rate=0.3
-    )
     assert configurations["L1 + Dropout"] == Setting(
         penalty="L1", strength=1e-3, dropout_rate=0.3
+    )
+
+
+# The penalty best on validation first, in the middle and last of the list:
+# merging every penalty would keep the last one listed, and taking the first
+# would keep L1.
+@pytest.mark.parametrize("best", ["L1", "ElasticNet", "L2"])
+def test_all_together_takes_the_penalty_best_on_validation(best):
+    plan = _plan(("L1", "ElasticNet", "L2", "Dropout"))
+
+    def loss(values):
+        return _loss(values) - (0.5 if values["penalty"] == best else 0.0)
+
+    results, _ = _drive(plan, loss)
+    choices = plan.choices(results)
+    configurations = plan.configurations(choices, results)
+    assert configurations[ALL_TOGETHER] == Setting(
+        penalty=best, strength=choices.strength[best], dropout_rate=0.3
     )
 
 

@@ -4,7 +4,7 @@ Hand-computed references use t(0.975, 2) = 4.3027: a half-width is
 4.3027 · s / sqrt(3), with s the sample deviation over the 3 seeds.
 """
 
-from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.reading import read_results
 from tests.experiments._results import make_result, path_points
 
 # Test accuracies by seed, and their seed-paired differences from "none":
@@ -33,7 +33,7 @@ def _reading(tests=None, options=None, **kw):
         run_options=OPTIONS if options is None else options,
         **kw,
     )
-    return write_reading(result)
+    return read_results(result)
 
 
 def test_reading_is_drawn_from_the_numbers():

@@ -1,20 +1,17 @@
-"""The study's report: its folder, staged beside its destination and
-swapped in whole; report.md, results.json and the figures; the terminal."""
+"""The study's report: report.md, results.json and the figures; the terminal."""
 
 import dataclasses
 import io
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 
 import pytest
 
-from kerasreg.experiments import StudyError
 from kerasreg.experiments.augment import make_augmentation
-from kerasreg.experiments.reading import write_reading
+from kerasreg.experiments.reading import read_results
 from kerasreg.experiments.report import (
     AUGMENTATION,
     CURVES,
@@ -23,127 +20,12 @@ from kerasreg.experiments.report import (
     REPORT,
     RESULTS,
     WEIGHTS,
-    ReportFolder,
     results_json,
     say,
     write_report,
 )
 from kerasreg.experiments.table import format_table
 from tests.experiments._results import make_result, path_points, tiny_dataset
-
-
-def _old_report(folder):
-    folder.mkdir()
-    for name in FILES:
-        (folder / name).write_text(f"old {name}")
-
-
-def _contents(folder):
-    return {path.name: path.read_text() for path in folder.iterdir()}
-
-
-def test_publish_replaces_a_previous_report_whole(tmp_path):
-    out = tmp_path / "report"
-    _old_report(out)
-    folder = ReportFolder(out)
-    # Staged beside the destination: the final rename stays on one filesystem.
-    assert os.path.dirname(folder.staging) == str(tmp_path)
-    with open(os.path.join(folder.staging, "report.md"), "w") as file:
-        file.write("new")
-    folder.publish()
-    # The old figures are gone with the old report: nothing mixes.
-    assert _contents(out) == {"report.md": "new"}
-    assert sorted(os.listdir(tmp_path)) == ["report"]
-
-
-def test_new_folder_and_missing_parents_are_created_on_publish(tmp_path):
-    out = tmp_path / "a" / "b" / "report"
-    folder = ReportFolder(out)
-    assert not out.exists()
-    folder.publish()
-    assert out.is_dir() and os.listdir(out) == []
-
-
-def test_discard_leaves_the_previous_report_as_it_was(tmp_path):
-    out = tmp_path / "report"
-    _old_report(out)
-    before = _contents(out)
-    folder = ReportFolder(out)
-    with open(os.path.join(folder.staging, "report.md"), "w") as file:
-        file.write("half")
-    folder.discard()
-    assert _contents(out) == before
-    assert sorted(os.listdir(tmp_path)) == ["report"]
-
-
-def test_a_folder_with_other_files_is_refused_and_left_alone(tmp_path):
-    out = tmp_path / "mine"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep me")
-    (out / "report.md").write_text("old")
-    message = (
-        f"Will not replace '{out}': it holds files that are not part of a "
-        "kerasreg report ('notes.txt'); choose a new or empty folder."
-    )
-    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
-        ReportFolder(out)
-    assert _contents(out) == {"notes.txt": "keep me", "report.md": "old"}
-    assert sorted(os.listdir(tmp_path)) == ["mine"]
-
-
-def test_files_appearing_during_training_keep_the_staged_report(tmp_path):
-    out = tmp_path / "report"
-    folder = ReportFolder(out)
-    out.mkdir()
-    (out / "data.csv").write_text("1,2")
-    message = (
-        f"Will not replace '{out}': it holds files that are not part of a "
-        "kerasreg report ('data.csv'); choose a new or empty folder. The new "
-        f"report is in '{folder.staging}'."
-    )
-    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
-        folder.publish()
-    assert os.path.isdir(folder.staging)
-    assert _contents(out) == {"data.csv": "1,2"}
-
-
-def test_a_file_in_place_of_the_folder(tmp_path):
-    out = tmp_path / "report"
-    out.write_text("")
-    message = f"Cannot write the report to '{out}': it is a file, not a folder."
-    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
-        ReportFolder(out)
-
-
-def test_the_current_folder_is_refused(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    message = (
-        "Will not replace '.', the current folder, by the report; choose a new folder."
-    )
-    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
-        ReportFolder(".")
-    assert os.listdir(tmp_path) == []
-
-
-def test_an_unwritable_parent(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    message = f"Cannot write the report to '{blocker / 'report'}': Not a directory."
-    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
-        ReportFolder(blocker / "report")
-
-
-def test_through_a_symbolic_link_the_linked_folder_is_replaced(tmp_path):
-    real = tmp_path / "real"
-    _old_report(real)
-    link = tmp_path / "link"
-    link.symlink_to(real)
-    folder = ReportFolder(link)
-    with open(os.path.join(folder.staging, "report.md"), "w") as file:
-        file.write("new")
-    folder.publish()
-    assert link.is_symlink() and _contents(real) == {"report.md": "new"}
-
 
 # The study's report: report.md, results.json, the figures, the terminal.
 
@@ -183,7 +65,7 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
         "rate chosen on validation, 0.03."
     )
     assert format_table(result.summaries, result.comparisons, markdown=True) in text
-    assert "\n".join("- " + line for line in write_reading(result)) in text
+    assert "\n".join("- " + line for line in read_results(result)) in text
     for row in (
         "| learning rate | 0.01 → 0.520, **0.03 → 0.310**, 0.1 → 0.450 | 0.03 |",
         "| L1 λ | 0.0001 → 0.310, **0.0003 → 0.290**, 0.001 → 0.350 | "
@@ -231,8 +113,10 @@ def test_report_names_the_model_and_a_given_optimizer(tmp_path):
 
 
 def test_all_together_keeps_the_penalty_best_on_validation(tmp_path):
-    # L2's chosen λ scored 0.27 on validation, L1's 0.29.
-    result = _result({"none": [0.9], "L1": [0.9], "L2": [0.9], "all together": [0.9]})
+    # L2's chosen λ scored 0.27 on validation, L1's 0.29. L2 is listed first:
+    # merging both penalties would keep the last listed, L1. The setting is the
+    # one the study's `Plan.configurations` gives.
+    result = _result({"none": [0.9], "L2": [0.9], "L1": [0.9], "all together": [0.9]})
     _, text = _write(tmp_path, result)
     assert "\n| all together | `kerasreg.L2(0.003)` |\n" in text
 
@@ -331,7 +215,7 @@ def test_say_prints_the_table_the_reading_and_the_path():
     say(stream, result, "out/report/report.md")
     lines = stream.getvalue().splitlines()
     table = format_table(result.summaries, result.comparisons).splitlines()
-    reading = write_reading(result)
+    reading = read_results(result)
     assert lines[: len(table)] == table
     assert len(lines) == len(table) + len(reading) + 3
     assert lines[-2:] == ["", "Report: out/report/report.md"]
@@ -348,7 +232,7 @@ def test_the_study_needs_matplotlib_only_to_draw():
     code = (
         "import sys\n"
         "sys.modules['matplotlib'] = None\n"
-        "import kerasreg, kerasreg.experiments.study, kerasreg.experiments.report\n"
+        "import kerasreg, kerasreg.experiments.run_study, kerasreg.experiments.report\n"
         "try:\n"
         "    import kerasreg.experiments.plots\n"
         "except ImportError:\n"

@@ -100,4 +100,4 @@ def test_each_random_layer_gets_its_own_seed_from_the_run_seed():
 def test_switches_record_what_the_model_asked_for():
     switches = Switches()
     _functional(switches)
-    assert switches.used == {"penalty", "dropout", "batch_norm", "augmentation"}
+    assert switches.used == {"kernel_regularizer", "dropout", "batch_norm", "augment"}

@@ -4,7 +4,15 @@ import re
 
 import pytest
 
-from kerasreg.experiments.techniques import TECHNIQUES, Setting, technique
+import kerasreg
+from kerasreg.experiments.techniques import (
+    DEFAULT_TECHNIQUES,
+    PATH_PENALTIES,
+    PENALTIES,
+    TECHNIQUES,
+    Setting,
+    technique,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +61,47 @@ def test_a_grid_replaces_the_default_one():
 def test_unknown_technique_is_named():
     with pytest.raises(ValueError, match=re.escape("Received: techniques='Mixup'")):
         technique("Mixup")
+
+
+@pytest.mark.parametrize(
+    "name,grid,expected",
+    [
+        ("Dropout", (0.5, 1.0), "Expected a finite float in (0, 1)"),
+        (
+            "BatchNorm",
+            (False,),
+            "Expected (True,): batch normalization has no strength",
+        ),
+        ("EarlyStopping", (0,), "Expected an int in [1, inf]"),
+        ("L1", [], "Expected a non-empty list of strengths"),
+    ],
+    ids=["dropout-rate", "batch-norm-off", "patience-0", "empty"],
+)
+def test_each_entry_checks_the_strengths_of_its_grid(name, grid, expected):
+    argument = f"grids[{name!r}]"
+    # The value that fails is named; where the grid as a whole is wrong, it.
+    received = grid if name in ("BatchNorm", "L1") else grid[-1]
+    message = (
+        f"Invalid value for argument `{argument}`. {expected}. "
+        f"Received: {argument}={received!r}"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        technique(name, grid)
+
+
+def test_a_penalty_entry_makes_its_regularizer():
+    assert Setting().regularizer() is None
+    elastic = Setting(penalty="ElasticNet", strength=2e-3).regularizer()
+    assert isinstance(elastic, kerasreg.ElasticNet)
+    assert elastic.get_config() == {"l1": 1e-3, "l2": 1e-3}
+    for name in PENALTIES:
+        known = TECHNIQUES[name]
+        made = known.setting(known.grid[0]).regularizer()
+        assert type(made).__name__ == name
+
+
+def test_the_lists_of_penalties_and_defaults_come_from_the_entries():
+    assert PENALTIES == ("L1", "L2", "ElasticNet", "GroupLasso")
+    assert PATH_PENALTIES == ("L1", "ElasticNet", "GroupLasso")
+    assert "GroupLasso" not in DEFAULT_TECHNIQUES
+    assert len(DEFAULT_TECHNIQUES) == len(TECHNIQUES) - 1

@@ -12,7 +12,6 @@ Plain Python around the user's own `build`, `train` and `measure`: which
 penalty, optimizer, data and metrics is theirs to choose.
 """
 
-import dataclasses
 import itertools
 import math
 import numbers
@@ -22,26 +21,7 @@ import keras
 import numpy as np
 
 from kerasreg._validation import invalid
-
-
-@dataclasses.dataclass(frozen=True)
-class PathPoint:
-    """One strength on a regularization path.
-
-    Args:
-        strength: float, the penalty strength the model was trained with.
-        measures: dict of str to float, what `measure` returned for it.
-        zero_share: float in [0, 1], the share of exactly-zero kernel weights.
-
-    Example:
-
-    >>> PathPoint(strength=0.1, measures={"val_accuracy": 0.9}, zero_share=0.5)
-    PathPoint(strength=0.1, measures={'val_accuracy': 0.9}, zero_share=0.5)
-    """
-
-    strength: float
-    measures: dict
-    zero_share: float
+from kerasreg.experiments.records import PathPoint
 
 
 def zero_share(model):

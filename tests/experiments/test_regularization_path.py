@@ -12,7 +12,8 @@ from sklearn.datasets import load_diabetes
 from sklearn.linear_model import lasso_path
 
 import kerasreg
-from kerasreg.experiments.path import PathPoint, warm_started_path, zero_share
+from kerasreg.experiments.records import PathPoint
+from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from tests.contracts import invalid_argument_message
 
 

@@ -1,0 +1,202 @@
+"""A study's arguments, checked before any data is read or model built, and
+what of them makes two calls the same study (its identity)."""
+
+import dataclasses
+import os
+
+import keras
+
+import kerasreg
+from kerasreg._validation import check_bool, check_float, check_int, invalid
+from kerasreg.experiments.plan import Plan
+from kerasreg.experiments.techniques import PENALTIES, technique
+
+DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1)
+# The optimizer when the study is given none, and how the report names it.
+_DEFAULT_MOMENTUM = 0.9
+DEFAULT_OPTIMIZER = f"Proximal(SGD(learning_rate, momentum={_DEFAULT_MOMENTUM:g}))"
+
+
+def default_optimizer(learning_rate):
+    """SGD with momentum, the optimizer of a study given none."""
+    return keras.optimizers.SGD(learning_rate, momentum=_DEFAULT_MOMENTUM)
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyArguments:
+    """The arguments of `kerasreg.study`, checked (see its docstring).
+
+    `techniques` holds `Technique`s with their grids, `combinations` tuples
+    of names, and `learning_rates` floats; the rest is as given. Build it
+    with `checked`.
+    """
+
+    build_model: object
+    data: object
+    techniques: tuple
+    seeds: int
+    epochs: int
+    out: object
+    combinations: tuple
+    learning_rates: tuple
+    optimizer: object
+    loss: object
+    batch_size: int
+    augmentation: object
+    path: bool
+    image_size: object
+    overwrite: bool
+    verbose: int
+    stream: object
+
+    @classmethod
+    def checked(cls, **arguments):
+        """The `StudyArguments` of a call, or the message-form error.
+
+        Raises:
+            ValueError, TypeError: an argument is not of the documented kind.
+        """
+        if not callable(arguments["build_model"]):
+            raise invalid(
+                "build_model", arguments["build_model"], "a callable", TypeError
+            )
+        check_int("seeds", arguments["seeds"], low=1)
+        check_int("epochs", arguments["epochs"], low=1)
+        check_int("batch_size", arguments["batch_size"], low=1)
+        check_bool("path", arguments["path"])
+        check_bool("overwrite", arguments["overwrite"])
+        verbose = arguments["verbose"]
+        if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+            raise invalid("verbose", verbose, "0, 1 or 2")
+        _check_stream(arguments["stream"])
+        out = arguments["out"]
+        if not isinstance(out, str | os.PathLike) or not os.fspath(out):
+            raise invalid("out", out, "a non-empty folder path (str or path-like)")
+        names = arguments["techniques"]
+        if isinstance(names, str) or not isinstance(names, tuple | list) or not names:
+            raise invalid("techniques", names, "a non-empty list of technique names")
+        if len(set(names)) != len(names):
+            raise invalid("techniques", names, "each technique once")
+        for name in names:
+            technique(name)
+        grids = arguments["grids"] or {}
+        if not isinstance(grids, dict):
+            raise invalid(
+                "grids", grids, "a dict of technique name → strengths", TypeError
+            )
+        for name in grids:
+            if name not in names:
+                raise invalid("grids", grids, f"grids only for the techniques {names}")
+        techniques = tuple(technique(name, grids.get(name)) for name in names)
+        combinations = _checked_combinations(arguments["combinations"], names)
+        rates = arguments["learning_rates"]
+        if isinstance(rates, str) or not isinstance(rates, tuple | list) or not rates:
+            raise invalid("learning_rates", rates, "a non-empty list of floats > 0")
+        for rate in rates:
+            check_float("learning_rates", rate, low=0.0, low_inclusive=False)
+        for argument in ("optimizer", "augmentation"):
+            value = arguments[argument]
+            if value is not None and not callable(value):
+                raise invalid(argument, value, "None or a callable", TypeError)
+        del arguments["grids"]
+        return cls(
+            **{
+                **arguments,
+                "techniques": techniques,
+                "combinations": combinations,
+                "learning_rates": tuple(float(r) for r in rates),
+                "batch_size": int(arguments["batch_size"]),
+            }
+        )
+
+    def plan(self):
+        """The study's `Plan`: its trials, phase by phase."""
+        return Plan(
+            techniques=self.techniques,
+            combinations=self.combinations,
+            learning_rates=self.learning_rates,
+            seeds=self.seeds,
+            epochs=self.epochs,
+            path=self.path,
+        )
+
+    def optimizer_factory(self):
+        """The callable `learning_rate -> optimizer` the runs compile with."""
+        return self.optimizer or default_optimizer
+
+    def describe_optimizer(self):
+        """The optimizer, as the report names it."""
+        if self.optimizer is None:
+            return DEFAULT_OPTIMIZER
+        return f"Proximal({type(self.optimizer(1e-3)).__name__}(learning_rate, ...))"
+
+    def compiled_loss(self):
+        """The loss the runs compile with."""
+        return self.loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def identity(self, dataset):
+        """What makes two calls the same study: their plan and their data.
+
+        `build_model`, `loss`, `optimizer` and `augmentation` are code, which
+        cannot be compared; the versions are recorded, not compared.
+        """
+        return {
+            "plan": {
+                "techniques": {t.name: list(t.grid) for t in self.techniques},
+                "combinations": [list(c) for c in self.combinations],
+                "learning_rates": list(self.learning_rates),
+                "seeds": self.seeds,
+                "epochs": self.epochs,
+                "path": self.path,
+                "batch_size": self.batch_size,
+            },
+            "data": {
+                "name": dataset.name,
+                "fingerprint": dataset.fingerprint(),
+                "n_train": len(dataset.x_train),
+                "n_val": len(dataset.x_val),
+                "n_test": len(dataset.x_test),
+            },
+            "versions": {"kerasreg": kerasreg.__version__, "keras": keras.__version__},
+        }
+
+
+def _check_stream(stream):
+    if stream is not None and not all(
+        callable(getattr(stream, method, None)) for method in ("write", "flush")
+    ):
+        raise invalid(
+            "stream", stream, "None or a text stream (`write` and `flush`)", TypeError
+        )
+
+
+def _checked_combinations(combinations, names):
+    if isinstance(combinations, str) or not isinstance(combinations, tuple | list):
+        raise invalid(
+            "combinations",
+            combinations,
+            "a list of tuples of technique names",
+            TypeError,
+        )
+    checked = []
+    for combination in combinations:
+        if (
+            isinstance(combination, str)
+            or not isinstance(combination, tuple | list)
+            or len(combination) < 2
+            or not set(combination) <= set(names)
+            or len(set(combination)) != len(combination)
+        ):
+            raise invalid(
+                "combinations",
+                combinations,
+                f"tuples of two or more distinct techniques among {tuple(names)}",
+            )
+        if sum(name in PENALTIES for name in combination) > 1:
+            raise invalid(
+                "combinations",
+                combinations,
+                "at most one penalty per combination (ElasticNet is L1 + L2)",
+            )
+        checked.append(tuple(combination))
+    return tuple(checked)

@@ -1,0 +1,176 @@
+"""The records of a study's trials: a `Run`, a path's `PathPoint`s, and their
+one encoding as keras-tuner metrics.
+
+A trial's results travel as keras-tuner metrics (flat names → floats), so
+that in a distributed study the chief oracle holds everything the report
+needs, whatever machine ran the trial. The trainer encodes, the result
+decodes; nothing else spells the metric names.
+"""
+
+import dataclasses
+
+# The first layer's kernel travels as a histogram over [-limit, limit]; an
+# odd number of bins puts one bin around 0, where L1's exact zeros pile up.
+HISTOGRAM_BINS = 81
+# The learning curves a run keeps, as Keras' history names them.
+HISTORY = ("loss", "accuracy", "val_loss", "val_accuracy")
+# keras-tuner's objective: what the plan chooses on, for a run and a path.
+OBJECTIVE = "val_loss"
+
+
+@dataclasses.dataclass
+class Run:
+    """What one configuration gave with one seed.
+
+    Epochs are counted from 1. With early stopping, `best_epoch` is the epoch
+    whose weights were kept and `stopped_epoch` the epoch at which it stopped
+    training (None if it never did). `val_loss` is the loss on the validation
+    split after training (with the kept weights), the number every choice of
+    the study rests on; a run that diverged has `val_loss` inf.
+    `kernel_histogram` counts the first kernel's weights in `HISTOGRAM_BINS`
+    equal bins over [-`kernel_limit`, `kernel_limit`].
+    """
+
+    technique: str
+    seed: int
+    train_accuracy: float
+    val_accuracy: float
+    test_accuracy: float
+    val_loss: float
+    epochs_run: int
+    best_epoch: int | None
+    stopped_epoch: int | None
+    zero_fraction: float
+    first_zero_fraction: float
+    wall_time: float
+    history: dict
+    kernel_limit: float
+    kernel_histogram: tuple
+
+    @property
+    def gap(self):
+        """Train minus test accuracy."""
+        return self.train_accuracy - self.test_accuracy
+
+    def to_json(self):
+        """The run's numbers as JSON-ready values."""
+        fields = dataclasses.asdict(self)
+        del fields["kernel_histogram"], fields["kernel_limit"]
+        return {**fields, "gap": self.gap}
+
+    def to_metrics(self):
+        """The run as keras-tuner metrics (`val_loss` is the objective)."""
+        metrics = {name: _number(getattr(self, name)) for name in _SCALARS}
+        for key, values in self.history.items():
+            metrics.update(
+                {f"history/{key}/{epoch:04d}": v for epoch, v in enumerate(values)}
+            )
+        metrics["kernel/limit"] = self.kernel_limit
+        metrics.update(
+            {f"kernel/{i:03d}": float(c) for i, c in enumerate(self.kernel_histogram)}
+        )
+        return metrics
+
+    @classmethod
+    def from_metrics(cls, technique, seed, metrics):
+        """The `Run` that `to_metrics` sent (`metrics`: name → float)."""
+        fields = {name: metrics[name] for name in _SCALARS}
+        for name in ("epochs_run", "best_epoch", "stopped_epoch"):
+            value = fields[name]
+            fields[name] = None if value == _NO_EPOCH else int(value)
+        history = {
+            key: _series(metrics, f"history/{key}/")
+            for key in HISTORY
+            if f"history/{key}/0000" in metrics
+        }
+        return cls(
+            technique=technique,
+            seed=seed,
+            history=history,
+            kernel_limit=metrics["kernel/limit"],
+            kernel_histogram=tuple(int(c) for c in _series(metrics, "kernel/")),
+            **fields,
+        )
+
+
+_SCALARS = (
+    "train_accuracy",
+    "val_accuracy",
+    "test_accuracy",
+    "val_loss",
+    "epochs_run",
+    "best_epoch",
+    "stopped_epoch",
+    "zero_fraction",
+    "first_zero_fraction",
+    "wall_time",
+)
+
+
+# keras-tuner takes the best of every metric, and NaN makes numpy warn there;
+# an epoch that never happened travels as -1.
+_NO_EPOCH = -1.0
+
+
+def _number(value):
+    return _NO_EPOCH if value is None else float(value)
+
+
+def _series(metrics, prefix):
+    keys = sorted(
+        k for k in metrics if k.startswith(prefix) and k[len(prefix) :].isdigit()
+    )
+    return [metrics[k] for k in keys]
+
+
+@dataclasses.dataclass(frozen=True)
+class PathPoint:
+    """One strength on a regularization path.
+
+    Args:
+        strength: float, the penalty strength the model was trained with.
+        measures: dict of str to float, what the path's `measure` returned
+            for it (in a study: "val_accuracy" and "val_loss").
+        zero_share: float in [0, 1], the share of exactly-zero kernel weights.
+
+    Example:
+
+    >>> PathPoint(strength=0.1, measures={"val_accuracy": 0.9}, zero_share=0.5)
+    PathPoint(strength=0.1, measures={'val_accuracy': 0.9}, zero_share=0.5)
+    """
+
+    strength: float
+    measures: dict
+    zero_share: float
+
+    def to_json(self):
+        """The point as one flat JSON-ready dict: strength, measures, zeros."""
+        return {
+            "strength": self.strength,
+            **dict(sorted(self.measures.items())),
+            "zero_share": self.zero_share,
+        }
+
+
+def path_to_metrics(points):
+    """A path's points as keras-tuner metrics (objective: best `val_loss`)."""
+    metrics = {OBJECTIVE: min(p.measures[OBJECTIVE] for p in points)}
+    for i, point in enumerate(points):
+        for name, value in point.to_json().items():
+            metrics[f"path/{i:02d}/{name}"] = value
+    return metrics
+
+
+def path_from_metrics(metrics):
+    """The list of `PathPoint` that `path_to_metrics` sent."""
+    fields = {}
+    for key, value in metrics.items():
+        if key.startswith("path/"):
+            _, index, name = key.split("/")
+            fields.setdefault(int(index), {})[name] = value
+    points = []
+    for index in sorted(fields):
+        measures = fields[index]
+        strength, zeros = measures.pop("strength"), measures.pop("zero_share")
+        points.append(PathPoint(strength, dict(sorted(measures.items())), zeros))
+    return points

@@ -1,0 +1,245 @@
+"""`study`: which regularization helps this model? Tuned fairly, compared honestly.
+
+The function that ties the study's parts together: its checked arguments,
+its folder, the trials on keras-tuner, the result and the report.
+"""
+
+import os
+import sys
+import time
+
+import keras
+
+from kerasreg.experiments import augment
+from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES, StudyArguments
+from kerasreg.experiments.data import as_dataset
+from kerasreg.experiments.errors import StudyError
+from kerasreg.experiments.folder import StudyFolder
+from kerasreg.experiments.report import REPORT, say, write_report
+from kerasreg.experiments.result import collect
+from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, Setting
+from kerasreg.experiments.training import Trainer
+
+
+def study(
+    build_model,
+    data,
+    techniques=DEFAULT_TECHNIQUES,
+    seeds=3,
+    epochs=60,
+    out="kerasreg-study",
+    *,
+    combinations=(),
+    grids=None,
+    learning_rates=DEFAULT_LEARNING_RATES,
+    optimizer=None,
+    loss=None,
+    batch_size=32,
+    augmentation=None,
+    path=True,
+    image_size=(32, 32),
+    overwrite=False,
+    verbose=1,
+    stream=None,
+):
+    """Which regularization helps `build_model`? Tune, train, compare.
+
+    The model `build_model(switches)` returns is trained without
+    regularization and with each technique, fairly: the learning rate is
+    chosen once, for the unregularized model, from `learning_rates`; each
+    technique's strength (λ, dropout rate, patience, augmentation magnitude)
+    from its grid; both on the validation split's loss, never on the test
+    split. Then every configuration (the baseline, each technique at its
+    chosen strength, the `combinations` and "all together") trains with
+    seeds 0 … `seeds`−1, and its test accuracy is reported as a mean with a
+    95% confidence interval (Student's t over the seeds) and compared with
+    the baseline's paired by seed: a difference whose interval covers 0 is a
+    tie. L1-type penalties also get their regularization path: from strong
+    to weak λ, each fit warm-started from the previous one, with the
+    validation accuracy and the share of exactly-zero weights at each λ.
+
+    Every trial runs through keras-tuner, recorded in `out/trials`: a study
+    that is killed resumes where it stopped when called again with the same
+    arguments, and with `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
+    `KERASTUNER_ORACLE_PORT` set it runs distributed: the chief (tuner id
+    "chief") plans and collects, each worker runs trials (see the README).
+    Each run's history is logged for TensorBoard under `out/logs`; the
+    report (report.md, results.json, figures) is written to `out/report`.
+
+    Every model is compiled with `Proximal(optimizer(learning_rate))`, the
+    given `loss` and an "accuracy" metric; the validation loss the choices
+    rest on is the data loss alone (no penalty), so penalties compete fairly.
+
+    Args:
+        build_model: callable `Switches -> keras.Model`, called once per run.
+            It places the techniques by calling the switches (see
+            `kerasreg.experiments.Switches`); a model that never reads
+            `switches.kernel_regularizer` gets the penalty on every kernel
+            through `kerasreg.apply_regularization`.
+        data: the examples: `(x, y)` arrays, a `tf.data.Dataset` of pairs, a
+            dict of `"train"`, `"validation"`, `"test"` splits, a folder of
+            images in class subfolders, or `"digits"` (see
+            `kerasreg.experiments.data.as_dataset`).
+        techniques: names among "L1", "L2", "ElasticNet", "GroupLasso",
+            "Dropout", "BatchNorm", "EarlyStopping", "Augmentation".
+            Defaults to all but GroupLasso.
+        seeds: int >= 1, runs per compared configuration. Defaults to `3`.
+        epochs: int >= 1, epochs per run. Defaults to `60`.
+        out: str, the study's folder. Defaults to `"kerasreg-study"`.
+        combinations: tuple of tuples of technique names (at most one
+            penalty each), compared at the chosen strengths. Defaults to `()`.
+        grids: dict, technique name → tuple of strengths to try in place of
+            its default grid. Defaults to `None`.
+        learning_rates: tuple of floats > 0. Defaults to `(0.01, 0.03, 0.1)`.
+        optimizer: callable `learning_rate -> optimizer`. Defaults to SGD
+            with momentum 0.9.
+        loss: the loss. Defaults to sparse categorical cross-entropy on
+            logits.
+        batch_size: int >= 1. Defaults to `32`.
+        augmentation: callable `(magnitude, seed) -> layer`. Defaults to
+            random rotation, scaling and shifts of images, growing with the
+            magnitude (`kerasreg.experiments.augment.make_augmentation`).
+        path: bool, whether to run the regularization paths.
+            Defaults to `True`.
+        image_size: (height, width) of a folder's images. Defaults to 32x32.
+        overwrite: bool, start afresh even if `out` holds a study with other
+            arguments (its trials are deleted). Defaults to `False`. A study
+            is known again by its plan (techniques, grids, rates, seeds,
+            epochs, batch size) and its data's fingerprint; `build_model`,
+            `loss`, `optimizer` and `augmentation` are code, which a resumed
+            study cannot compare: change them in a new `out`.
+        verbose: 0 (silent), 1 (a progress bar with ETA, then the table,
+            its reading and the report's path) or 2 (the table, reading and
+            path without the progress bar). Defaults to `1`.
+        stream: text stream for the table. Defaults to `sys.stdout`.
+
+    Returns:
+        A `StudyResult` — or `None` in a distributed worker, whose results
+        reach the chief.
+
+    Raises:
+        ValueError, TypeError: an argument is not of the documented kind, or
+            `build_model` gives no place to a technique studied.
+        StudyError: the data cannot be read, or `out` holds a different
+            study (and `overwrite` is False).
+
+    Example:
+
+    >>> def build_model(switches):
+    ...     inputs = keras.Input((8, 8, 1))
+    ...     x = switches.augment(inputs)
+    ...     x = keras.layers.Flatten()(x)
+    ...     x = keras.layers.Dense(
+    ...         32, kernel_regularizer=switches.kernel_regularizer)(x)
+    ...     x = switches.dropout(keras.layers.ReLU()(switches.batch_norm(x)))
+    ...     return keras.Model(inputs, keras.layers.Dense(10)(x))
+    >>> import tempfile
+    >>> result = kerasreg.study(
+    ...     build_model, "digits", techniques=("L1", "Dropout", "BatchNorm"),
+    ...     seeds=1, epochs=1, grids={"L1": (1e-3,), "Dropout": (0.3,)},
+    ...     learning_rates=(0.05,), out=tempfile.mkdtemp(), verbose=0)
+    >>> list(result.runs)
+    ['none', 'L1', 'Dropout', 'BatchNorm', 'all together']
+    >>> result.choices.strength
+    {'L1': 0.001, 'Dropout': 0.3, 'BatchNorm': True}
+    """
+    arguments = StudyArguments.checked(**locals())
+    _check_dependencies()
+    dataset = as_dataset(data, image_size)
+    plan = arguments.plan()
+    folder = StudyFolder(out)
+    trainer = Trainer(
+        build_model=build_model,
+        data=dataset,
+        loss=arguments.compiled_loss(),
+        optimizer=arguments.optimizer_factory(),
+        augmentation=augmentation or augment.for_dataset(dataset),
+        batch_size=arguments.batch_size,
+        log_dir=folder.logs,
+    )
+    model = _check_build(trainer, plan)
+    identity = folder.claim(arguments.identity(dataset), overwrite)
+    worker = _engine().is_worker()
+    # Checked before any training: an unwritable report folder fails now.
+    report = None if worker else folder.stage_report()
+    start = time.perf_counter()
+    try:
+        oracle = _search(trainer, plan, folder, verbose == 1 and not worker)
+        if worker:
+            return None
+        settings = {
+            **identity,
+            "model": model.name,
+            "parameters": model.count_params(),
+            "optimizer": arguments.describe_optimizer(),
+            "wall_time": time.perf_counter() - start,
+        }
+        finished = _engine().completed_metrics(oracle.trials.values())
+        result = collect(finished, plan, dataset, settings)
+        try:
+            write_report(
+                report.staging, result, logs=folder.logs, augmentation=augmentation
+            )
+        except OSError as error:
+            raise report.unwritable(error) from error
+    except BaseException:
+        if report:
+            report.discard()
+        raise
+    report.publish()
+    if verbose:
+        say(stream or sys.stdout, result, os.path.join(report.out, REPORT))
+    return result
+
+
+def _engine():
+    # keras-tuner is imported only when a study runs: the rest of kerasreg
+    # works without it.
+    from kerasreg.experiments import engine
+
+    return engine
+
+
+def _search(trainer, plan, folder, verbose):
+    """Run every trial, resuming what `folder` holds; returns the oracle."""
+    engine = _engine()
+    progress = keras.utils.Progbar(
+        plan.count(), unit_name="trial", verbose=1 if verbose else 0
+    )
+    oracle = engine.PlanOracle(
+        plan, on_trial_end=lambda: _advance(progress, plan, oracle)
+    )
+    tuner = engine.StudyTuner(
+        oracle, trainer, plan, overwrite=False, **folder.tuner_project
+    )
+    oracle.verbose = 0
+    progress.update(len(oracle.end_order))
+    tuner.search()
+    return oracle
+
+
+def _advance(progress, plan, oracle):
+    # Once the strengths are chosen the plan knows its exact length.
+    progress.target = plan.count(_engine().validation_losses(oracle.trials.values()))
+    progress.add(1)
+
+
+def _check_dependencies():
+    for module in ("keras_tuner", "sklearn", "matplotlib"):
+        try:
+            __import__(module)
+        except ImportError as error:
+            raise StudyError(
+                f"A study needs keras-tuner, scikit-learn and matplotlib ({error}); "
+                "install them with: pip install 'kerasreg[study]'"
+            ) from error
+
+
+def _check_build(trainer, plan):
+    """Build the model with every technique on, before any epoch is spent:
+    a `build_model` that fails, or gives no place to a technique, fails now.
+    Returns that model (its name and size go into the report)."""
+    everything = Setting()
+    for t in plan.techniques:
+        everything = everything.merged(t.setting(t.grid[0]))
+    return trainer.model(everything, plan.learning_rates[0], seed=0)
