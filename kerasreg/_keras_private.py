@@ -89,6 +89,13 @@ class DataLayer(data_layer.DataLayer):
         finally:
             self._convert_input_args = convert
 
+    def convert_inputs(self):
+        """Convert the inputs as every Keras layer does by default (arrays to
+        tensors, floats to the compute dtype): Keras' RandomFlip and
+        RandomCrop constructors switch it off, and kerasreg's layers treat
+        their inputs alike whatever their Keras base."""
+        self._convert_input_args = True
+
     def running_on(self, inputs):
         """A scope in which the layer runs where `inputs` live: on TensorFlow
         for the tensors of a tf.data graph under another backend, as in

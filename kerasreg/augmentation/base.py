@@ -103,6 +103,7 @@ class BaseGeometricLayer(_keras_private.DataLayer):
         # XLA off for a whole model under jit_compile="auto".
         self.supports_jit = True
         self.supports_masking = False
+        self.convert_inputs()
 
     @property
     def resampling(self):
@@ -159,6 +160,48 @@ class BaseGeometricLayer(_keras_private.DataLayer):
 
     def compute_output_spec(self, data, training=True):
         return geometry_output_spec(data, [self], self.compute_dtype)
+
+    def transform_images(self, images, transformation, training=True):
+        """Move `images` as `call` would for `transformation`.
+
+        Keras' hook (Keras' own would run its kernel on kerasreg's draws):
+        `transformation` as in `transform_bounding_boxes`, the layer's
+        resampling, the output in the layer's compute dtype. With
+        `training=False` only a crop moves pixels (its centre window).
+        """
+        return self._transform_pixels(images, transformation, training, masks=False)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks, transformation, training=True
+    ):
+        """As `transform_images`, with nearest neighbours and the masks' dtype."""
+        return self._transform_pixels(
+            segmentation_masks, transformation, training, masks=True
+        )
+
+    def _transform_pixels(self, tensor, transformation, training, masks):
+        with self.running_on(tensor):
+            ops = self.ops
+            parts = _Unpacked(tensor, self.data_format, self._box_format, ops)
+            size = (parts.height, parts.width)
+            if training:
+                matrix = self._transformation_matrix(transformation, *size)
+            else:
+                matrix = self.inference_matrix(ops.shape(parts.images)[0], *size)
+            moved = parts.images
+            if matrix is not None:
+                interpolation, fill_mode, fill_value = _run_resampling(
+                    [self] if training else [], self.resizes(*size)
+                )
+                moved = _warp_kernel(self.backend.name)(
+                    moved,
+                    matrix,
+                    tuple(self.compute_output_size(*size)),
+                    "nearest" if masks else interpolation,
+                    fill_mode,
+                    fill_value,
+                )
+            return parts.rebuild(moved if masks else ops.cast(moved, self.compute_dtype))
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         """Move `{"boxes", "labels"}` as `call` would for `transformation`.
