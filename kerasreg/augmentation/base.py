@@ -8,7 +8,9 @@ resamples images, masks and boxes once. A layer alone is a run of one, and
 channels last around the warp; boxes in any `keras.utils.bounding_boxes`
 format are converted to absolute "xyxy" around it.
 
-The layers are Keras `DataLayer`s (`_keras_private`): inside a `tf.data`
+The layers subclass Keras' own (`keras.layers.RandomFlip` ...; RandomScale,
+which has no counterpart, `StandaloneLayer`), and so Keras' `DataLayer`,
+through kerasreg's adapter (`_keras_private.DataLayer`): inside a `tf.data`
 map under another backend they draw and warp with TensorFlow's ops.
 """
 
