@@ -8,8 +8,8 @@ pure matrices and the warp kernel; `preview` draws a grid of samples.
 """
 
 from kerasreg.augmentation import functional
-from kerasreg.augmentation.pipeline import Pipeline
 from kerasreg.augmentation._preview import preview
+from kerasreg.augmentation.pipeline import Pipeline
 from kerasreg.augmentation.random_crop import RandomCrop
 from kerasreg.augmentation.random_flip import RandomFlip
 from kerasreg.augmentation.random_rotation import RandomRotation

@@ -203,7 +203,9 @@ class BaseGeometricLayer(_keras_private.DataLayer):
                     fill_mode,
                     fill_value,
                 )
-            return parts.rebuild(moved if masks else ops.cast(moved, self.compute_dtype))
+            if not masks:
+                moved = ops.cast(moved, self.compute_dtype)
+            return parts.rebuild(moved)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         """Move `{"boxes", "labels"}` as `call` would for `transformation`.

@@ -11,9 +11,9 @@ class RandomTranslation(AxisFactorLayer, keras.layers.RandomTranslation):
     """Shifts each image by a random fraction of its height and width, in training.
 
     Keras' `keras.layers.RandomTranslation`, a subclass of it (see
-    `BaseGeometricLayer`), with the same arguments, defaults, draws and output. Each image n draws u_h uniform in
-    [height_lower, height_upper] and then u_w in [width_lower, width_upper],
-    and its content moves by d_y = u_h · H pixels down and d_x = u_w · W
+    `BaseGeometricLayer`), with the same arguments, defaults, draws and
+    output. Each image n draws u_h uniform in [height_lower, height_upper]
+    and then u_w in [width_lower, width_upper], and its content moves by d_y = u_h · H pixels down and d_x = u_w · W
     pixels right (negative: up, left); `fill_mode` fills the uncovered
     border. Output pixel p samples the input at
 

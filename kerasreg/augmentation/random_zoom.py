@@ -32,7 +32,8 @@ class RandomZoom(AxisFactorLayer, keras.layers.RandomZoom):
     """Zooms each image in or out by random factors about its centre, in training.
 
     Keras' `keras.layers.RandomZoom`, a subclass of it (see
-    `BaseGeometricLayer`), with the same arguments, defaults, draws and output. Each image n draws z_h = 1 + u_h, u_h uniform in
+    `BaseGeometricLayer`), with the same arguments, defaults, draws and
+    output. Each image n draws z_h = 1 + u_h, u_h uniform in
     [height_lower, height_upper], and z_w = 1 + u_w from the width range (or
     z_w = z_h when `width_factor` is None: the aspect ratio is kept). A
     positive factor zooms out (z > 1: the content shrinks and `fill_mode`
