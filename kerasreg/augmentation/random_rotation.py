@@ -113,9 +113,7 @@ class RandomRotation(BaseGeometricLayer, keras.layers.RandomRotation):
         self.factor = tuple(sorted((lower, upper)))
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        turns = self._uniform_per_image(
-            batch_size, self._seed(seed), *self.factor
-        )
+        turns = self._uniform_per_image(batch_size, self._seed(seed), *self.factor)
         angles = 2.0 * math.pi * turns
         return {
             "angles": angles,

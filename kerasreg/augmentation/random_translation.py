@@ -13,9 +13,10 @@ class RandomTranslation(AxisFactorLayer, keras.layers.RandomTranslation):
     Keras' `keras.layers.RandomTranslation`, a subclass of it (see
     `BaseGeometricLayer`), with the same arguments, defaults, draws and
     output. Each image n draws u_h uniform in [height_lower, height_upper]
-    and then u_w in [width_lower, width_upper], and its content moves by d_y = u_h · H pixels down and d_x = u_w · W
-    pixels right (negative: up, left); `fill_mode` fills the uncovered
-    border. Output pixel p samples the input at
+    and then u_w in [width_lower, width_upper], and its content moves by
+    d_y = u_h · H pixels down and d_x = u_w · W pixels right (negative: up,
+    left); `fill_mode` fills the uncovered border. Output pixel p samples the
+    input at
 
         M @ p,  M = [[1, 0, −d_x], [0, 1, −d_y], [0, 0, 1]]
 
