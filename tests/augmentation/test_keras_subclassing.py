@@ -407,3 +407,20 @@ def test_keras_file_written_before_subclassing_loads(tmp_path):
     )
     assert loaded.get_layer("rot").factor == (-0.1, 0.3)
     assert loaded.get_layer("flip").bounding_box_format == "xywh"
+
+
+def test_a_model_of_the_layers_keeps_xla():
+    # Keras' rotation, zoom and translation declare `supports_jit=False`,
+    # which would make `compile(jit_compile=True)` fall back to no XLA.
+    model = keras.Sequential(
+        [
+            keras.Input((8, 8, 1)),
+            RandomRotation(0.1),
+            RandomZoom(0.1),
+            RandomTranslation(0.1, 0.1),
+            keras.layers.Flatten(),
+            keras.layers.Dense(1),
+        ]
+    )
+    model.compile(optimizer="sgd", loss="mse", jit_compile=True)
+    assert model.jit_compile is True
