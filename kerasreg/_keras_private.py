@@ -18,13 +18,18 @@ The private names, and why kerasreg needs each:
   (`set_initial_epoch`).
 - `keras.src.layers.preprocessing.data_layer.DataLayer`, not exported: the
   base of Keras' preprocessing layers that lets them run in a `tf.data` map
-  under any backend. kerasreg's augmentation layers subclass it (`DataLayer`)
-  and `Pipeline` recognizes Keras' preprocessing layers by it
+  under any backend. `RandomScale` and `Pipeline`, which have no Keras
+  counterpart, subclass it through kerasreg's adapter (`DataLayer`); the
+  layers that subclass a Keras preprocessing layer (`keras.layers.RandomFlip`
+  ...) reach it through that public class, with the adapter before it in
+  their MRO. `Pipeline` recognizes Keras' preprocessing layers by it
   (`is_preprocessing_layer`). Of it kerasreg uses `self.backend` (a
   `DynamicBackend` that switches to TensorFlow inside tf.data, with
   `set_backend`, `reset`, `name`, `random`), `_get_seed_generator(backend)` (a
   seed generator for that backend) and `_convert_input_args` (switched off
-  while inputs are already TensorFlow tensors).
+  while inputs are already TensorFlow tensors, and on again where the
+  constructors of Keras' RandomFlip and RandomCrop switch it off:
+  `convert_inputs`).
 - `keras.src.utils.backend_utils.DynamicBackend` and `in_tf_graph`,
   `keras.src.utils.jax_utils.is_in_jax_tracing_scope`: DataLayer's own test
   for "inside a tf.data graph", and the ops of a backend other than the
@@ -88,6 +93,13 @@ class DataLayer(data_layer.DataLayer):
                 return keras.layers.Layer.__call__(self, inputs, **kwargs)
         finally:
             self._convert_input_args = convert
+
+    def convert_inputs(self):
+        """Convert the inputs as every Keras layer does by default (arrays to
+        tensors, floats to the compute dtype): Keras' RandomFlip and
+        RandomCrop constructors switch it off, and kerasreg's layers treat
+        their inputs alike whatever their Keras base."""
+        self._convert_input_args = True
 
     def running_on(self, inputs):
         """A scope in which the layer runs where `inputs` live: on TensorFlow

@@ -15,7 +15,7 @@ import tensorflow as tf
 from keras.src.layers.preprocessing import data_layer
 from keras.src.utils import backend_utils, jax_utils
 
-from kerasreg import _keras_private
+from kerasreg import _keras_private, augmentation
 from kerasreg.augmentation import functional
 
 FUNCTIONAL_SOURCE = pathlib.Path(functional.__file__).read_text()
@@ -139,3 +139,33 @@ def test_keras_preprocessing_layers_are_data_layers():
         assert _keras_private.is_preprocessing_layer(layer), layer
     for layer in (keras.layers.Dense(2), keras.layers.Dropout(0.1)):
         assert not _keras_private.is_preprocessing_layer(layer), layer
+
+
+def test_keras_flip_and_crop_switch_off_the_input_conversion():
+    # `convert_inputs` switches it on again for kerasreg's subclasses; if Keras
+    # renames the attribute, the setting would land on nothing.
+    assert keras.layers.Dense(2)._convert_input_args is True
+    for layer in (keras.layers.RandomFlip(), keras.layers.RandomCrop(2, 2)):
+        assert layer._convert_input_args is False
+
+    class Flip(_keras_private.DataLayer, keras.layers.RandomFlip):
+        pass
+
+    layer = Flip()
+    layer.convert_inputs()
+    assert layer._convert_input_args is True
+
+
+def test_kerasreg_subclasses_of_keras_layers_take_the_adapter_first():
+    # The adapter's `__call__` must come before DataLayer's in the MRO.
+    for ours, theirs in (
+        (augmentation.RandomFlip, keras.layers.RandomFlip),
+        (augmentation.RandomRotation, keras.layers.RandomRotation),
+        (augmentation.RandomZoom, keras.layers.RandomZoom),
+        (augmentation.RandomTranslation, keras.layers.RandomTranslation),
+        (augmentation.RandomCrop, keras.layers.RandomCrop),
+    ):
+        mro = ours.__mro__
+        assert mro.index(_keras_private.DataLayer) < mro.index(theirs)
+        assert mro.index(theirs) < mro.index(data_layer.DataLayer)
+        assert ours.__call__ is _keras_private.DataLayer.__call__

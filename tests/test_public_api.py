@@ -253,10 +253,14 @@ def _keras_base(cls):
 
 
 def _keras_instance(base):
-    try:
-        return base()
-    except TypeError:  # the optimizer base needs a learning rate
-        return base(learning_rate=0.1)
+    # Some bases need arguments: a rate or factor (Dropout, RandomRotation),
+    # two (RandomTranslation, RandomCrop), the optimizer's learning rate.
+    for args in ((), (0.1,), (0.1, 0.1)):
+        try:
+            return base(*args)
+        except TypeError:
+            continue
+    return base(learning_rate=0.1)
 
 
 def test_no_class_but_the_adapter_overrides_private_keras_state():

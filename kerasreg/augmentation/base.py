@@ -8,7 +8,9 @@ resamples images, masks and boxes once. A layer alone is a run of one, and
 channels last around the warp; boxes in any `keras.utils.bounding_boxes`
 format are converted to absolute "xyxy" around it.
 
-The layers are Keras `DataLayer`s (`_keras_private`): inside a `tf.data`
+The layers subclass Keras' own (`keras.layers.RandomFlip` ...; RandomScale,
+which has no counterpart, `StandaloneLayer`), and so Keras' `DataLayer`,
+through kerasreg's adapter (`_keras_private.DataLayer`): inside a `tf.data`
 map under another backend they draw and warp with TensorFlow's ops.
 """
 
@@ -66,43 +68,65 @@ def standardize_box_format(bounding_box_format):
 class BaseGeometricLayer(_keras_private.DataLayer):
     """A layer that moves pixels by a per-image affine map.
 
+    A layer with a Keras counterpart subclasses both, this class first:
+    `class RandomFlip(BaseGeometricLayer, keras.layers.RandomFlip)`. So
+    `isinstance` checks for Keras' class hold, kerasreg's `call`, hooks and
+    `get_config` come before Keras' in the MRO, and Keras' constructor, which
+    the constructors here hand the checked arguments on to, sets Keras'
+    attributes (`seed`, `generator`, `data_format`, `factor`, `fill_mode`
+    ...) with Keras' meaning. `get_config` is Keras' plus
+    `bounding_box_format`. A layer without a counterpart (`RandomScale`)
+    takes `StandaloneLayer` in Keras' place.
+
     Subclasses implement `get_random_transformation` (training draws) and,
     where the output size or the inference geometry differ from the
     identity, `compute_output_size` and `inference_matrix`. They draw with
     `self.backend.random` and `self.seed_generator()` and build matrices with
-    `self.ops`, which follow the backend the layer runs on. `get_config`
-    writes the attributes named in `_CONFIG_ARGUMENTS` and, for a layer that
-    resamples, its resampling arguments.
+    `self.ops`, which follow the backend the layer runs on.
     """
 
-    # The layer's own constructor arguments, kept as attributes of that name.
-    _CONFIG_ARGUMENTS = ()
     _SUPPORTED_INTERPOLATIONS = functional.INTERPOLATIONS
     _SUPPORTED_FILL_MODES = functional.FILL_MODES
+    # Whether the layer has Keras' `interpolation`, `fill_mode` and
+    # `fill_value` (rotations, zooms, translations, scales).
+    _RESAMPLES = False
 
     def __init__(self, seed=None, data_format=None, bounding_box_format=None, **kwargs):
-        super().__init__(**kwargs)
         if seed is not None:
             _validation.check_int("seed", seed)
-        self.seed = seed
-        self.data_format = standardize_data_format(data_format)
-        self.bounding_box_format = standardize_box_format(bounding_box_format)
-        self.generator = keras.random.SeedGenerator(seed)
+        super().__init__(
+            seed=seed,
+            data_format=standardize_data_format(data_format),
+            bounding_box_format=standardize_box_format(bounding_box_format),
+            **kwargs,
+        )
+        # Keras marks its rotation, zoom and translation as not compilable
+        # (their kernels); kerasreg's compile, and one of them must not turn
+        # XLA off for a whole model under jit_compile="auto".
+        self.supports_jit = True
         self.supports_masking = False
+        self.convert_inputs()
 
-    # How the layer resamples: None when it only moves whole pixels, else
-    # (interpolation, fill_mode, fill_value); a fused run shares one.
-    resampling = None
+    @property
+    def resampling(self):
+        """How the layer resamples: None when it only moves whole pixels,
+        else (interpolation, fill_mode, fill_value); a fused run shares one."""
+        if not self._RESAMPLES:
+            return None
+        return (self.interpolation, self.fill_mode, self.fill_value)
 
-    def _set_resampling(self, interpolation, fill_mode, fill_value):
-        self.interpolation = _validation.check_choice(
-            "interpolation", interpolation, self._SUPPORTED_INTERPOLATIONS
-        )
-        self.fill_mode = _validation.check_choice(
-            "fill_mode", fill_mode, self._SUPPORTED_FILL_MODES
-        )
-        self.fill_value = _validation.check_float("fill_value", fill_value)
-        self.resampling = (self.interpolation, self.fill_mode, self.fill_value)
+    @classmethod
+    def _checked_resampling(cls, interpolation, fill_mode, fill_value):
+        """The resampling arguments, checked, as keyword arguments."""
+        return {
+            "interpolation": _validation.check_choice(
+                "interpolation", interpolation, cls._SUPPORTED_INTERPOLATIONS
+            ),
+            "fill_mode": _validation.check_choice(
+                "fill_mode", fill_mode, cls._SUPPORTED_FILL_MODES
+            ),
+            "fill_value": _validation.check_float("fill_value", fill_value),
+        }
 
     def _seed(self, seed):
         """The given seed (a Pipeline's), else the layer's own generator."""
@@ -138,6 +162,50 @@ class BaseGeometricLayer(_keras_private.DataLayer):
 
     def compute_output_spec(self, data, training=True):
         return geometry_output_spec(data, [self], self.compute_dtype)
+
+    def transform_images(self, images, transformation, training=True):
+        """Move `images` as `call` would for `transformation`.
+
+        Keras' hook (Keras' own would run its kernel on kerasreg's draws):
+        `transformation` as in `transform_bounding_boxes`, the layer's
+        resampling, the output in the layer's compute dtype. With
+        `training=False` only a crop moves pixels (its centre window).
+        """
+        return self._transform_pixels(images, transformation, training, masks=False)
+
+    def transform_segmentation_masks(
+        self, segmentation_masks, transformation, training=True
+    ):
+        """As `transform_images`, with nearest neighbours and the masks' dtype."""
+        return self._transform_pixels(
+            segmentation_masks, transformation, training, masks=True
+        )
+
+    def _transform_pixels(self, tensor, transformation, training, masks):
+        with self.running_on(tensor):
+            ops = self.ops
+            parts = _Unpacked(tensor, self.data_format, self._box_format, ops)
+            size = (parts.height, parts.width)
+            if training:
+                matrix = self._transformation_matrix(transformation, *size)
+            else:
+                matrix = self.inference_matrix(ops.shape(parts.images)[0], *size)
+            moved = parts.images
+            if matrix is not None:
+                interpolation, fill_mode, fill_value = _run_resampling(
+                    [self] if training else [], self.resizes(*size)
+                )
+                moved = _warp_kernel(self.backend.name)(
+                    moved,
+                    matrix,
+                    tuple(self.compute_output_size(*size)),
+                    "nearest" if masks else interpolation,
+                    fill_mode,
+                    fill_value,
+                )
+            if not masks:
+                moved = ops.cast(moved, self.compute_dtype)
+            return parts.rebuild(moved)
 
     def transform_bounding_boxes(self, bounding_boxes, transformation, training=True):
         """Move `{"boxes", "labels"}` as `call` would for `transformation`.
@@ -185,57 +253,69 @@ class BaseGeometricLayer(_keras_private.DataLayer):
         return self.bounding_box_format
 
     def get_config(self):
-        config = {
+        # Keras' own config (or StandaloneLayer's), and the box format, which
+        # Keras' does not keep.
+        return {
+            **super().get_config(),
+            "bounding_box_format": self.bounding_box_format,
+        }
+
+
+class StandaloneLayer(_keras_private.DataLayer):
+    """What the constructor and config of a Keras preprocessing layer hold,
+    for a geometric layer with no Keras counterpart:
+    `class RandomScale(BaseGeometricLayer, StandaloneLayer)`."""
+
+    def __init__(self, seed=None, data_format=None, bounding_box_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+        self.data_format = data_format
+        self.bounding_box_format = bounding_box_format
+
+    def get_config(self):
+        return {
             **super().get_config(),
             "seed": self.seed,
             "data_format": self.data_format,
-            "bounding_box_format": self.bounding_box_format,
-            **{name: getattr(self, name) for name in self._CONFIG_ARGUMENTS},
         }
-        if self.resampling is not None:
-            config.update(
-                fill_mode=self.fill_mode,
-                interpolation=self.interpolation,
-                fill_value=self.fill_value,
-            )
-        return config
 
 
 class AxisFactorLayer(BaseGeometricLayer):
     """A layer with Keras' `height_factor` and `width_factor` (RandomZoom,
-    RandomTranslation): one draw per image and axis, in Keras' order."""
+    RandomTranslation): one draw per image and axis, in Keras' order, from
+    the ranges Keras' constructor keeps (`height_lower`, `height_upper`,
+    and the width's when there is a `width_factor`)."""
 
-    _CONFIG_ARGUMENTS = ("height_factor", "width_factor")
+    _RESAMPLES = True
 
-    def _set_axis_factors(
-        self, height_factor, width_factor, low, *, low_inclusive, optional_width
+    @staticmethod
+    def _checked_axis_factors(
+        height_factor, width_factor, low, *, low_inclusive, optional_width
     ):
-        """Check both factors, every number in [low, 1] or (low, 1] (a None
-        `width_factor` stays None where `optional_width`), and keep them as
-        given for the config and as ranges for the draws."""
-        self.height_range = _factors.keras_factor(
-            "height_factor", height_factor, low, low_inclusive
-        )
-        self.width_range = None
+        """Both factors checked, every number in [low, 1] or (low, 1] (a None
+        `width_factor` stays None where `optional_width`), as keyword
+        arguments in the form Keras keeps them (`_factors.as_given`)."""
+        _factors.keras_factor("height_factor", height_factor, low, low_inclusive)
         if width_factor is not None or not optional_width:
-            self.width_range = _factors.keras_factor(
-                "width_factor", width_factor, low, low_inclusive
-            )
-        self.height_factor = _factors.as_given(height_factor)
-        self.width_factor = _factors.as_given(width_factor)
+            _factors.keras_factor("width_factor", width_factor, low, low_inclusive)
+        return {
+            "height_factor": _factors.as_given(height_factor),
+            "width_factor": _factors.as_given(width_factor),
+        }
 
     def _draw_per_axis(self, batch_size, seed, offset=0.0):
         """(N,) draws from `offset` + each range: height first, then width from
-        the same seed (None without a width range), as Keras draws them."""
+        the same seed (None without a width factor), as Keras draws them."""
         seed = self._seed(seed)
-        return tuple(
-            None
-            if bounds is None
-            else self._uniform_per_image(
-                batch_size, seed, offset + bounds[0], offset + bounds[1]
-            )
-            for bounds in (self.height_range, self.width_range)
-        )
+        ranges = [(self.height_lower, self.height_upper)]
+        if self.width_factor is not None:
+            ranges.append((self.width_lower, self.width_upper))
+        draws = [
+            self._uniform_per_image(batch_size, seed, offset + lower, offset + upper)
+            for lower, upper in ranges
+        ]
+        return draws[0], (draws[1] if len(draws) == 2 else None)
 
 
 def _check_rank(images, data_format):

@@ -60,8 +60,9 @@ class Pipeline(_keras_private.DataLayer):
     """Runs augmentation layers in order, fusing geometric runs into one warp.
 
     Consecutive kerasreg geometric layers (RandomRotation, RandomScale,
-    RandomFlip, RandomCrop) form a run. In training each layer of a run draws
-    its per-image matrix M_k for the size it sees, the matrices are multiplied,
+    RandomZoom, RandomTranslation, RandomFlip, RandomCrop) form a run. In
+    training each layer of a run draws its per-image matrix M_k for the size
+    it sees, the matrices are multiplied,
 
         M = M_1 @ M_2 @ ... @ M_K,
 

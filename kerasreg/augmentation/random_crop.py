@@ -8,8 +8,10 @@ from kerasreg.augmentation.base import BaseGeometricLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomCrop(BaseGeometricLayer):
+class RandomCrop(BaseGeometricLayer, keras.layers.RandomCrop):
     """Cuts a `height` x `width` window, at a random place per image in training.
+
+    A subclass of `keras.layers.RandomCrop` (see `BaseGeometricLayer`).
 
     Training, on an input of at least the window's size: image n draws an
     integer top-left corner (t_n, l_n) uniformly in [0, H − height] x
@@ -72,13 +74,20 @@ class RandomCrop(BaseGeometricLayer):
     (2, 2, 1)
     """
 
-    _CONFIG_ARGUMENTS = ("height", "width")
-
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
         # `name` is positional, as in Keras' RandomCrop.
-        super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
-        self.height = _validation.check_int("height", height, low=1)
-        self.width = _validation.check_int("width", width, low=1)
+        super().__init__(
+            height=_validation.check_int("height", height, low=1),
+            width=_validation.check_int("width", width, low=1),
+            seed=seed,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
+        # Keras' constructor records a random seed for None, which its own
+        # draws do not use; the seed stays the one given, as in the other
+        # layers (None: unseeded draws, also after saving and loading).
+        self.seed = seed
 
     def compute_output_size(self, height, width):
         return self.height, self.width

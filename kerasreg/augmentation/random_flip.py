@@ -8,8 +8,10 @@ from kerasreg.augmentation.base import BaseGeometricLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomFlip(BaseGeometricLayer):
+class RandomFlip(BaseGeometricLayer, keras.layers.RandomFlip):
     """Mirrors each image with probability 1/2 per enabled direction, in training.
+
+    A subclass of `keras.layers.RandomFlip` (see `BaseGeometricLayer`).
 
     Each image n draws h_n, v_n ~ Bernoulli(1/2) for the enabled directions
     (False for the others), independently: "horizontal_and_vertical" gives
@@ -58,14 +60,17 @@ class RandomFlip(BaseGeometricLayer):
     True
     """
 
-    _CONFIG_ARGUMENTS = ("mode",)
     _SUPPORTED_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
     def __init__(
         self, mode="horizontal_and_vertical", seed=None, data_format=None, **kwargs
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.mode = _validation.check_choice("mode", mode, self._SUPPORTED_MODES)
+        super().__init__(
+            mode=_validation.check_choice("mode", mode, self._SUPPORTED_MODES),
+            seed=seed,
+            data_format=data_format,
+            **kwargs,
+        )
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops

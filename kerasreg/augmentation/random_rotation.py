@@ -10,8 +10,11 @@ from kerasreg.augmentation.base import BaseGeometricLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomRotation(BaseGeometricLayer):
+class RandomRotation(BaseGeometricLayer, keras.layers.RandomRotation):
     """Rotates each image by a random angle about its centre, in training only.
+
+    A subclass of `keras.layers.RandomRotation` (see `BaseGeometricLayer`);
+    `factor` holds the range (lower, upper), as in Keras.
 
     Each image n draws its own angle θ_n = 2π · t_n, with t_n uniform in
     [lower, upper] (a fraction of a full turn, as in
@@ -75,7 +78,7 @@ class RandomRotation(BaseGeometricLayer):
     True
     """
 
-    _CONFIG_ARGUMENTS = ("factor",)
+    _RESAMPLES = True
     _FACTOR_EXPECTED = "a float in [-1, 1] or a pair of finite floats"
 
     def __init__(
@@ -88,7 +91,6 @@ class RandomRotation(BaseGeometricLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
         lower, upper = _factors.factor_range(
             "factor", factor, _factors.symmetric, self._FACTOR_EXPECTED
         )
@@ -98,15 +100,20 @@ class RandomRotation(BaseGeometricLayer):
             and (isinstance(factor, (tuple, list)) or upper <= 1.0)
         ):
             raise _validation.invalid("factor", factor, self._FACTOR_EXPECTED)
-        # A pair in either order, as Keras sorts it.
-        self.lower, self.upper = sorted((lower, upper))
-        self.factor = _factors.config_form(factor)
-        self._set_resampling(interpolation, fill_mode, fill_value)
+        # Keras' constructor checks a factor against [-1, 1], where kerasreg
+        # takes any finite pair (whole turns too): it gets a neutral factor,
+        # and the checked range is set after it, as Keras keeps it (sorted).
+        super().__init__(
+            factor=0.0,
+            seed=seed,
+            data_format=data_format,
+            **self._checked_resampling(interpolation, fill_mode, fill_value),
+            **kwargs,
+        )
+        self.factor = tuple(sorted((lower, upper)))
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
-        turns = self._uniform_per_image(
-            batch_size, self._seed(seed), self.lower, self.upper
-        )
+        turns = self._uniform_per_image(batch_size, self._seed(seed), *self.factor)
         angles = 2.0 * math.pi * turns
         return {
             "angles": angles,

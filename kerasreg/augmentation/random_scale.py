@@ -6,11 +6,11 @@ import keras
 
 from kerasreg import _validation
 from kerasreg.augmentation import _factors, functional
-from kerasreg.augmentation.base import BaseGeometricLayer
+from kerasreg.augmentation.base import BaseGeometricLayer, StandaloneLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomScale(BaseGeometricLayer):
+class RandomScale(BaseGeometricLayer, StandaloneLayer):
     """Scales each image's content by a random factor about its centre, in training.
 
     Each image n draws s_n uniform in [min, max]; s > 1 zooms in (the content
@@ -67,7 +67,7 @@ class RandomScale(BaseGeometricLayer):
            [ 9.,  9., 10., 10.]], dtype=float32)
     """
 
-    _CONFIG_ARGUMENTS = ("scale",)
+    _RESAMPLES = True
     _SCALE_EXPECTED = (
         "a float in [0, 1) or a pair (min, max) of finite floats with 0 < min <= max"
     )
@@ -82,16 +82,20 @@ class RandomScale(BaseGeometricLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self.lower, self.upper = _factors.factor_range(
+        lower, upper = _factors.factor_range(
             "scale", scale, lambda f: (1.0 - f, 1.0 + f), self._SCALE_EXPECTED
         )
         # A negative f would pass the bounds when 1 - f rounds to 1.
         negative = not isinstance(scale, (tuple, list)) and scale < 0
-        if negative or not (0.0 < self.lower <= self.upper < math.inf):
+        if negative or not (0.0 < lower <= upper < math.inf):
             raise _validation.invalid("scale", scale, self._SCALE_EXPECTED)
+        resampling = self._checked_resampling(interpolation, fill_mode, fill_value)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.lower, self.upper = lower, upper
         self.scale = _factors.config_form(scale)
-        self._set_resampling(interpolation, fill_mode, fill_value)
+        self.interpolation = resampling["interpolation"]
+        self.fill_mode = resampling["fill_mode"]
+        self.fill_value = resampling["fill_value"]
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         scales = self._uniform_per_image(
@@ -100,4 +104,13 @@ class RandomScale(BaseGeometricLayer):
         return {
             "scales": scales,
             "matrix": functional.scale_matrix(scales, height, width, ops=self.ops),
+        }
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "scale": self.scale,
+            "fill_mode": self.fill_mode,
+            "interpolation": self.interpolation,
+            "fill_value": self.fill_value,
         }

@@ -7,15 +7,16 @@ from kerasreg.augmentation.base import AxisFactorLayer
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomTranslation(AxisFactorLayer):
+class RandomTranslation(AxisFactorLayer, keras.layers.RandomTranslation):
     """Shifts each image by a random fraction of its height and width, in training.
 
-    Keras' `keras.layers.RandomTranslation`, with the same arguments,
-    defaults, draws and output. Each image n draws u_h uniform in
-    [height_lower, height_upper] and then u_w in [width_lower, width_upper],
-    and its content moves by d_y = u_h · H pixels down and d_x = u_w · W
-    pixels right (negative: up, left); `fill_mode` fills the uncovered
-    border. Output pixel p samples the input at
+    Keras' `keras.layers.RandomTranslation`, a subclass of it (see
+    `BaseGeometricLayer`), with the same arguments, defaults, draws and
+    output. Each image n draws u_h uniform in [height_lower, height_upper]
+    and then u_w in [width_lower, width_upper], and its content moves by
+    d_y = u_h · H pixels down and d_x = u_w · W pixels right (negative: up,
+    left); `fill_mode` fills the uncovered border. Output pixel p samples the
+    input at
 
         M @ p,  M = [[1, 0, −d_x], [0, 1, −d_y], [0, 0, 1]]
 
@@ -73,11 +74,16 @@ class RandomTranslation(AxisFactorLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self._set_axis_factors(
+        factors = self._checked_axis_factors(
             height_factor, width_factor, -1.0, low_inclusive=True, optional_width=False
         )
-        self._set_resampling(interpolation, fill_mode, fill_value)
+        super().__init__(
+            **factors,
+            seed=seed,
+            data_format=data_format,
+            **self._checked_resampling(interpolation, fill_mode, fill_value),
+            **kwargs,
+        )
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         ops = self.ops

@@ -28,11 +28,12 @@ def zoom_matrix(height_zooms, width_zooms, height, width, ops=keras.ops):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class RandomZoom(AxisFactorLayer):
+class RandomZoom(AxisFactorLayer, keras.layers.RandomZoom):
     """Zooms each image in or out by random factors about its centre, in training.
 
-    Keras' `keras.layers.RandomZoom`, with the same arguments, defaults,
-    draws and output. Each image n draws z_h = 1 + u_h, u_h uniform in
+    Keras' `keras.layers.RandomZoom`, a subclass of it (see
+    `BaseGeometricLayer`), with the same arguments, defaults, draws and
+    output. Each image n draws z_h = 1 + u_h, u_h uniform in
     [height_lower, height_upper], and z_w = 1 + u_w from the width range (or
     z_w = z_h when `width_factor` is None: the aspect ratio is kept). A
     positive factor zooms out (z > 1: the content shrinks and `fill_mode`
@@ -95,11 +96,16 @@ class RandomZoom(AxisFactorLayer):
         data_format=None,
         **kwargs,
     ):
-        super().__init__(seed=seed, data_format=data_format, **kwargs)
-        self._set_axis_factors(
+        factors = self._checked_axis_factors(
             height_factor, width_factor, -1.0, low_inclusive=False, optional_width=True
         )
-        self._set_resampling(interpolation, fill_mode, fill_value)
+        super().__init__(
+            **factors,
+            seed=seed,
+            data_format=data_format,
+            **self._checked_resampling(interpolation, fill_mode, fill_value),
+            **kwargs,
+        )
 
     def get_random_transformation(self, batch_size, height, width, seed=None):
         # Keras draws the zoom itself, from 1 + each range.

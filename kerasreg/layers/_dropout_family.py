@@ -53,6 +53,12 @@ class StochasticLayer(keras.layers.Layer):
 
     def __init__(self, seed=None, always_on=False, **kwargs):
         super().__init__(**kwargs)
+        self._set_stochastic(seed, always_on)
+
+    def _set_stochastic(self, seed, always_on):
+        """Check and set what the family shares; a layer whose Keras base's
+        constructor needs its own arguments (`Dropout`) calls that one, then
+        this, instead of `StochasticLayer.__init__`."""
         self.seed = check_seed(seed)
         self.always_on = _validation.check_bool("always_on", always_on)
         self.supports_masking = True

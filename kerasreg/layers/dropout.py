@@ -5,7 +5,7 @@ from keras import ops
 
 from kerasreg import _validation
 from kerasreg.layers import _noise, functional
-from kerasreg.layers._dropout_family import StochasticLayer
+from kerasreg.layers._dropout_family import StochasticLayer, check_seed
 
 
 def _check_noise_shape(noise_shape):
@@ -40,8 +40,8 @@ def _check_rate(rate, keep_prob):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class Dropout(StochasticLayer):
-    """Inverted dropout, a drop-in for `keras.layers.Dropout`.
+class Dropout(StochasticLayer, keras.layers.Dropout):
+    """Inverted dropout, a drop-in for `keras.layers.Dropout`, and a subclass of it.
 
     Training: each unit is kept with probability p = 1 - rate and scaled by
     exactly 1 / p, else set to 0:
@@ -49,6 +49,10 @@ class Dropout(StochasticLayer):
         h~ = h / (1 - rate)  with probability 1 - rate,  h~ = 0  otherwise.
 
     Inference: h~ = h (unless `always_on=True`, for Monte Carlo dropout).
+
+    `isinstance(layer, keras.layers.Dropout)` holds, and the attributes Keras'
+    Dropout has (`rate`, `noise_shape`, `seed`, `seed_generator`) mean what
+    they mean there; kerasreg's own `call` draws the masks.
 
     Give exactly one of `rate` (Keras' convention, the fraction dropped) and
     `keep_prob` (the source's p, the fraction kept): `keep_prob=p` is
@@ -109,12 +113,17 @@ class Dropout(StochasticLayer):
         always_on=False,
         **kwargs,
     ):
-        super().__init__(seed=seed, always_on=always_on, **kwargs)
-        self.rate = _check_rate(rate, keep_prob)
+        rate = _check_rate(rate, keep_prob)
+        noise_shape = _check_noise_shape(noise_shape)
+        seed = check_seed(seed)
+        # Keras' constructor sets Keras' attributes from the checked arguments
+        # and makes the seed generator `call` draws from (none when rate=0).
+        keras.layers.Dropout.__init__(
+            self, rate, noise_shape=noise_shape, seed=seed, **kwargs
+        )
+        self._set_stochastic(seed, always_on)
         self.keep_prob = 1.0 - self.rate if keep_prob is None else float(keep_prob)
         self._given_keep_prob = keep_prob is not None
-        self.noise_shape = _check_noise_shape(noise_shape)
-        self._make_seed_generator()
 
     def _noise_shape(self, inputs):
         """The mask's shape for `inputs`, checked to broadcast against them."""

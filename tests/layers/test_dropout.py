@@ -168,6 +168,132 @@ def test_same_call_signature_as_keras_dropout():
     assert outputs.shape == (None, 5)
 
 
+# --- A subclass of keras.layers.Dropout ---
+
+# Constructor arguments both classes take.
+KERAS_CASES = [
+    {"rate": 0.5},
+    {"rate": 0.0},
+    {"rate": 0.25, "noise_shape": (None, 1, 4), "seed": 3},
+    {"rate": 0.1, "noise_shape": [2, None], "seed": 0, "name": "drop"},
+]
+KERAS_CASE_IDS = ["rate", "rate0", "noise_shape-seed", "list-shape-name"]
+# What kerasreg's config adds to Keras' keys.
+EXTRA_CONFIG_KEYS = {"always_on", "keep_prob"}
+
+
+def test_is_a_keras_dropout_and_not_the_reverse():
+    assert issubclass(Dropout, keras.layers.Dropout)
+    assert isinstance(Dropout(0.5), keras.layers.Dropout)
+    assert isinstance(Dropout(keep_prob=0.8), keras.layers.Dropout)
+    assert not isinstance(keras.layers.Dropout(0.5), Dropout)
+
+
+def _as_keras_315(values):
+    # Keras 3.12 keeps a list `noise_shape` as given; 3.15, as kerasreg, a tuple.
+    shape = values["noise_shape"]
+    return {**values, "noise_shape": None if shape is None else tuple(shape)}
+
+
+@pytest.mark.parametrize("kwargs", KERAS_CASES, ids=KERAS_CASE_IDS)
+def test_config_is_keras_config_plus_kerasregs_keys(kwargs):
+    mine = Dropout(**kwargs).get_config()
+    theirs = _as_keras_315(keras.layers.Dropout(**kwargs).get_config())
+    if "name" not in kwargs:
+        mine.pop("name"), theirs.pop("name")
+    assert set(mine) - set(theirs) == EXTRA_CONFIG_KEYS
+    assert {key: mine[key] for key in theirs} == theirs
+    assert (mine["always_on"], mine["keep_prob"]) == (False, None)
+
+
+@pytest.mark.parametrize("kwargs", KERAS_CASES, ids=KERAS_CASE_IDS)
+def test_keras_attributes_have_keras_values(kwargs):
+    mine, theirs = Dropout(**kwargs), keras.layers.Dropout(**kwargs)
+    names = ("rate", "noise_shape", "seed", "supports_masking", "built")
+    values = _as_keras_315({name: getattr(theirs, name) for name in names})
+    assert {name: getattr(mine, name) for name in names} == values
+    assert hasattr(mine, "seed_generator") == hasattr(theirs, "seed_generator")
+    assert len(mine.variables) == len(theirs.variables)
+
+
+def test_keep_prob_sets_kerass_rate():
+    # Code that reads Keras' `rate` gets the fraction dropped.
+    assert Dropout(keep_prob=0.8).rate == pytest.approx(0.2)
+
+
+def test_keras_call_never_runs_in_kerasregs_place(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("keras.layers.Dropout.call ran")
+
+    layer = Dropout(0.5, seed=1, always_on=True)
+    monkeypatch.setattr(keras.layers.Dropout, "call", fail)
+    for training in (True, False):
+        # always_on: kerasreg's call drops at inference too.
+        assert (keras.ops.convert_to_numpy(layer(X, training=training)) == 0).any()
+
+
+# As kerasreg before this change (commit 5ab07c6) wrote two Dropout layers
+# into a model's config.
+SAVED_CONFIGS = [
+    {
+        "module": "kerasreg.layers.dropout",
+        "class_name": "Dropout",
+        "config": {
+            "name": "drop",
+            "trainable": True,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
+            "seed": 7,
+            "always_on": False,
+            "rate": None,
+            "keep_prob": 0.8,
+            "noise_shape": None,
+        },
+        "registered_name": "kerasreg>Dropout",
+    },
+    {
+        "module": "kerasreg.layers.dropout",
+        "class_name": "Dropout",
+        "config": {
+            "name": "drop_rate",
+            "trainable": True,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
+            "seed": None,
+            "always_on": True,
+            "rate": 0.3,
+            "keep_prob": None,
+            "noise_shape": [None, 1],
+        },
+        "registered_name": "kerasreg>Dropout",
+    },
+]
+
+
+def test_config_written_before_subclassing_loads():
+    expected = [
+        Dropout(keep_prob=0.8, seed=7, name="drop"),
+        Dropout(0.3, noise_shape=(None, 1), always_on=True, name="drop_rate"),
+    ]
+    for saved, layer in zip(SAVED_CONFIGS, expected, strict=True):
+        loaded = keras.saving.deserialize_keras_object(saved)
+        assert type(loaded) is Dropout
+        assert loaded.get_config() == layer.get_config()
+    loaded = keras.saving.deserialize_keras_object(SAVED_CONFIGS[0])
+    y = keras.ops.convert_to_numpy(loaded(X, training=True))
+    np.testing.assert_array_equal(
+        y, keras.ops.convert_to_numpy(expected[0](X, training=True))
+    )
+
+
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [

@@ -1,4 +1,7 @@
-"""preview: a grid of augmented samples of one image, saved as a PNG."""
+"""preview: a grid of augmented samples of one image, saved as a PNG.
+
+A private module, so that `kerasreg.augmentation.preview` names the function.
+"""
 
 import math
 import os
