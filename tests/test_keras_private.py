@@ -139,3 +139,16 @@ def test_keras_preprocessing_layers_are_data_layers():
         assert _keras_private.is_preprocessing_layer(layer), layer
     for layer in (keras.layers.Dense(2), keras.layers.Dropout(0.1)):
         assert not _keras_private.is_preprocessing_layer(layer), layer
+
+
+def test_keras_backup_names_are_those_keras_backup_and_restore_sets():
+    # Keras' own tests read these private names of its BackupAndRestore, and
+    # kerasreg's serves them (`KerasBackupNames`); if Keras renames one, the
+    # name served here no longer means anything to Keras and this fails.
+    served = {
+        name
+        for name in vars(_keras_private.KerasBackupNames)
+        if name.startswith("_") and not name.startswith("__")
+    }
+    assert len(served) == 6
+    assert served <= set(vars(keras.callbacks.BackupAndRestore("unused_backup_dir")))

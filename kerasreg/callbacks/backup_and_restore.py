@@ -21,7 +21,9 @@ _FOLDER = re.compile(r"backup-[0-9]{6,}-[0-9]+-[0-9a-f]{8}")
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class BackupAndRestore(keras.callbacks.Callback):
+class BackupAndRestore(
+    _keras_private.KerasBackupNames, keras.callbacks.BackupAndRestore
+):
     """Back up the training state and restore it after an interruption.
 
     A drop-in for `keras.callbacks.BackupAndRestore`: at the end of each epoch
@@ -88,7 +90,9 @@ class BackupAndRestore(keras.callbacks.Callback):
         double_checkpoint=False,
         delete_checkpoint=True,
     ):
-        super().__init__()
+        # Not Keras' __init__: it sets the private names that here are
+        # properties (`KerasBackupNames`) over this callback's own state.
+        keras.callbacks.Callback.__init__(self)
         self.backup_dir = _paths.check_path(
             "backup_dir", backup_dir, kind=_paths.FOLDER
         )
@@ -105,8 +109,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._pointer_path = _filesystem.join(self.backup_dir, _POINTER)
         self._committed = None
         self._pending = None
-        self._current_epoch = 0
-        self._last_batch_seen = 0
+        self._epoch = 0
+        self._batch = 0
         self._batches_since_save = 0
 
     def get_config(self):
@@ -121,25 +125,16 @@ class BackupAndRestore(keras.callbacks.Callback):
     def from_config(cls, config):
         return cls(**config)
 
-    # The names of Keras' callback, which its own tests read: the newest
-    # backup written (still pending at an epoch's end), the one before it,
-    # and the file that holds their epochs.
+    # The weights files that Keras' names give (`KerasBackupNames`): the newest
+    # backup written (perhaps not yet committed), and the one before it.
 
-    @property
-    def _weights_path(self):
+    def _newest_weights(self):
         newest = self._pending or self._committed
         return newest and self._weights_of(newest)
 
-    @property
-    def _prev_weights_path(self):
+    def _previous_weights(self):
         previous = self._committed if self._pending else self._previous()
         return previous and self._weights_of(previous)
-
-    @property
-    def _training_metadata_path(self):
-        return self._pointer_path
-
-    _prev_training_metadata_path = _training_metadata_path
 
     # Training hooks.
 
@@ -151,7 +146,7 @@ class BackupAndRestore(keras.callbacks.Callback):
             )
         self._chief = is_chief(self.model)
         self._pending = None
-        self._batches_since_save = self._last_batch_seen = 0
+        self._batches_since_save = self._batch = 0
         if self._chief:
             _paths.check_writable("backup_dir", self.backup_dir, self._pointer_path)
             _paths.claim(
@@ -163,8 +158,8 @@ class BackupAndRestore(keras.callbacks.Callback):
             if optimizer is not None and not optimizer.built:
                 # The file holds optimizer variables, which must exist to load.
                 optimizer.build(self.model.trainable_variables)
-            self._current_epoch = self._restore()
-            _keras_private.set_initial_epoch(self.model, self._current_epoch)
+            self._epoch = self._restore()
+            _keras_private.set_initial_epoch(self.model, self._epoch)
         # Only now: a backup that failed to load is left as it was found.
         if self._chief:
             self._remove_stale()
@@ -172,16 +167,16 @@ class BackupAndRestore(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self._commit_pending()
         # A batch backup resumes this epoch (Keras keeps the previous fit's).
-        self._current_epoch = epoch
+        self._epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
+        self._epoch = epoch + 1
+        self._batch = 0
         if self.save_freq == "epoch":
             self._pending = self._write()
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batch_backup_due(batch):
             self._pending = self._write()
             self._commit_pending()
 
@@ -197,15 +192,15 @@ class BackupAndRestore(keras.callbacks.Callback):
         # Keras leaves it set, so a later `fit` would skip epochs.
         _keras_private.set_initial_epoch(self.model, None)
 
-    def _should_save_on_batch(self, batch):
+    def _batch_backup_due(self, batch):
         # Keras' rule, which also counts steps run by `steps_per_execution`.
         if self.save_freq == "epoch":
             return False
-        if batch <= self._last_batch_seen:  # A new epoch started.
+        if batch <= self._batch:  # A new epoch started.
             self._batches_since_save += batch + 1
         else:
-            self._batches_since_save += batch - self._last_batch_seen
-        self._last_batch_seen = batch
+            self._batches_since_save += batch - self._batch
+        self._batch = batch
         if self._batches_since_save >= self.save_freq:
             self._batches_since_save = 0
             return True
@@ -223,10 +218,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         """Write a backup to a new folder; return the entry that commits it."""
         if not self._chief:
             return None
-        name = (
-            f"backup-{self._current_epoch:06d}-{self._last_batch_seen}-"
-            f"{secrets.token_hex(4)}"
-        )
+        name = f"backup-{self._epoch:06d}-{self._batch}-{secrets.token_hex(4)}"
         folder = _filesystem.join(self.backup_dir, name)
         _filesystem.makedirs(folder)
         self.model.save_weights(_filesystem.join(folder, _WEIGHTS))
@@ -234,8 +226,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         _filesystem.fsync_folder(self.backup_dir)
         return {
             "folder": name,
-            "epoch": self._current_epoch,
-            "batch": self._last_batch_seen,
+            "epoch": self._epoch,
+            "batch": self._batch,
         }
 
     def _commit_pending(self):

@@ -55,7 +55,7 @@ def _flat_metrics(metrics):
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class EarlyStopping(keras.callbacks.Callback):
+class EarlyStopping(keras.callbacks.EarlyStopping):
     """Stop training when the monitored quantity stops improving; keep the best.
 
     A drop-in for `keras.callbacks.EarlyStopping` (same positional arguments,
@@ -210,20 +210,21 @@ class EarlyStopping(keras.callbacks.Callback):
         min_delta_mode=_RULE.min_delta_mode,
         smoothing_window=_RULE.smoothing_window,
     ):
-        super().__init__()
         if not isinstance(monitor, str) or not monitor:
             raise _validation.invalid(
                 "monitor", monitor, "a non-empty str", error=TypeError
             )
-        self.monitor = monitor
-        self.verbose = _validation.check_int("verbose", verbose, low=0)
-        self.mode = _validation.check_choice("mode", mode, _SUPPORTED_MODES)
-        self.restore_best_weights = _validation.check_bool(
-            "restore_best_weights", restore_best_weights
-        )
-        self.start_from_epoch = _validation.check_int(
-            "start_from_epoch", start_from_epoch, low=0
-        )
+        keras_arguments = {
+            "monitor": monitor,
+            "verbose": _validation.check_int("verbose", verbose, low=0),
+            "mode": _validation.check_choice("mode", mode, _SUPPORTED_MODES),
+            "restore_best_weights": _validation.check_bool(
+                "restore_best_weights", restore_best_weights
+            ),
+            "start_from_epoch": _validation.check_int(
+                "start_from_epoch", start_from_epoch, low=0
+            ),
+        }
         self.best_model_path = _optional_path(
             "best_model_path", best_model_path, _BEST_MODEL_SUFFIXES
         )
@@ -231,7 +232,7 @@ class EarlyStopping(keras.callbacks.Callback):
         _paths.check_apart(self._owned_paths())
         rule = criteria.StopRule(
             criterion=criterion,
-            direction=None if self.mode == "auto" else self.mode,
+            direction=None if keras_arguments["mode"] == "auto" else mode,
             patience=patience,
             min_delta=min_delta,
             min_delta_mode=min_delta_mode,
@@ -242,12 +243,20 @@ class EarlyStopping(keras.callbacks.Callback):
             smoothing_window=smoothing_window,
             stop_on_nan=stop_on_nan,
         )
+        # Keras' attributes that the state keeps are properties over it.
+        self._state = _state.EarlyStoppingState()
+        self._weights = HostCopy(None)
+        # Keras' own attributes, set by Keras from the checked arguments.
+        super().__init__(
+            min_delta=rule.min_delta,
+            patience=rule.patience,
+            baseline=rule.baseline,
+            **keras_arguments,
+        )
         # Plain attributes, as in Keras: a value written later is checked again
         # and used at the next train begin.
         for name in _RULE_ARGUMENTS:
             setattr(self, name, getattr(rule, name))
-        self._state = _state.EarlyStoppingState()
-        self._weights = HostCopy(None)
 
     def _owned_paths(self):
         """Each path argument with the patterns of the files it makes us delete."""

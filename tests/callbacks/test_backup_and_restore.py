@@ -205,6 +205,17 @@ def test_config_round_trip_and_registration():
     )
 
 
+def test_is_keras_backup_and_restore(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    backup = BackupAndRestore(backup_dir)
+    assert isinstance(backup, keras.callbacks.BackupAndRestore)
+    assert isinstance(backup, keras.callbacks.Callback)
+    # Keras' own writes its files in place, without a commit.
+    theirs = keras.callbacks.BackupAndRestore(backup_dir)
+    assert not isinstance(theirs, BackupAndRestore)
+    assert not os.path.exists(backup_dir)  # Neither writes before `fit`.
+
+
 def test_positional_arguments_in_keras_order():
     ours = BackupAndRestore("b", 3, True, False)
     theirs = keras.callbacks.BackupAndRestore("b", 3, True, False)

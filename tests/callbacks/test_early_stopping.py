@@ -481,6 +481,14 @@ def test_docstring_example_runs(cls):
 # Keras' signature and attributes (issue 13).
 
 
+def test_is_keras_early_stopping():
+    stop = EarlyStopping()
+    assert isinstance(stop, keras.callbacks.EarlyStopping)
+    assert isinstance(stop, keras.callbacks.Callback)
+    # Keras' own has none of kerasreg's criteria, files or state.
+    assert not isinstance(keras.callbacks.EarlyStopping(), EarlyStopping)
+
+
 def test_positional_arguments_follow_keras_order():
     ours = EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
     theirs = keras.callbacks.EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
