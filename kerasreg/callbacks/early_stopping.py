@@ -486,7 +486,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
                 f"'min' or 'max', because the direction of `{self.monitor}` "
                 "cannot be inferred",
             )
-        if self.criterion in ("gl", "pq") and direction == "max":
+        if not criteria.follows(self.criterion, direction):
             raise _validation.invalid(
                 "monitor",
                 self.monitor,
