@@ -24,9 +24,11 @@ import zipfile
 import numpy as np
 
 from kerasreg import _filesystem
+from kerasreg.callbacks import _paths
 
 FORMAT = 2
 _KIND = "kerasreg.callbacks.EarlyStopping"
+_BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")
 _START_AFRESH = "Delete it to start afresh."
 # What NumPy raises for a file that is not a whole `.npz` of plain arrays.
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
@@ -149,6 +151,33 @@ def owned_patterns(state_path):
         _filesystem.temporaries_pattern(state_path),
         _filesystem.join(folder, f".{escaped}.best-*{_filesystem.TEMPORARY_MARK}*"),
     ]
+
+
+def checked_paths(state_path, best_model_path):
+    """`state_path` and `best_model_path` as str paths (or `None`), checked:
+    file paths (the best model's ending in `.keras` or `.weights.h5`), neither
+    of them among the files written, and so deleted, for the other."""
+    if best_model_path is not None:
+        best_model_path = _paths.check_path(
+            "best_model_path", best_model_path, _paths.FILE, _BEST_MODEL_SUFFIXES
+        )
+    if state_path is not None:
+        state_path = _paths.check_path("state_path", state_path)
+    _paths.check_apart(
+        {
+            "state_path": (
+                state_path,
+                owned_patterns(state_path) if state_path else [],
+            ),
+            "best_model_path": (
+                best_model_path,
+                [_filesystem.temporaries_pattern(best_model_path)]
+                if best_model_path
+                else [],
+            ),
+        }
+    )
+    return state_path, best_model_path
 
 
 class StateFiles:

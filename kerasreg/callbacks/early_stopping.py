@@ -5,13 +5,12 @@ import warnings
 import keras
 import numpy as np
 
-from kerasreg import _filesystem, _keras_private, _validation
+from kerasreg import _keras_private, _validation
 from kerasreg.callbacks import _paths, _state, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
 from kerasreg.callbacks._chief import chief_values, is_chief
 
 _SUPPORTED_MODES = ("auto", "min", "max")
-_BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")
 # The stop rule's defaults are EarlyStopping's: one place for both.
 _RULE = criteria.StopRule()
 # Keras' `monitor_op` for each direction, and the comparisons it accepts.
@@ -22,12 +21,6 @@ _DIRECTIONS = {
     keras.ops.greater: "max",
     np.greater: "max",
 }
-
-
-def _optional_path(argument, value, suffixes=None):
-    if value is None:
-        return None
-    return _paths.check_path(argument, value, _paths.FILE, suffixes)
 
 
 def _scalar(key, value):
@@ -225,11 +218,9 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
                 "start_from_epoch", start_from_epoch, low=0
             ),
         }
-        self.best_model_path = _optional_path(
-            "best_model_path", best_model_path, _BEST_MODEL_SUFFIXES
+        self.state_path, self.best_model_path = _state.checked_paths(
+            state_path, best_model_path
         )
-        self.state_path = _optional_path("state_path", state_path)
-        _paths.check_apart(self._owned_paths())
         rule = criteria.StopRule(
             criterion=criterion,
             direction=None if keras_arguments["mode"] == "auto" else mode,
@@ -257,18 +248,6 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         # and used at the next train begin.
         for name in _RULE_ARGUMENTS:
             setattr(self, name, getattr(rule, name))
-
-    def _owned_paths(self):
-        """Each path argument with the patterns of the files it makes us delete."""
-        state = self.state_path
-        best = self.best_model_path
-        return {
-            "state_path": (state, _state.owned_patterns(state) if state else []),
-            "best_model_path": (
-                best,
-                [_filesystem.temporaries_pattern(best)] if best else [],
-            ),
-        }
 
     def _stop_rule(self):
         return criteria.StopRule(
@@ -402,19 +381,11 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         self._chief = is_chief(self.model)
         self._weights = best_weights_copy(self.model)
         self._warned = set()
-        if self._chief:
-            paths = {
-                "state_path": self.state_path,
-                "best_model_path": self.best_model_path,
-            }
-            for argument, path in paths.items():
-                if path:
-                    _paths.check_writable(argument, path)
-            _paths.claim(
-                self,
-                self.model,
-                {argument: (path, _paths.FILE) for argument, path in paths.items()},
-            )
+        _paths.claim_files(
+            self,
+            self.model,
+            {"state_path": self.state_path, "best_model_path": self.best_model_path},
+        )
         loaded = self._files.load()
         # As in Keras, `monitor_op` outlives a `fit`; the rest starts afresh.
         self._state = loaded or _state.EarlyStoppingState(
@@ -465,8 +436,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             self._weights.restore()
         if self.verbose:
             print(self._summary(restored))
-        if self._chief:
-            _paths.release(self, self.model)
+        _paths.release(self, self.model)
 
     # Decisions.
 
