@@ -16,7 +16,6 @@ program, or damaged on disk is an error that names it and says what is wrong.
 import dataclasses
 import glob
 import io
-import json
 import os
 import secrets
 import zipfile
@@ -25,10 +24,12 @@ import numpy as np
 
 from kerasreg import _filesystem
 from kerasreg.callbacks import _paths
+from kerasreg.callbacks._chief import is_chief
 
 FORMAT = 2
 _KIND = "kerasreg.callbacks.EarlyStopping"
 _BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")
+_WHAT = "kerasreg EarlyStopping state"
 _START_AFRESH = "Delete it to start afresh."
 # What NumPy raises for a file that is not a whole `.npz` of plain arrays.
 _UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
@@ -90,6 +91,25 @@ class EarlyStoppingState:
         if self.best_model_epoch is not None and self.best_model_epoch >= epoch:
             self.best_model_epoch = None
         self.best_files = {e: f for e, f in self.best_files.items() if e < epoch}
+
+    def summary(self, monitor, restored):
+        """What `verbose=1` prints at the end of training: why it stopped,
+        and which weights the model holds (`restored`: the best ones)."""
+        lines = []
+        if self.stop_reason:
+            lines.append(
+                f"Epoch {self.stopped_epoch + 1}: early stopping, {self.stop_reason}."
+            )
+        if restored and self.best_epoch is not None and self.best is not None:
+            lines.append(
+                f"Restored the weights of epoch {self.best_epoch + 1} "
+                f"({monitor}={self.best:.6g})."
+            )
+        elif restored:
+            lines.append("Restored the best weights.")
+        else:
+            lines.append("Kept the weights of the last epoch.")
+        return " ".join(lines)
 
     def to_json(self):
         config = dataclasses.asdict(self)
@@ -181,36 +201,55 @@ def checked_paths(state_path, best_model_path):
 
 
 class StateFiles:
-    """The files of one EarlyStopping: its state, best weights and best model.
+    """The files of one EarlyStopping in one `fit`: state, best weights, best model.
+
+    Every process reads the state; only the chief writes files.
 
     Args:
         state_path: the state JSON, or `None` for no state.
         best_model_path: where the best model is written (`.keras` or
             `.weights.h5`), or `None`.
-        restore_best_weights: whether the best weights are kept (and so
-            saved with the state).
-        identity: the configuration the state belongs to, a JSON object.
+        identity: the configuration the state belongs to, a JSON object. Its
+            `restore_best_weights` says whether the best weights are kept, and
+            so saved with the state.
+        model: the model being trained.
+        weights: the callback's copy of the best weights (a
+            `_best_weights.DeviceCopy` or `HostCopy`), saved from and loaded
+            into.
     """
 
-    def __init__(self, state_path, best_model_path, restore_best_weights, identity):
+    def __init__(self, state_path, best_model_path, identity, model, weights):
         self.state_path = state_path
         self.best_model_path = best_model_path
-        self.restore_best_weights = restore_best_weights
         self.identity = identity
+        self._model = model
+        self._weights = weights
+        self._restores = identity["restore_best_weights"]
+        self._chief = is_chief(model)
 
     @property
-    def keeps_weight_files(self):
+    def _keeps_weight_files(self):
         return self.state_path is not None and (
-            self.restore_best_weights or self.best_model_path is not None
+            self._restores or self.best_model_path is not None
         )
 
     # Reading.
 
     def load(self):
-        """The saved state, or `None` when there is no state file."""
-        if self.state_path is None or not _filesystem.exists(self.state_path):
-            return None
-        config = self._read_checked_json()
+        """The saved state, or `None` when there is no state file.
+
+        On the chief, what a process killed mid-write left behind is then
+        deleted (only now: a file that failed to load is left as found).
+        """
+        state = None
+        if self.state_path is not None and _filesystem.exists(self.state_path):
+            state = self._read()
+        if self._chief:
+            self._remove_leftovers(state or EarlyStoppingState())
+        return state
+
+    def _read(self):
+        config = self._read_record()
         state = config["state"]
         for name, (check, expected) in _FIELD_CHECKS.items():
             if name not in state or not check(state[name]):
@@ -224,31 +263,15 @@ class StateFiles:
         state["best_files"] = self._checked_best_files(state["best_files"])
         return EarlyStoppingState(**state)
 
-    def _read_checked_json(self):
+    def _read_record(self):
         path = self.state_path
-        data = _filesystem.read_bytes(path)
-        if not data.strip():
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} is empty. {_START_AFRESH}"
-            )
         try:
-            config = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            config = _filesystem.read_record(path, _KIND, FORMAT, _WHAT)
+        except _filesystem.DamagedRecord as reason:
             raise ValueError(
-                f"The EarlyStopping state file {path!r} is not valid JSON "
-                f"(truncated or corrupt: {error}). {_START_AFRESH}"
+                f"The EarlyStopping state file {path!r} cannot be read: {reason}. "
+                "Delete it to start afresh, or choose another `state_path`."
             ) from None
-        if not isinstance(config, dict) or config.get("kind") != _KIND:
-            raise ValueError(
-                f"The file {path!r} is not an EarlyStopping state (it lacks "
-                f'"kind": "{_KIND}"). Choose another `state_path`, or delete it.'
-            )
-        if config.get("format") != FORMAT:
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} has format "
-                f"{config.get('format')!r}; this version of kerasreg reads format "
-                f"{FORMAT} only. {_START_AFRESH}"
-            )
         if not isinstance(config.get("config"), dict) or not isinstance(
             config.get("state"), dict
         ):
@@ -292,7 +315,7 @@ class StateFiles:
     def _weights_path(self, name):
         return _filesystem.join(_filesystem.split(self.state_path)[0], name)
 
-    def load_weights(self, name):
+    def _load_weights(self, name):
         """The arrays of a best-weights file that the state refers to."""
         path = self._weights_path(name)
         if not _filesystem.exists(path):
@@ -311,8 +334,9 @@ class StateFiles:
 
     # Writing.
 
-    def write_epoch(self, state, improved, best_before, best_arrays, save_best_model):
-        """Write the epoch's files in an order that survives a kill anywhere.
+    def write_epoch(self, state, improved, best_before):
+        """Write the epoch's files (on the chief) in an order that survives a
+        kill anywhere.
 
         The best weights go to a new file before the state refers to it; the
         state names the epoch of the best model before that model is written,
@@ -324,34 +348,35 @@ class StateFiles:
             state: the state after the epoch.
             improved: whether the epoch is the new best.
             best_before: the best epoch before this one.
-            best_arrays: a callable returning the best weights as arrays.
-            save_best_model: a callable that saves the model to a path.
         """
-        if improved and self.keeps_weight_files:
-            state.best_files[state.best_epoch] = self._save_weights(
-                best_arrays(), state.best_epoch
-            )
+        if not self._chief:
+            return
+        if improved and self._keeps_weight_files:
+            state.best_files[state.best_epoch] = self._save_weights(state.best_epoch)
         keep = {state.best_epoch, best_before}
         state.best_files = {e: f for e, f in state.best_files.items() if e in keep}
         if improved and self.best_model_path:
             state.best_model_epoch = state.best_epoch
         if self.state_path:
-            _filesystem.write_json(self.state_path, self._to_json(state))
+            _filesystem.write_json(
+                self.state_path,
+                _filesystem.record(
+                    _KIND, FORMAT, config=self.identity, state=state.to_json()
+                ),
+            )
         if improved and self.best_model_path:
-            self.write_best_model(save_best_model)
+            self._write_best_model()
         if self.state_path:
-            self.remove_unreferenced(state)
+            self._remove_unreferenced(state)
 
-    def _to_json(self, state):
-        return {
-            "kind": _KIND,
-            "format": FORMAT,
-            "config": self.identity,
-            "state": state.to_json(),
-        }
-
-    def _save_weights(self, arrays, epoch):
-        """Write `arrays` to a new `.npz` beside the state; return its name."""
+    def _save_weights(self, epoch):
+        """Write the best weights to a new `.npz` beside the state; return its
+        name."""
+        # Without restoring, the copy is empty: the epoch's weights are the best.
+        if self._restores:
+            arrays = self._weights.to_numpy()
+        else:
+            arrays = self._weights.current_numpy()
         name = (
             f"{_filesystem.split(self.state_path)[1]}.best-{epoch}-"
             f"{secrets.token_hex(4)}.npz"
@@ -362,18 +387,21 @@ class StateFiles:
         _filesystem.write_bytes(self._weights_path(name), buffer.getvalue())
         return name
 
-    def write_best_model(self, save):
+    def _write_best_model(self):
         with _filesystem.replacing(self.best_model_path) as temporary:
-            save(temporary)
+            if temporary.endswith(".keras"):
+                self._model.save(temporary)
+            else:
+                self._model.save_weights(temporary)
 
-    def remove_leftovers(self, state):
+    def _remove_leftovers(self, state):
         """Delete what a process killed mid-write left behind."""
         if self.best_model_path:
             _filesystem.remove_temporaries(self.best_model_path)
         if self.state_path:
-            self.remove_unreferenced(state)
+            self._remove_unreferenced(state)
 
-    def remove_unreferenced(self, state):
+    def _remove_unreferenced(self, state):
         """Delete weight files and temporaries that `state` no longer refers to."""
         referenced = set(state.best_files.values())
         weights, *temporaries = owned_patterns(self.state_path)
@@ -386,12 +414,12 @@ class StateFiles:
 
     # Resuming.
 
-    def resume(self, state, epoch, weights, model, chief, save_best_model):
+    def resume(self, state, epoch):
         """Continue `state` in a run whose next epoch is `epoch`.
 
         Rolls the state back to `epoch`, puts the best weights it names into
-        `weights` (a `DeviceCopy` or `HostCopy`), and, on the chief, makes
-        `best_model_path` hold the best epoch's model again.
+        the callback's copy, and, on the chief, makes `best_model_path` hold
+        the best epoch's model again.
         """
         if state.last_epoch < epoch - 1:
             raise ValueError(
@@ -404,14 +432,14 @@ class StateFiles:
             )
         state.roll_back(epoch)
         arrays = self._best_arrays(state, epoch)
-        if arrays is not None and self.restore_best_weights:
+        if arrays is not None and self._restores:
             source = self._weights_path(state.best_files[state.best_epoch])
-            weights.load_numpy(arrays, source)
-        if chief and self.best_model_path:
-            self._sync_best_model(state, arrays, model, save_best_model)
+            self._weights.load_numpy(arrays, source)
+        if self._chief and self.best_model_path:
+            self._sync_best_model(state, arrays)
 
     def _best_arrays(self, state, epoch):
-        if state.best_epoch is None or not state.values or not self.keeps_weight_files:
+        if state.best_epoch is None or not state.values or not self._keeps_weight_files:
             return None
         if state.best_epoch not in state.best_files:
             raise ValueError(
@@ -421,17 +449,17 @@ class StateFiles:
                 "roll-back of one epoch only. Back up at least once per epoch, "
                 "e.g. with BackupAndRestore(save_freq='epoch')."
             )
-        return self.load_weights(state.best_files[state.best_epoch])
+        return self._load_weights(state.best_files[state.best_epoch])
 
-    def _sync_best_model(self, state, arrays, model, save_best_model):
+    def _sync_best_model(self, state, arrays):
         """Make `best_model_path` hold the best epoch again after a roll-back."""
         if state.best_epoch is None or not state.values:
             _filesystem.remove(self.best_model_path)
             state.best_model_epoch = None
         elif state.best_model_epoch != state.best_epoch:
             # Rare (after a kill): a host round trip is fine here.
-            current = model.get_weights()
-            model.set_weights(arrays)
-            self.write_best_model(save_best_model)
-            model.set_weights(current)
+            current = self._model.get_weights()
+            self._model.set_weights(arrays)
+            self._write_best_model()
+            self._model.set_weights(current)
             state.best_model_epoch = state.best_epoch

@@ -8,7 +8,7 @@ import numpy as np
 from kerasreg import _keras_private, _validation
 from kerasreg.callbacks import _paths, _state, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
-from kerasreg.callbacks._chief import chief_values, is_chief
+from kerasreg.callbacks._chief import chief_values
 
 _SUPPORTED_MODES = ("auto", "min", "max")
 # The stop rule's defaults are EarlyStopping's: one place for both.
@@ -372,19 +372,19 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_train_begin(self, logs=None):
         self._rule = self._stop_rule()
-        self._files = _state.StateFiles(
-            self.state_path,
-            self.best_model_path,
-            self.restore_best_weights,
-            self._identity(),
-        )
-        self._chief = is_chief(self.model)
         self._weights = best_weights_copy(self.model)
         self._warned = set()
         _paths.claim_files(
             self,
             self.model,
             {"state_path": self.state_path, "best_model_path": self.best_model_path},
+        )
+        self._files = _state.StateFiles(
+            self.state_path,
+            self.best_model_path,
+            self._identity(),
+            self.model,
+            self._weights,
         )
         loaded = self._files.load()
         # As in Keras, `monitor_op` outlives a `fit`; the rest starts afresh.
@@ -394,8 +394,6 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         # A loaded state is rolled back at the first epoch, whose number is the
         # first reliable sign of where the (possibly resumed) run starts.
         self._resuming = loaded is not None
-        if self._chief:
-            self._files.remove_leftovers(self._state)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._resuming:
@@ -423,10 +421,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         state.last_epoch = epoch
         if improved and self.restore_best_weights:
             self._weights.capture()
-        if self._chief:
-            self._files.write_epoch(
-                state, improved, best_before, self._best_arrays, self._save_model
-            )
+        self._files.write_epoch(state, improved, best_before)
 
     def on_train_end(self, logs=None):
         if self._resuming:  # No epoch ran: nothing to roll back.
@@ -435,7 +430,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         if restored:
             self._weights.restore()
         if self.verbose:
-            print(self._summary(restored))
+            print(self._state.summary(self.monitor, restored))
         _paths.release(self, self.model)
 
     # Decisions.
@@ -500,47 +495,9 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             self._state.stop_reason = reason
             self.model.stop_training = True
 
-    def _summary(self, restored):
-        state = self._state
-        lines = []
-        if state.stop_reason:
-            lines.append(
-                f"Epoch {state.stopped_epoch + 1}: early stopping, {state.stop_reason}."
-            )
-        if restored and state.best_epoch is not None and state.best is not None:
-            lines.append(
-                f"Restored the weights of epoch {state.best_epoch + 1} "
-                f"({self.monitor}={state.best:.6g})."
-            )
-        elif restored:
-            lines.append("Restored the best weights.")
-        else:
-            lines.append("Kept the weights of the last epoch.")
-        return " ".join(lines)
-
-    # Files (the work is `_state.StateFiles`').
-
-    def _best_arrays(self):
-        if self.restore_best_weights:
-            return self._weights.to_numpy()
-        return self._weights.current_numpy()
-
-    def _save_model(self, path):
-        if path.endswith(".keras"):
-            self.model.save(path)
-        else:
-            self.model.save_weights(path)
-
     def _resume_at(self, epoch):
         self._resuming = False
-        self._files.resume(
-            self._state,
-            epoch,
-            self._weights,
-            self.model,
-            self._chief,
-            self._save_model,
-        )
+        self._files.resume(self._state, epoch)
 
 
 # The arguments EarlyStopping hands to its stop rule, under the same names.

@@ -603,19 +603,41 @@ def test_resuming_with_another_configuration_is_an_error(tmp_path):
     )
 
 
+UNREADABLE = (
+    "The EarlyStopping state file {path!r} cannot be read: {reason}. Delete it "
+    "to start afresh, or choose another `state_path`."
+)
+DAMAGED = (
+    "The EarlyStopping state file {path!r} is damaged: {reason}. Delete it to "
+    "start afresh."
+)
+
+
 @pytest.mark.parametrize(
-    "edit,problem",
+    "edit,form,reason",
     [
-        (lambda text: "", "is empty"),
+        (lambda text: "", UNREADABLE, "the file is empty"),
         (
             lambda text: text[: len(text) // 2],
-            "is not valid JSON (truncated or corrupt",
+            UNREADABLE,
+            # The rest is the JSON parser's own message.
+            "the file is truncated or corrupt, not valid JSON (",
         ),
-        (lambda text: "[1, 2]", "is not an EarlyStopping state"),
-        (lambda text: text.replace('"format": 2', '"format": 99'), "has format 99"),
+        (
+            lambda text: "[1, 2]",
+            UNREADABLE,
+            "the file is not a kerasreg EarlyStopping state (it lacks "
+            '"kind": "kerasreg.callbacks.EarlyStopping")',
+        ),
+        (
+            lambda text: text.replace('"format": 2', '"format": 99'),
+            UNREADABLE,
+            "the file has format 99, and this version of kerasreg reads format 2",
+        ),
         (
             lambda text: text.replace('"wait": ', '"wait": "x", "_w": '),
-            "is damaged: `wait` is not an int",
+            DAMAGED,
+            "`wait` is not an int",
         ),
         (
             lambda text: json.dumps(
@@ -624,22 +646,22 @@ def test_resuming_with_another_configuration_is_an_error(tmp_path):
                     "state": {**json.loads(text)["state"], "values": []},
                 }
             ),
-            "is damaged: the history lists differ in length",
+            DAMAGED,
+            "the history lists differ in length",
         ),
     ],
     ids=["empty", "truncated", "foreign", "format99", "wrong_type", "lengths"],
 )
-def test_a_damaged_state_file_is_named_in_one_clear_error(tmp_path, edit, problem):
+def test_a_damaged_state_file_is_named_in_one_clear_error(tmp_path, edit, form, reason):
     state_path = _state_file(tmp_path)
     state_path.write_text(edit(state_path.read_text()))
     message = _resume_error(state_path)
-    assert message.startswith(
-        (
-            f"The EarlyStopping state file {str(state_path)!r} ",
-            f"The file {str(state_path)!r} ",
-        )
-    )
-    assert problem in message
+    expected = form.format(path=str(state_path), reason=reason)
+    if reason.endswith("("):
+        start, end = expected.split("(. ")
+        assert message.startswith(start + "(") and message.endswith(". " + end)
+    else:
+        assert message == expected
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated"])

@@ -7,7 +7,7 @@ import pytest
 
 from kerasreg.callbacks import _state
 
-IDENTITY = {"monitor": "val_loss", "patience": 2}
+IDENTITY = {"monitor": "val_loss", "patience": 2, "restore_best_weights": False}
 
 
 def _state_after(values):
@@ -44,9 +44,10 @@ def test_roll_back_restores_the_carry_of_the_last_kept_epoch():
 
 def test_written_state_loads_back_equal(tmp_path):
     path = str(tmp_path / "es.json")
-    files = _state.StateFiles(path, None, False, IDENTITY)
+    # No best weights kept: neither a model nor a copy of its weights is used.
+    files = _state.StateFiles(path, None, IDENTITY, None, None)
     state = _state_after([1.0, 0.5, 0.75])
-    files.write_epoch(state, False, 1, list, None)
+    files.write_epoch(state, False, 1)
     assert files.load() == state
     saved = json.loads((tmp_path / "es.json").read_text())
     assert (saved["format"], saved["config"]) == (_state.FORMAT, IDENTITY)
@@ -54,9 +55,9 @@ def test_written_state_loads_back_equal(tmp_path):
 
 def test_a_weights_name_outside_the_state_folder_is_damage(tmp_path):
     path = str(tmp_path / "es.json")
-    files = _state.StateFiles(path, None, True, IDENTITY)
+    files = _state.StateFiles(path, None, IDENTITY, None, None)
     state = _state_after([1.0])
-    files.write_epoch(state, False, None, list, None)
+    files.write_epoch(state, False, None)
     saved = json.loads((tmp_path / "es.json").read_text())
     saved["state"]["best_files"] = {"0": "../es.json.best-0-x.npz"}
     (tmp_path / "es.json").write_text(json.dumps(saved))
