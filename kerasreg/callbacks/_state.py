@@ -23,7 +23,7 @@ import zipfile
 import numpy as np
 
 from kerasreg import _filesystem
-from kerasreg.callbacks import _paths
+from kerasreg.callbacks import _epoch_end, _paths
 from kerasreg.callbacks._chief import is_chief
 
 FORMAT = 2
@@ -242,8 +242,11 @@ class StateFiles:
         deleted (only now: a file that failed to load is left as found).
         """
         state = None
-        if self.state_path is not None and _filesystem.exists(self.state_path):
-            state = self._read()
+        if self.state_path is not None:
+            # The backups of this `fit` wait for the state (`_epoch_end`).
+            _epoch_end.keep_state(self, self._model)
+            if _filesystem.exists(self.state_path):
+                state = self._read()
         if self._chief:
             self._remove_leftovers(state or EarlyStoppingState())
         return state
@@ -336,7 +339,7 @@ class StateFiles:
 
     def write_epoch(self, state, improved, best_before):
         """Write the epoch's files (on the chief) in an order that survives a
-        kill anywhere.
+        kill anywhere; then the epoch's backup may be committed.
 
         The best weights go to a new file before the state refers to it; the
         state names the epoch of the best model before that model is written,
@@ -349,8 +352,11 @@ class StateFiles:
             improved: whether the epoch is the new best.
             best_before: the best epoch before this one.
         """
-        if not self._chief:
-            return
+        if self._chief:
+            self._write_epoch(state, improved, best_before)
+        _epoch_end.state_saved(self, self._model, state.last_epoch)
+
+    def _write_epoch(self, state, improved, best_before):
         if improved and self._keeps_weight_files:
             state.best_files[state.best_epoch] = self._save_weights(state.best_epoch)
         keep = {state.best_epoch, best_before}

@@ -8,7 +8,7 @@ import warnings
 import keras
 
 from kerasreg import _filesystem, _keras_private, _validation
-from kerasreg.callbacks import _paths
+from kerasreg.callbacks import _epoch_end, _paths
 from kerasreg.callbacks._chief import is_chief
 
 _POINTER = "checkpoint.json"
@@ -37,11 +37,11 @@ class BackupAndRestore(
     the disk, and is then committed by atomically replacing one small pointer
     file (`checkpoint.json`) that names the folder and its epoch. A process
     killed at any instant leaves the previous backup or the new one,
-    complete. An epoch's backup is committed when the next epoch begins (or at
-    the end of training), after every callback has finished the epoch, so an
-    `EarlyStopping` state saved at the end of an epoch is never older than the
-    backup, whatever the order of the callbacks. Under `tf.distribute` only
-    the chief writes.
+    complete. An epoch's backup is committed at the epoch's end, as in Keras;
+    when a kerasreg `EarlyStopping` with a `state_path` comes later in
+    `callbacks`, once that has saved its state of the epoch too, so the state
+    is never older than the backup, whatever the order of the callbacks.
+    Under `tf.distribute` only the chief writes.
 
     A pointer or backup that cannot be read (empty, truncated, corrupt, from
     another program or another model) is an error naming the file and what is
@@ -165,7 +165,6 @@ class BackupAndRestore(
             self._remove_stale()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._commit_pending()
         # A batch backup resumes this epoch (Keras keeps the previous fit's).
         self._epoch = epoch
 
@@ -174,6 +173,8 @@ class BackupAndRestore(
         self._batch = 0
         if self.save_freq == "epoch":
             self._pending = self._write()
+            # Now, or once the EarlyStopping states of this `fit` hold the epoch.
+            _epoch_end.commit_when_saved(self.model, epoch, self._commit_pending)
 
     def on_train_batch_end(self, batch, logs=None):
         if self._batch_backup_due(batch):
@@ -185,8 +186,7 @@ class BackupAndRestore(
             if self._chief:
                 self._delete_backups()
             self._pending = self._committed = None
-        else:
-            self._commit_pending()
+        _epoch_end.forget(self.model)
         if self._chief:
             _paths.release(self, self.model)
         # Keras leaves it set, so a later `fit` would skip epochs.

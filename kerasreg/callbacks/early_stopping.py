@@ -333,20 +333,9 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
 
     def on_epoch_end(self, epoch, logs=None):
         state = self._state
-        if state.stop_reason:
-            return
-        if state.direction is None:
-            state.direction = self._direction()
-        if self._rule.direction != state.direction:
-            self._rule = self._rule.with_direction(state.direction)
-        values = self._values.read(logs or {}, epoch)
         best_before = state.best_epoch
-        improved = False
-        if None not in values:
-            if epoch < self.start_from_epoch:
-                self._stop(epoch, self._rule.nonfinite_reason(values[0]))
-            else:
-                improved = self._record(epoch, *values)
+        # A run resumed after it had stopped only records that the epoch ran.
+        improved = not state.stop_reason and self._decide(epoch, logs or {})
         state.last_epoch = epoch
         if improved and self.restore_best_weights:
             self._weights.capture()
@@ -368,6 +357,21 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         if self.mode != "auto":
             return self.mode
         return _monitor.infer_direction(self.model, self.monitor, self.criterion)
+
+    def _decide(self, epoch, logs):
+        """Take the epoch's decision; whether the epoch is the new best."""
+        state = self._state
+        if state.direction is None:
+            state.direction = self._direction()
+        if self._rule.direction != state.direction:
+            self._rule = self._rule.with_direction(state.direction)
+        values = self._values.read(logs, epoch)
+        if None in values:
+            return False
+        if epoch < self.start_from_epoch:
+            self._stop(epoch, self._rule.nonfinite_reason(values[0]))
+            return False
+        return self._record(epoch, *values)
 
     def _record(self, epoch, value, train_loss=None):
         """Add the epoch to the history and decide; whether it is the best."""

@@ -10,6 +10,10 @@ from kerasreg.callbacks import _state
 IDENTITY = {"monitor": "val_loss", "patience": 2, "restore_best_weights": False}
 
 
+class _Model:
+    """A stand-in: without best weights kept, the files never touch the model."""
+
+
 def _state_after(values):
     """A state as the patience rule (patience 2) leaves it after `values`."""
     state = _state.EarlyStoppingState(direction="min")
@@ -44,8 +48,7 @@ def test_roll_back_restores_the_carry_of_the_last_kept_epoch():
 
 def test_written_state_loads_back_equal(tmp_path):
     path = str(tmp_path / "es.json")
-    # No best weights kept: neither a model nor a copy of its weights is used.
-    files = _state.StateFiles(path, None, IDENTITY, None, None)
+    files = _state.StateFiles(path, None, IDENTITY, _Model(), None)
     state = _state_after([1.0, 0.5, 0.75])
     files.write_epoch(state, False, 1)
     assert files.load() == state
@@ -55,7 +58,7 @@ def test_written_state_loads_back_equal(tmp_path):
 
 def test_a_weights_name_outside_the_state_folder_is_damage(tmp_path):
     path = str(tmp_path / "es.json")
-    files = _state.StateFiles(path, None, IDENTITY, None, None)
+    files = _state.StateFiles(path, None, IDENTITY, _Model(), None)
     state = _state_after([1.0])
     files.write_epoch(state, False, None)
     saved = json.loads((tmp_path / "es.json").read_text())
