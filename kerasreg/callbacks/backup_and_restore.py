@@ -1,6 +1,5 @@
 """BackupAndRestore whose every backup is committed atomically."""
 
-import json
 import re
 import secrets
 import warnings
@@ -14,6 +13,7 @@ from kerasreg.callbacks._chief import is_chief
 _POINTER = "checkpoint.json"
 _POINTER_KIND = "kerasreg.BackupAndRestore"
 _FORMAT = 1
+_WHAT = "kerasreg BackupAndRestore pointer"
 _WEIGHTS = "model.weights.h5"
 _KERAS_METADATA = "training_metadata.json"  # keras.callbacks.BackupAndRestore's
 # The backup folders this callback writes, and the only names it deletes.
@@ -236,12 +236,9 @@ class BackupAndRestore(
         previous = None
         if self.double_checkpoint and self._committed is not None:
             previous = {k: self._committed[k] for k in ("folder", "epoch", "batch")}
-        pointer = {
-            "kind": _POINTER_KIND,
-            "format": _FORMAT,
-            **self._pending,
-            "previous": previous,
-        }
+        pointer = _filesystem.record(
+            _POINTER_KIND, _FORMAT, **self._pending, previous=previous
+        )
         _filesystem.write_json(self._pointer_path, pointer)
         self._committed, self._pending = pointer, None
         self._remove_stale()
@@ -290,27 +287,10 @@ class BackupAndRestore(
                     "or delete it to train from the start."
                 )
             return None
-        data = _filesystem.read_bytes(path)
-        if not data.strip():
-            raise self._damaged(path, "the file is empty")
         try:
-            pointer = json.loads(data.decode("utf-8"))
-        except ValueError as error:  # Also UnicodeDecodeError.
-            raise self._damaged(
-                path, f"the file is truncated or corrupt, not valid JSON ({error})"
-            ) from error
-        if not isinstance(pointer, dict) or pointer.get("kind") != _POINTER_KIND:
-            raise self._damaged(
-                path,
-                "the file is not a kerasreg BackupAndRestore pointer (it lacks "
-                f'"kind": "{_POINTER_KIND}")',
-            )
-        if pointer.get("format") != _FORMAT:
-            raise self._damaged(
-                path,
-                f"the file has format {pointer.get('format')!r}, and this "
-                f"version of kerasreg reads format {_FORMAT}",
-            )
+            pointer = _filesystem.read_record(path, _POINTER_KIND, _FORMAT, _WHAT)
+        except _filesystem.DamagedRecord as reason:
+            raise self._damaged(path, reason) from None
         self._check_entry(pointer, path)
         if pointer.get("previous") is not None:
             self._check_entry(pointer["previous"], path, "previous.")
