@@ -55,8 +55,9 @@ def test_stops_at_the_same_epoch_as_keras_on_random_sequences():
         ours_stop = drive(ours, values, "val_score", model)
         theirs_stop = drive(theirs, values, "val_score", model)
         if ours_stop == theirs_stop:
-            if ours.best_epoch is not None:
-                assert ours.best_epoch == theirs.best_epoch
+            # The same best too: its epoch, and its value (`None` in both
+            # when no epoch was monitored).
+            assert (ours.best_epoch, ours.best) == (theirs.best_epoch, theirs.best)
             continue
         # The one documented difference: an epoch that improves on the best but
         # not on the baseline may stop training here, never in Keras.
