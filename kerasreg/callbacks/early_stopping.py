@@ -353,7 +353,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
 
     # Decisions.
 
-    def _direction(self):
+    def _monitored_direction(self):
         if self.mode != "auto":
             return self.mode
         return _monitor.infer_direction(self.model, self.monitor, self.criterion)
@@ -362,7 +362,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         """Take the epoch's decision; whether the epoch is the new best."""
         state = self._state
         if state.direction is None:
-            state.direction = self._direction()
+            state.direction = self._monitored_direction()
         if self._rule.direction != state.direction:
             self._rule = self._rule.with_direction(state.direction)
         values = self._values.read(logs, epoch)
