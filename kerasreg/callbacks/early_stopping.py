@@ -6,7 +6,7 @@ import inspect
 import keras
 
 from kerasreg import _validation
-from kerasreg.callbacks import _monitor, _paths, _state, criteria
+from kerasreg.callbacks import _monitor, _paths, _state, _state_files, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
 
 _SUPPORTED_MODES = ("auto", "min", "max")
@@ -15,7 +15,7 @@ _RULE = criteria.StopRule()
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class EarlyStopping(keras.callbacks.EarlyStopping):
+class EarlyStopping(_state.KerasAttributes, keras.callbacks.EarlyStopping):
     """Stop training when the monitored quantity stops improving; keep the best.
 
     A drop-in for `keras.callbacks.EarlyStopping`, and a subclass of it (same
@@ -180,7 +180,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
                 "start_from_epoch", start_from_epoch, low=0
             ),
         }
-        self.state_path, self.best_model_path = _state.checked_paths(
+        self.state_path, self.best_model_path = _state_files.checked_paths(
             state_path, best_model_path
         )
         rule = criteria.StopRule(
@@ -196,7 +196,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             smoothing_window=smoothing_window,
             stop_on_nan=stop_on_nan,
         )
-        # Keras' attributes that the state keeps are properties over it.
+        # Keras' attributes are properties over these (`KerasAttributes`).
         self._state = _state.EarlyStoppingState()
         self._weights = HostCopy(None)
         # Keras sets its own attributes, from the checked arguments.
@@ -210,75 +210,6 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         # and used at the next train begin.
         for name in _RULE_ARGUMENTS:
             setattr(self, name, getattr(rule, name))
-
-    # Keras' attributes, with Keras' meaning, kept in the state.
-
-    @property
-    def monitor_op(self):
-        """`keras.ops.less` ("min") or `keras.ops.greater` ("max"), the
-        comparison that tells an improvement; `None` until known."""
-        return _monitor.comparison(self._state.direction)
-
-    @monitor_op.setter
-    def monitor_op(self, value):
-        self._state.direction = _monitor.direction_of(value)
-
-    @property
-    def best(self):
-        """The best monitored value (smoothed, if smoothing), or `None`."""
-        return self._state.best
-
-    @best.setter
-    def best(self, value):
-        if value is not None:
-            value = _validation.check_float("best", value)
-        self._state.best = value
-
-    @property
-    def wait(self):
-        """Epochs since the patience counter was reset (since the best, for
-        Prechelt's criteria)."""
-        return self._state.wait
-
-    @wait.setter
-    def wait(self, value):
-        self._state.wait = _validation.check_int("wait", value, low=0)
-
-    @property
-    def stopped_epoch(self):
-        """The epoch (0-based) at which training stopped; 0 until then, as
-        in Keras (`stop_reason` tells whether it stopped)."""
-        return self._state.stopped_epoch
-
-    @stopped_epoch.setter
-    def stopped_epoch(self, value):
-        self._state.stopped_epoch = _validation.check_int("stopped_epoch", value)
-
-    @property
-    def best_epoch(self):
-        """The epoch (0-based) with the best monitored value; 0 until then,
-        as in Keras."""
-        best_epoch = self._state.best_epoch
-        return 0 if best_epoch is None else best_epoch
-
-    @best_epoch.setter
-    def best_epoch(self, value):
-        self._state.best_epoch = _validation.check_int("best_epoch", value, low=0)
-
-    @property
-    def best_weights(self):
-        """The best epoch's weights as host arrays (a copy from the device),
-        or `None`; restored at train end when `restore_best_weights`."""
-        return self._weights.value
-
-    @best_weights.setter
-    def best_weights(self, value):
-        self._weights.write(value)
-
-    @property
-    def stop_reason(self):
-        """Why training stopped; empty when it did not."""
-        return self._state.stop_reason
 
     def get_config(self):
         return {name: getattr(self, name) for name in _ARGUMENTS}
@@ -312,7 +243,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             self.model,
             {"state_path": self.state_path, "best_model_path": self.best_model_path},
         )
-        self._files = _state.StateFiles(
+        self._files = _state_files.StateFiles(
             self.state_path, self.best_model_path, identity, self.model, self._weights
         )
         loaded = self._files.load()
