@@ -57,8 +57,10 @@ def commit_when_saved(model, epoch, commit):
 
 
 def forget(model):
-    """Drop the commit still waiting in `model`'s `fit` (at its end)."""
-    _fit(model).waiting = None
+    """End `model`'s `fit` (at its end): drop its states and a commit still
+    waiting. A later `fit` given the same `History` object (the token of a
+    fit) then starts afresh instead of waiting for states it no longer has."""
+    _fits.pop(model, None)
 
 
 def _run_ready(fit):

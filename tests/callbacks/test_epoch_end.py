@@ -54,3 +54,18 @@ def test_a_waiting_commit_is_dropped_at_the_end_of_training():
     _epoch_end.forget(model)
     _epoch_end.state_saved(state, model, 0)
     assert backup.commits == 0
+
+
+def test_a_fit_that_reuses_the_history_object_forgets_the_last_fits_states():
+    # A `History` passed in `callbacks` is reused by every `fit` given it.
+    model, backup = _Model(), _Backup()
+    model.history = object()
+    finished = _State()
+    _epoch_end.keep_state(finished, model)
+    _epoch_end.state_saved(finished, model, 4)
+    _epoch_end.forget(model)  # The last fit's end.
+    state = _State()
+    _epoch_end.keep_state(state, model)
+    _epoch_end.state_saved(state, model, 6)
+    _epoch_end.commit_when_saved(model, 6, backup.commit)
+    assert backup.commits == 1  # Not waiting for `finished`, stuck at 4.
