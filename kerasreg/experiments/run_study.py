@@ -158,38 +158,43 @@ def study(
         log_dir=folder.logs,
     )
     model = _check_build(trainer, plan)
-    identity = folder.claim(arguments.identity(dataset), overwrite)
-    worker = _engine().is_worker()
-    # Checked before any training: an unwritable report folder fails now.
-    report = None if worker else folder.stage_report()
-    start = time.perf_counter()
+    identity = folder.claim(
+        arguments.identity(dataset), overwrite, _engine().tuner_id()
+    )
     try:
-        oracle = _search(trainer, plan, folder, verbose == 1 and not worker)
-        if worker:
-            return None
-        settings = {
-            **identity,
-            "model": model.name,
-            "parameters": model.count_params(),
-            "optimizer": arguments.describe_optimizer(),
-            "wall_time": time.perf_counter() - start,
-        }
-        finished = _engine().completed_metrics(oracle.trials.values())
-        result = collect(finished, plan, dataset, settings)
+        worker = _engine().is_worker()
+        # Checked before any training: an unwritable report folder fails now.
+        report = None if worker else folder.stage_report()
+        start = time.perf_counter()
         try:
-            write_report(
-                report.staging, result, logs=folder.logs, augmentation=augmentation
-            )
-        except OSError as error:
-            raise report.unwritable(error) from error
-    except BaseException:
-        if report:
-            report.discard()
-        raise
-    report.publish()
-    if verbose:
-        say(stream or sys.stdout, result, os.path.join(report.out, REPORT))
-    return result
+            oracle = _search(trainer, plan, folder, verbose == 1 and not worker)
+            if worker:
+                return None
+            settings = {
+                **identity,
+                "model": model.name,
+                "parameters": model.count_params(),
+                "optimizer": arguments.describe_optimizer(),
+                "wall_time": time.perf_counter() - start,
+            }
+            finished = _engine().completed_metrics(oracle.trials.values())
+            result = collect(finished, plan, dataset, settings)
+            try:
+                write_report(
+                    report.staging, result, logs=folder.logs, augmentation=augmentation
+                )
+            except OSError as error:
+                raise report.unwritable(error) from error
+        except BaseException:
+            if report:
+                report.discard()
+            raise
+        report.publish()
+        if verbose:
+            say(stream or sys.stdout, result, os.path.join(report.out, REPORT))
+        return result
+    finally:
+        folder.release()
 
 
 def _engine():
