@@ -116,7 +116,7 @@ class PlanOracle(keras_tuner.Oracle):
     def _lost(self, trial_id, path, error):
         reason = "is missing" if error is None else f"is damaged ({error})"
         warnings.warn(
-            f"The study's trial file {path!r} {reason}: its trial runs again.",
+            f"The study lost a trial: {path!r} {reason}; its trial runs again.",
             stacklevel=2,
         )
         trial = _Trial(self.hyperparameters.copy(), trial_id, _FAILED, message="lost")
