@@ -60,7 +60,8 @@ def study(
 
     Every trial runs through keras-tuner, recorded in `out/trials`: a study
     that is killed resumes where it stopped when called again with the same
-    arguments, and with `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
+    arguments (a trial whose file was lost or damaged runs again), and with
+    `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
     `KERASTUNER_ORACLE_PORT` set it runs distributed: the chief (tuner id
     "chief") plans and collects, each worker runs trials (see the README).
     Each run's history is logged for TensorBoard under `out/logs`; the
@@ -103,7 +104,9 @@ def study(
             Defaults to `True`.
         image_size: (height, width) of a folder's images. Defaults to 32x32.
         overwrite: bool, start afresh even if `out` holds a study with other
-            arguments (its trials are deleted). Defaults to `False`. A study
+            arguments: the files that study wrote are deleted, nothing else
+            (a folder holding files but no study is refused, whatever
+            `overwrite` says). Defaults to `False`. A study
             is known again by its plan (techniques, grids, rates, seeds,
             epochs, batch size) and its data's fingerprint; `build_model`,
             `loss`, `optimizer` and `augmentation` are code, which a resumed
@@ -120,8 +123,10 @@ def study(
     Raises:
         ValueError, TypeError: an argument is not of the documented kind, or
             `build_model` gives no place to a technique studied.
-        StudyError: the data cannot be read, or `out` holds a different
-            study (and `overwrite` is False).
+        StudyError: the data cannot be read; `out` holds files but no
+            study, a different study (and `overwrite` is False), or a damaged
+            identity file; or another process runs a study in `out`. A
+            refused `out` is left as it was.
 
     Example:
 
