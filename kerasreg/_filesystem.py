@@ -283,26 +283,29 @@ def lock(path):
         try:
             if fcntl is not None:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            held = os.path.samestat(os.fstat(fd), os.stat(path))
-        except (BlockingIOError, FileNotFoundError) as error:
+        except BlockingIOError:
             os.close(fd)
-            if isinstance(error, BlockingIOError):
-                return None
-            continue
+            return None
         except BaseException:
             os.close(fd)
             raise
-        if held:
-            # Who holds it, for the message of a process that is refused.
-            os.ftruncate(fd, 0)
-            os.write(fd, str(os.getpid()).encode())
-            return fd
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                # Who holds it, for the message of a process that is refused.
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                return fd
         # Its holder deleted the file as it let go: lock the one at `path` now.
         os.close(fd)
 
 
 def unlock(path, fd):
     """Delete the file `lock(path)` locked and let go of it."""
+    if fcntl is None:
+        # Windows deletes no open file (and locks none).
+        os.close(fd)
+        remove(path)
+        return
     # Deleted while still held: a process waiting on the old file sees that
     # it is gone and locks a new one.
     remove(path)
