@@ -2,7 +2,8 @@
 hooks it overrides are still the ones keras-tuner calls.
 
 `PlanOracle` overrides keras-tuner's private `_save_trial` (and calls
-`_get_trial_dir`, `_get_oracle_fname`) so that every file is replaced whole;
+`_get_trial_dir`, `_get_oracle_fname`) so that every file is replaced whole,
+and `reload`, which rebuilds the oracle's state from the trial files;
 these tests fail loudly when a keras-tuner release renames or stops calling
 them, instead of the study silently writing files in place again.
 """
@@ -47,12 +48,19 @@ def test_the_keras_tuner_hooks_the_oracle_overrides_exist():
         "_save_trial": ["self", "trial"],
         "_get_trial_dir": ["self", "trial_id"],
         "_get_oracle_fname": ["self"],
-        "set_state": ["self", "state"],
+        "reload": ["self"],
         "populate_space": ["self", "trial_id"],
     }
     for name, parameters in hooks.items():
         method = getattr(keras_tuner.Oracle, name)
         assert list(inspect.signature(method).parameters) == parameters, name
+    # What `PlanOracle.reload` rebuilds, and the tuner's reload it replaces.
+    assert isinstance(keras_tuner.Oracle._project_dir, property)
+    state = keras_tuner.Oracle(objective="val_loss")
+    for name in ("trials", "ongoing_trials", "start_order", "end_order"):
+        assert hasattr(state, name), name
+    assert state._retry_queue == []
+    assert list(inspect.signature(keras_tuner.Tuner.reload).parameters) == ["self"]
     trial = inspect.signature(keras_tuner.engine.trial.Trial)
     assert list(trial.parameters)[:3] == ["hyperparameters", "trial_id", "status"]
 
