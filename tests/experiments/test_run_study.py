@@ -196,3 +196,23 @@ def test_another_study_in_the_same_folder_is_refused(tmp_path):
     _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.5,)}, seeds=1)
     with pytest.raises(StudyError, match="holds a study with other arguments"):
         _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.3,)}, seeds=1)
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["keep", "overwrite"])
+def test_a_folder_of_the_user_s_is_refused_and_left_as_it_was(tmp_path, overwrite):
+    users = {"logs/server.log": "12:00 started", "trials/clinical_trial.csv": "a,b"}
+    for name, text in users.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    message = (
+        f"Will not write a study into '{tmp_path}': it holds files that are not a "
+        "kerasreg study's ('logs', 'trials'); choose a new or empty folder."
+    )
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        _study(tmp_path, overwrite=overwrite)
+    found = {
+        path.relative_to(tmp_path).as_posix(): path.read_text()
+        for path in tmp_path.rglob("*")
+        if path.is_file()
+    }
+    assert found == users
