@@ -2,6 +2,7 @@
 
 import os
 
+from kerasreg._validation import invalid
 from kerasreg.demo.network import network
 from kerasreg.experiments import study
 from kerasreg.experiments.data import load_dataset
@@ -10,6 +11,7 @@ from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 DEFAULT_OUT = "kerasreg-report"
 DEFAULT_EPOCHS = 60
 DEFAULT_SEEDS = 3
+_OUT = "a non-empty folder path (str or path-like)"
 
 
 def run_demo(
@@ -66,7 +68,7 @@ def run_demo(
     >>> result.choices.learning_rate  # doctest: +SKIP
     0.03
     """
-    _check_arguments(data, quiet)
+    _check_arguments(out, data, quiet)
     dataset = load_dataset(data, image_size=image_size)
     return study(
         network(dataset.image_shape, dataset.num_classes),
@@ -81,8 +83,13 @@ def run_demo(
     )
 
 
-def _check_arguments(data, quiet):
-    """Reject what `study` does not check itself, before anything is loaded."""
+def _check_arguments(out, data, quiet):
+    """Reject what `study` does not check itself, before anything is loaded
+    (`out` too: `os.fspath` would fail on it without naming it)."""
+    if not isinstance(out, str | os.PathLike):
+        raise invalid("out", out, _OUT, TypeError)
+    if not os.fspath(out):
+        raise invalid("out", out, _OUT)
     if not isinstance(data, str | os.PathLike):
         raise TypeError(
             "Invalid value for argument `data`. Expected 'digits', 'mnist', "
