@@ -2,7 +2,6 @@
 
 import os
 
-from kerasreg._validation import invalid
 from kerasreg.demo.network import network
 from kerasreg.experiments import study
 from kerasreg.experiments.data import load_dataset
@@ -11,7 +10,6 @@ from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 DEFAULT_OUT = "kerasreg-report"
 DEFAULT_EPOCHS = 60
 DEFAULT_SEEDS = 3
-_OUT = "a non-empty folder path (str or path-like)"
 
 
 def run_demo(
@@ -22,7 +20,7 @@ def run_demo(
     quiet=False,
     stream=None,
     overwrite=False,
-    image_size=(32, 32),
+    image_size=None,
     techniques=None,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
@@ -49,7 +47,8 @@ def run_demo(
         stream: text stream for the table. Defaults to `sys.stdout`.
         overwrite: bool, start afresh where `out` holds a study with other
             arguments. Defaults to `False`.
-        image_size: (height, width) of a folder's images. Defaults to 32x32.
+        image_size: (height, width) to read a folder's images at, or None
+            for the size they all share. Defaults to `None`.
         techniques: names of the techniques to compare, or None for
             `kerasreg.study`'s default. Defaults to `None`.
 
@@ -86,10 +85,12 @@ def run_demo(
 def _check_arguments(out, data, quiet):
     """Reject what `study` does not check itself, before anything is loaded
     (`out` too: `os.fspath` would fail on it without naming it)."""
-    if not isinstance(out, str | os.PathLike):
-        raise invalid("out", out, _OUT, TypeError)
-    if not os.fspath(out):
-        raise invalid("out", out, _OUT)
+    if not isinstance(out, str | os.PathLike) or not os.fspath(out):
+        error = ValueError if isinstance(out, str | os.PathLike) else TypeError
+        raise error(
+            "Invalid value for argument `out`. Expected a non-empty folder path "
+            f"(str or path-like). Received: out={out!r}"
+        )
     if not isinstance(data, str | os.PathLike):
         raise TypeError(
             "Invalid value for argument `data`. Expected 'digits', 'mnist', "

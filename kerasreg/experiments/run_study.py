@@ -37,7 +37,7 @@ def study(
     batch_size=32,
     augmentation=None,
     path=True,
-    image_size=(32, 32),
+    image_size=None,
     overwrite=False,
     verbose=1,
     stream=None,
@@ -101,7 +101,9 @@ def study(
             magnitude (`kerasreg.experiments.augment.make_augmentation`).
         path: bool, whether to run the regularization paths.
             Defaults to `True`.
-        image_size: (height, width) of a folder's images. Defaults to 32x32.
+        image_size: (height, width) to read a folder's images at, or None
+            for the size they all share (see `as_dataset`). Only for a
+            folder. Defaults to `None`.
         overwrite: bool, start afresh even if `out` holds a study with other
             arguments (its trials are deleted). Defaults to `False`. A study
             is known again by its plan (techniques, grids, rates, seeds,
