@@ -15,9 +15,10 @@ from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES, StudyArgument
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.folder import StudyFolder
+from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
-from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, Setting
+from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 from kerasreg.experiments.training import Trainer
 
 
@@ -159,7 +160,7 @@ def study(
         batch_size=arguments.batch_size,
         log_dir=folder.logs,
     )
-    model = _check_build(trainer, plan)
+    trainer, model = preflight(arguments, trainer, plan)
     identity = folder.claim(arguments.identity(dataset), overwrite)
     worker = _engine().is_worker()
     # Checked before any training: an unwritable report folder fails now.
@@ -235,13 +236,3 @@ def _check_dependencies():
                 f"A study needs keras-tuner, scikit-learn and matplotlib ({error}); "
                 "install them with: pip install 'kerasreg[study]'"
             ) from error
-
-
-def _check_build(trainer, plan):
-    """Build the model with every technique on, before any epoch is spent:
-    a `build_model` that fails, or gives no place to a technique, fails now.
-    Returns that model (its name and size go into the report)."""
-    everything = Setting()
-    for t in plan.techniques:
-        everything = everything.merged(t.setting(t.grid[0]))
-    return trainer.model(everything, plan.learning_rates[0], seed=0)
