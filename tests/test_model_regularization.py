@@ -241,12 +241,3 @@ def test_unbuilt_model_raises(function):
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         function(model)
-
-
-def test_a_callable_penalty_that_gives_a_scalar_is_attached():
-    model = _pretrained()
-    attached = kerasreg.apply_regularization(
-        model, kernel_regularizer=lambda w: 0.1 * keras.ops.sum(keras.ops.abs(w))
-    )
-    assert attached == ["conv/kernel", "head/kernel"]
-    assert len(model.losses) == 2
