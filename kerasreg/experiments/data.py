@@ -175,10 +175,7 @@ def as_dataset(data, image_size=None, seed=0):
                 f"a dict with the keys {sorted(data, key=str)}",
                 "a dict with the keys 'train', 'validation', 'test'",
             )
-        parts = [
-            _pair(data[key], f"data[{key!r}]")
-            for key in ("train", "validation", "test")
-        ]
+        parts = [_pair(data[key], f"data[{key!r}]") for key in _SPLITS]
         _check_classes(parts[0][1], "data['train']", parts[0][0])
         x, y = parts[0]
         return _array_dataset(
