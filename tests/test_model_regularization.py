@@ -16,6 +16,10 @@ def _NO_ARGUMENT():
     return True
 
 
+def _TEXT_PENALTY(w):
+    return "x"
+
+
 def _pretrained():
     inputs = keras.Input((8, 8, 3))
     h = keras.layers.Conv2D(4, 3, name="conv")(inputs)
@@ -172,8 +176,24 @@ def test_report_shows_value_while_proximal_applies_it():
             {"model": None, "bias_regularizer": 3},
             TypeError,
             "Invalid value for argument `bias_regularizer`. Expected a "
-            "Regularizer instance, a config dict, a name or None. "
-            "Received: bias_regularizer=3",
+            "Regularizer instance, a config dict, a name, None or a callable "
+            "mapping one weight tensor to a scalar. Received: bias_regularizer=3",
+        ),
+        (
+            {"model": None, "kernel_regularizer": _TEXT_PENALTY},
+            TypeError,
+            "Invalid value for argument `kernel_regularizer`. Expected a "
+            "Regularizer instance, a config dict, a name, None or a callable "
+            "mapping one weight tensor to a scalar. "
+            f"Received: kernel_regularizer={_TEXT_PENALTY!r}",
+        ),
+        (
+            {"model": None, "activity_regularizer": keras.ops.abs},
+            ValueError,
+            "Invalid value for argument `activity_regularizer`. Expected a "
+            "Regularizer instance, a config dict, a name, None or a callable "
+            "mapping one weight tensor to a scalar. "
+            f"Received: activity_regularizer={keras.ops.abs!r}",
         ),
         (
             {"model": None, "activity_regularizer": {"class_name": "Nope"}},
@@ -195,6 +215,8 @@ def test_report_shows_value_while_proximal_applies_it():
         "layer_filter_arity",
         "kernel_regularizer",
         "bias_regularizer",
+        "kernel_regularizer_text",
+        "activity_regularizer_vector",
         "activity_regularizer",
         "overwrite",
     ],

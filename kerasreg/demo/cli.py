@@ -81,9 +81,10 @@ def _add_study_arguments(command, data_help, out_default):
     command.add_argument(
         "--image-size",
         type=_image_size,
-        default=(32, 32),
+        default=None,
         metavar="N",
-        help="a folder's images are read at N x N pixels (default: 32)",
+        help="a folder's images are read at N x N pixels (default: their own "
+        "size, which they must share)",
     )
     command.add_argument(
         "--techniques",

@@ -20,7 +20,7 @@ def run_demo(
     quiet=False,
     stream=None,
     overwrite=False,
-    image_size=(32, 32),
+    image_size=None,
     techniques=None,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
@@ -47,7 +47,8 @@ def run_demo(
         stream: text stream for the table. Defaults to `sys.stdout`.
         overwrite: bool, start afresh where `out` holds a study with other
             arguments. Defaults to `False`.
-        image_size: (height, width) of a folder's images. Defaults to 32x32.
+        image_size: (height, width) to read a folder's images at, or None
+            for the size they all share. Defaults to `None`.
         techniques: names of the techniques to compare, or None for
             `kerasreg.study`'s default. Defaults to `None`.
 
@@ -66,7 +67,7 @@ def run_demo(
     >>> result.choices.learning_rate  # doctest: +SKIP
     0.03
     """
-    _check_arguments(data, quiet)
+    _check_arguments(out, data, quiet)
     dataset = load_dataset(data, image_size=image_size)
     return study(
         network(dataset.image_shape, dataset.num_classes),
@@ -81,8 +82,15 @@ def run_demo(
     )
 
 
-def _check_arguments(data, quiet):
-    """Reject what `study` does not check itself, before anything is loaded."""
+def _check_arguments(out, data, quiet):
+    """Reject what `study` does not check itself, before anything is loaded
+    (`out` too: `os.fspath` would fail on it without naming it)."""
+    if not isinstance(out, str | os.PathLike) or not os.fspath(out):
+        error = ValueError if isinstance(out, str | os.PathLike) else TypeError
+        raise error(
+            "Invalid value for argument `out`. Expected a non-empty folder path "
+            f"(str or path-like). Received: out={out!r}"
+        )
     if not isinstance(data, str | os.PathLike):
         raise TypeError(
             "Invalid value for argument `data`. Expected 'digits', 'mnist', "

@@ -2,6 +2,7 @@
 what of them makes two calls the same study (its identity)."""
 
 import dataclasses
+import math
 import os
 
 import keras
@@ -98,6 +99,9 @@ class StudyArguments:
             value = arguments[argument]
             if value is not None and not callable(value):
                 raise invalid(argument, value, "None or a callable", TypeError)
+        if arguments["optimizer"] is not None:
+            _check_optimizer(arguments["optimizer"], rates)
+        _check_loss(arguments["loss"])
         del arguments["grids"]
         return cls(
             **{
@@ -158,7 +162,53 @@ class StudyArguments:
                 "n_test": len(dataset.x_test),
             },
             "versions": {"kerasreg": kerasreg.__version__, "keras": keras.__version__},
+            # What was read, for the report: recorded, not compared (the
+            # fingerprint is the data's identity).
+            "loaded": dataset.description(),
         }
+
+
+_OPTIMIZER = (
+    "a callable `learning_rate -> keras optimizer` whose optimizer trains at "
+    "the learning rate it is given"
+)
+
+
+def _check_optimizer(optimizer, rates):
+    # A factory that ignores its rate (`lambda lr: "sgd"`) would make the
+    # tuned learning rate a label on runs that all train alike.
+    for rate in rates:
+        try:
+            built = optimizer(rate)
+        except Exception as error:
+            raise invalid("optimizer", optimizer, _OPTIMIZER, TypeError) from error
+        if not isinstance(built, keras.optimizers.Optimizer):
+            raise invalid(
+                "optimizer",
+                optimizer,
+                f"{_OPTIMIZER}; it returned {built!r} for {rate:g}",
+                TypeError,
+            )
+        given = float(keras.ops.convert_to_numpy(built.learning_rate))
+        if not math.isclose(given, rate, rel_tol=1e-6):
+            raise invalid(
+                "optimizer",
+                optimizer,
+                f"{_OPTIMIZER}; given {rate:g} it trains at {given:g}",
+            )
+
+
+def _check_loss(loss):
+    if loss is None:
+        return
+    try:
+        keras.losses.get(loss)
+    except (ValueError, TypeError):
+        raise invalid(
+            "loss",
+            loss,
+            "None, a Keras loss, its name, or a callable (y_true, y_pred) -> loss",
+        ) from None
 
 
 def _check_stream(stream):

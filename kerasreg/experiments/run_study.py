@@ -15,9 +15,10 @@ from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES, StudyArgument
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.folder import StudyFolder
+from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
-from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, Setting
+from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 from kerasreg.experiments.training import Trainer
 
 
@@ -37,7 +38,7 @@ def study(
     batch_size=32,
     augmentation=None,
     path=True,
-    image_size=(32, 32),
+    image_size=None,
     overwrite=False,
     verbose=1,
     stream=None,
@@ -102,7 +103,9 @@ def study(
             magnitude (`kerasreg.experiments.augment.make_augmentation`).
         path: bool, whether to run the regularization paths.
             Defaults to `True`.
-        image_size: (height, width) of a folder's images. Defaults to 32x32.
+        image_size: (height, width) to read a folder's images at, or None
+            for the size they all share (see `as_dataset`). Only for a
+            folder. Defaults to `None`.
         overwrite: bool, start afresh even if `out` holds a study with other
             arguments: the files that study wrote are deleted, nothing else
             (a folder holding files but no study is refused, whatever
@@ -162,7 +165,7 @@ def study(
         batch_size=arguments.batch_size,
         log_dir=folder.logs,
     )
-    model = _check_build(trainer, plan)
+    trainer, model = preflight(arguments, trainer, plan)
     identity = folder.claim(
         arguments.identity(dataset), overwrite, _engine().tuner_id()
     )
@@ -243,13 +246,3 @@ def _check_dependencies():
                 f"A study needs keras-tuner, scikit-learn and matplotlib ({error}); "
                 "install them with: pip install 'kerasreg[study]'"
             ) from error
-
-
-def _check_build(trainer, plan):
-    """Build the model with every technique on, before any epoch is spent:
-    a `build_model` that fails, or gives no place to a technique, fails now.
-    Returns that model (its name and size go into the report)."""
-    everything = Setting()
-    for t in plan.techniques:
-        everything = everything.merged(t.setting(t.grid[0]))
-    return trainer.model(everything, plan.learning_rates[0], seed=0)

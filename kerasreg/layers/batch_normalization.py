@@ -2,6 +2,7 @@
 kernel where it applies."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from kerasreg import _validation
@@ -83,6 +84,21 @@ def _get(argument, identifier):
     except (ValueError, TypeError):
         error = TypeError if not isinstance(identifier, (str, dict)) else ValueError
         raise _validation.invalid(argument, identifier, expected, error=error) from None
+
+
+def _check_moving_variance_initializer(initializer, identifier):
+    """A moving variance must start >= 0: a negative one makes inference's
+    sqrt(variance + epsilon) NaN. Only a `Constant`'s values are known before
+    the weight exists; any other initializer is taken as it is."""
+    if isinstance(initializer, keras.initializers.Constant) and np.any(
+        np.asarray(initializer.value) < 0
+    ):
+        raise _validation.invalid(
+            "moving_variance_initializer",
+            identifier,
+            "an initializer of variances >= 0 (a Constant of value >= 0)",
+        )
+    return initializer
 
 
 def _update(variable, value, momentum, count=None):
@@ -247,6 +263,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
             ("gamma_constraint", gamma_constraint),
         ):
             checked[argument] = _get(argument, identifier)
+        _check_moving_variance_initializer(
+            checked["moving_variance_initializer"], moving_variance_initializer
+        )
         renorm = _validation.check_bool("renorm", renorm)
         renorm_clipping = _check_renorm_clipping(renorm_clipping, renorm)
         renorm_momentum = _validation.check_float(

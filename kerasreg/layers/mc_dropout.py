@@ -78,6 +78,7 @@ def mc_predict(model, x, samples=30, batch_size=32):
             "layers of rate > 0",
         )
     x = _check_inputs(x)
+    _check_input_shapes(model, x)
     forward = _forward(model)
     with monte_carlo():
         chunks = [
@@ -108,6 +109,38 @@ def _check_inputs(x):
     if len({len(a) for a in leaves}) != 1 or len(leaves[0]) == 0:
         raise _validation.invalid("x", ", ".join(described), expected)
     return arrays
+
+
+def _check_input_shapes(model, x):
+    """`x` against the model's declared inputs, before a traced call fails on
+    it; a model that declares none (subclassed) is not checked, and a dict is
+    matched to the inputs by name."""
+    inputs = getattr(model, "inputs", None) or []
+    if isinstance(x, dict):
+        names = {tensor.name: tensor for tensor in inputs}
+        if set(x) != set(names):
+            return
+        pairs = [(x[name], names[name]) for name in x]
+    else:
+        leaves = keras.tree.flatten(x)
+        if not inputs or len(leaves) != len(inputs):
+            return
+        pairs = list(zip(leaves, inputs, strict=True))
+    if all(
+        array.ndim == len(tensor.shape)
+        # Same rank checked first: the sizes pair up one to one.
+        and all(
+            s in (None, g)
+            for s, g in zip(tensor.shape[1:], array.shape[1:], strict=True)
+        )
+        for array, tensor in pairs
+    ):
+        return
+    described = ", ".join(f"{a.dtype} array of shape {a.shape}" for a, _ in pairs)
+    expected = " and ".join(str(tuple(tensor.shape)) for _, tensor in pairs)
+    raise _validation.invalid(
+        "x", described, f"inputs of shape {expected}, the model's input"
+    )
 
 
 def _forward(model):

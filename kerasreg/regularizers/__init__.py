@@ -20,7 +20,10 @@ from kerasreg.regularizers.elastic_net import ElasticNet
 from kerasreg.regularizers.group_lasso import GroupLasso
 from kerasreg.regularizers.l1 import L1
 from kerasreg.regularizers.l2 import L2
-from kerasreg.regularizers.weight_regularizer import WeightRegularizer
+from kerasreg.regularizers.weight_regularizer import (
+    WeightRegularizer,
+    _check_penalty_callable,
+)
 
 __all__ = [
     "L1",
@@ -100,11 +103,15 @@ def _get(identifier, argument):
                 identifier,
                 f"a regularizer name ({names}, 'kerasreg>L1', ... or a Keras name)",
             ) from None
-    if callable(identifier):
-        return identifier
-    raise invalid(
-        argument,
-        identifier,
-        "a Regularizer instance, a config dict, a name or None",
-        error=TypeError,
-    )
+    if not callable(identifier):
+        raise invalid(argument, identifier, _IDENTIFIER, error=TypeError)
+    # A plain callable is probed as WeightRegularizer probes its penalty: one
+    # that gives no numeric scalar would fail only in training.
+    _check_penalty_callable(identifier, argument, _IDENTIFIER)
+    return identifier
+
+
+_IDENTIFIER = (
+    "a Regularizer instance, a config dict, a name, None or a callable "
+    "mapping one weight tensor to a scalar"
+)

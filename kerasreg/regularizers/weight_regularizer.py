@@ -83,12 +83,20 @@ _CALLABLE_PENALTY = "'l1', 'l2' or a callable mapping one weight tensor to a sca
 _PROBE_SHAPE = (3, 2)
 
 
-def _check_penalty_callable(penalty):
+def _check_penalty_callable(penalty, argument="penalty", expected=_CALLABLE_PENALTY):
+    """Call `penalty` on a probe weight matrix: it must give a numeric scalar.
+
+    A penalty that returns a string or a vector is otherwise accepted and
+    fails only in training, inside Keras' loss. The error names `argument`.
+    """
     if not callable(penalty):
-        raise invalid("penalty", penalty, _CALLABLE_PENALTY, error=TypeError)
+        raise invalid(argument, penalty, expected, error=TypeError)
     try:
         result = ops.convert_to_tensor(penalty(ops.ones(_PROBE_SHAPE, "float32")))
+        dtype = keras.backend.standardize_dtype(result.dtype)
     except Exception as error:
-        raise invalid("penalty", penalty, _CALLABLE_PENALTY, error=TypeError) from error
+        raise invalid(argument, penalty, expected, error=TypeError) from error
+    if not (keras.backend.is_float_dtype(dtype) or keras.backend.is_int_dtype(dtype)):
+        raise invalid(argument, penalty, expected, error=TypeError)
     if tuple(ops.shape(result)) != ():
-        raise invalid("penalty", penalty, _CALLABLE_PENALTY)
+        raise invalid(argument, penalty, expected)

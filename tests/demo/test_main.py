@@ -54,7 +54,26 @@ def test_techniques_can_be_chosen(study_calls):
     [
         ({"data": 3}, TypeError, "Invalid value for argument `data`"),
         ({"quiet": "yes"}, TypeError, "Invalid value for argument `quiet`"),
+        (
+            {"out": None},
+            TypeError,
+            "Invalid value for argument `out`. Expected a non-empty folder path "
+            "(str or path-like). Received: out=None",
+        ),
+        (
+            {"out": 3},
+            TypeError,
+            "Invalid value for argument `out`. Expected a non-empty folder path "
+            "(str or path-like). Received: out=3",
+        ),
+        (
+            {"out": ""},
+            ValueError,
+            "Invalid value for argument `out`. Expected a non-empty folder path "
+            "(str or path-like). Received: out=''",
+        ),
     ],
+    ids=["data", "quiet", "out_none", "out_int", "out_empty"],
 )
 def test_bad_arguments_are_named_before_anything_happens(
     tmp_path, monkeypatch, study_calls, kwargs, error, message

@@ -28,23 +28,114 @@ def test_split_depends_only_on_the_seed():
     assert not np.array_equal(first.y_train, other.y_train)
 
 
-def _write_folder(root, counts):
+def _write_folder(root, counts, shape=(12, 10, 3), sizes=None):
     rng = np.random.default_rng(0)
     for name, count in counts.items():
         (root / name).mkdir(parents=True)
         for index in range(count):
-            pixels = rng.integers(0, 256, size=(12, 10, 3), dtype="uint8")
+            size = sizes[index % len(sizes)] if sizes else shape[:2]
+            pixels = rng.integers(0, 256, size=(*size, *shape[2:]), dtype="uint8")
             Image.fromarray(pixels).save(root / name / f"{index}.png")
 
 
 def test_folder_of_class_subfolders(tmp_path):
     _write_folder(tmp_path / "shapes", {"circle": 10, "square": 10})
-    data = load_dataset(tmp_path / "shapes")
+    data = load_dataset(tmp_path / "shapes", image_size=(32, 32))
     assert data.name == "shapes"
     assert data.class_names == ("circle", "square")
     assert data.image_shape == (32, 32, 3)
     assert (len(data.x_train), len(data.x_val), len(data.x_test)) == (12, 4, 4)
     assert data.x_train.min() >= 0.0 and data.x_train.max() <= 1.0
+    assert data.source == "a folder of 20 RGB images, 12×10 pixels, read at 32×32"
+
+
+@pytest.mark.parametrize(
+    "shape,channels,color",
+    [((12, 10), 1, "grayscale"), ((12, 10, 3), 3, "RGB")],
+    ids=["grayscale", "rgb"],
+)
+def test_a_folder_is_read_at_its_own_size_and_channels(
+    tmp_path, shape, channels, color
+):
+    _write_folder(tmp_path / "shapes", {"circle": 6, "square": 9}, shape=shape)
+    data = load_dataset(tmp_path / "shapes")
+    assert data.image_shape == (12, 10, channels)
+    # Read as they are: the pixels are the files' own, not resampled.
+    pixels = np.asarray(Image.open(tmp_path / "shapes" / "circle" / "0.png"))
+    stored = np.concatenate([data.x_train, data.x_val, data.x_test]) * 255
+    assert any(np.allclose(image.reshape(pixels.shape), pixels) for image in stored)
+    assert data.description() == {
+        "name": "shapes",
+        "source": f"a folder of 15 {color} images, 12×10 pixels, read at 12×10",
+        "image_shape": [12, 10, channels],
+        "channels": channels,
+        "classes": {"circle": 6, "square": 9},
+        "examples": {"train": 9, "validation": 3, "test": 3},
+    }
+    assert data.describe() == (
+        f"shapes (a folder of 15 {color} images, 12×10 pixels, read at 12×10): "
+        f"15 examples of shape 12×10×{channels}, 2 classes (circle: 6, square: 9); "
+        "9 train, 3 validation, 3 test."
+    )
+
+
+def test_a_folder_of_several_sizes_asks_for_image_size(tmp_path):
+    sizes = [(12, 10), (8, 8), (9, 7), (20, 20)]
+    _write_folder(tmp_path / "shapes", {"a": 6, "b": 6}, sizes=sizes)
+    message = (
+        f"The images in '{tmp_path / 'shapes'}' have 4 different sizes (8×8, "
+        "9×7, 12×10, …): pass image_size=(height, width) to read them all at "
+        "one size."
+    )
+    with pytest.raises(StudyError, match=re.escape(message)):
+        load_dataset(tmp_path / "shapes")
+    data = load_dataset(tmp_path / "shapes", image_size=(6, 5))
+    assert data.image_shape == (6, 5, 3)
+
+
+_IMAGE_SIZE = "None or (height, width), two ints >= 1"
+
+
+@pytest.mark.parametrize(
+    "image_size,error",
+    [
+        (0, TypeError),
+        ((0, 0), ValueError),
+        ((-1, 8), ValueError),
+        ("32", TypeError),
+        (32, TypeError),
+        ((8,), ValueError),
+        ((8, 8, 3), ValueError),
+        ((8.0, 8), TypeError),
+        ((True, 8), TypeError),
+    ],
+    ids=["zero", "zeros", "negative", "text", "int", "one", "three", "float", "bool"],
+)
+def test_a_bad_image_size_is_named(tmp_path, image_size, error):
+    _write_folder(tmp_path / "shapes", {"a": 5, "b": 5})
+    message = (
+        f"Invalid value for argument `image_size`. Expected {_IMAGE_SIZE}. "
+        f"Received: image_size={image_size!r}"
+    )
+    with pytest.raises(error, match=re.escape(message)):
+        load_dataset(tmp_path / "shapes", image_size=image_size)
+
+
+@pytest.mark.parametrize(
+    "data,what",
+    [
+        ((np.zeros((10, 4)), np.arange(10) % 2), "these examples"),
+        ("digits", "the digits images"),
+    ],
+    ids=["arrays", "digits"],
+)
+def test_an_image_size_for_examples_it_cannot_resize_is_refused(data, what):
+    message = (
+        "Invalid value for argument `image_size`. Expected None: only a folder's "
+        f"images are resized, {what} keep their shape. Received: image_size=(8, 8)"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        as_dataset(data, image_size=(8, 8))
 
 
 def test_folder_with_too_few_images(tmp_path):
@@ -166,3 +257,102 @@ def test_fingerprint_changes_with_any_example():
 def test_bad_data_is_named(data, error, message):
     with pytest.raises(error, match=re.escape(message)):
         as_dataset(data)
+
+
+def _tf_data(x, y=None, repeat=False):
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(x if y is None else (x, y))
+    return dataset.repeat() if repeat else dataset
+
+
+_X = np.random.default_rng(0).random((50, 4), dtype="float32")
+_NAN = _X.copy()
+_NAN[3, 1], _NAN[7, 0] = np.nan, np.inf
+
+
+def _data_message(expected, received):
+    return (
+        f"Invalid value for argument `data`. Expected {expected}. "
+        f"Received: data='{received}'"
+    )
+
+
+_SHAPES = "x of shape (50, 4) (float32), y of shape (50,) (int64)"
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (
+            lambda: (_X, np.zeros(50, "int64")),
+            _data_message(
+                "labels of at least 2 classes (a study of one class measures nothing)",
+                f"{_SHAPES}, every label [0]",
+            ),
+        ),
+        (
+            lambda: (_X, np.r_[np.zeros(47), [1, 1, 2]].astype("int64")),
+            _data_message(
+                "at least 5 examples of each class to split them 60/20/20 "
+                "stratified (or pass the splits: a dict of 'train', "
+                "'validation', 'test')",
+                f"{_SHAPES}, examples per small class {{1: 2, 2: 1}}",
+            ),
+        ),
+        (
+            lambda: _tf_data(_X),
+            _data_message(
+                "a tf.data.Dataset of (x, y) pairs",
+                "a tf.data.Dataset of elements TensorSpec(shape=(4,), "
+                "dtype=tf.float32, name=None)",
+            ),
+        ),
+        (
+            lambda: _tf_data(_X, np.arange(50) % 2, repeat=True),
+            _data_message(
+                "a finite tf.data.Dataset of (x, y) pairs (read once into "
+                "memory; drop its .repeat())",
+                "an infinite tf.data.Dataset (repeated)",
+            ),
+        ),
+        (
+            lambda: (_NAN, np.arange(50) % 2),
+            _data_message(
+                "finite examples x (no NaN or inf)",
+                f"{_SHAPES}, 2 NaN or infinite values in x",
+            ),
+        ),
+        (
+            lambda: (np.zeros((300, 300)), np.zeros(299)),
+            _data_message(
+                "(x, y) with x of shape (N, ...), y of N integer labels >= 0 "
+                "and N >= 5",
+                "x of shape (300, 300) (float64), y of shape (299,) (float64)",
+            ),
+        ),
+    ],
+    ids=["one_class", "tiny_classes", "no_labels", "infinite", "nan", "big_arrays"],
+)
+def test_data_that_cannot_be_studied_is_named_by_shape(data, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        as_dataset(data())
+
+
+def test_one_class_in_given_training_split_is_refused():
+    x, y = _arrays()
+    splits = {
+        "train": (x[:40], np.zeros(40, "int64")),
+        "validation": (x[40:70], y[40:70]),
+    }
+    splits["test"] = (x[70:], y[70:])
+    message = (
+        _data_message(
+            "labels of at least 2 classes (a study of one class measures nothing)",
+            "x of shape (40, 6) (float32), y of shape (40,) (int64), every label [0]",
+        )
+        .replace("`data`", "`data['train']`")
+        .replace("data='", "data['train']='")
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        as_dataset(splits)

@@ -611,3 +611,30 @@ def test_synchronized_uses_the_global_batch_under_mirrored_strategy():
     # Dropout runs per replica: zeros or 2 * input.
     second = np.asarray(result["dropout"][1])
     assert set(np.unique(second)) <= {0.0, 4.0, 10.0}
+
+
+@pytest.mark.parametrize(
+    "initializer",
+    [
+        keras.initializers.Constant(-1.0),
+        keras.initializers.Constant(np.array([1.0, -0.5, 1.0])),
+        {"class_name": "Constant", "config": {"value": -2.0}},
+    ],
+    ids=["constant", "array", "config"],
+)
+def test_a_negative_moving_variance_is_refused(initializer):
+    # Inference would take sqrt(-1 + epsilon): NaN outputs, no error.
+    message = (
+        "Invalid value for argument `moving_variance_initializer`. Expected an "
+        "initializer of variances >= 0 (a Constant of value >= 0). "
+        f"Received: moving_variance_initializer={initializer!r}"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        BatchNormalization(moving_variance_initializer=initializer)
+
+
+def test_a_zero_moving_variance_is_accepted():
+    layer = BatchNormalization(
+        moving_variance_initializer=keras.initializers.Constant(0.0)
+    )
+    assert np.all(np.isfinite(_numpy(layer(X4[:, 0, 0], training=False))))

@@ -172,3 +172,40 @@ def test_bad_arguments_are_named(kwargs, error, message):
     kwargs = {"model": _model(), **kwargs}
     with pytest.raises(error, match=re.escape(message)):
         mc_predict(**kwargs)
+
+
+def _two_inputs():
+    inputs = {"a": keras.Input((4,), name="a"), "b": keras.Input((2,), name="b")}
+    joined = keras.layers.Concatenate()([inputs["a"], inputs["b"]])
+    return keras.Model(inputs, keras.layers.Dense(1)(Dropout(0.5, seed=1)(joined)))
+
+
+@pytest.mark.parametrize(
+    "model,x,described,expected",
+    [
+        (_model, np.ones((3, 5), "f4"), "float32 array of shape (3, 5)", "(None, 4)"),
+        (_model, np.ones((3, 2, 2)), "float64 array of shape (3, 2, 2)", "(None, 4)"),
+        (
+            _two_inputs,
+            {"a": np.ones((3, 4)), "b": np.ones((3, 3))},
+            "float64 array of shape (3, 4), float64 array of shape (3, 3)",
+            "(None, 4) and (None, 2)",
+        ),
+    ],
+    ids=["width", "rank", "dict"],
+)
+def test_x_of_another_shape_than_the_model_input_is_named(
+    model, x, described, expected
+):
+    message = (
+        f"Invalid value for argument `x`. Expected inputs of shape {expected}, the "
+        f"model's input. Received: x='{described}'"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        mc_predict(model(), x, samples=2)
+
+
+def test_x_matching_a_dict_of_inputs_by_name_is_predicted():
+    x = {"b": np.ones((3, 2), "float32"), "a": np.ones((3, 4), "float32")}
+    mean, _ = mc_predict(_two_inputs(), x, samples=2)
+    assert mean.shape == (3, 1)

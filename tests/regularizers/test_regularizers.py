@@ -251,10 +251,23 @@ def _failing_penalty(w):
     raise RuntimeError("no")
 
 
+def _text_penalty(w):
+    return "x"
+
+
+def _bool_penalty(w):
+    return keras.ops.any(w > 0)
+
+
 @pytest.mark.parametrize(
     "penalty,error",
-    [(_vector_penalty, ValueError), (_failing_penalty, TypeError)],
-    ids=["not_scalar", "raises"],
+    [
+        (_vector_penalty, ValueError),
+        (_failing_penalty, TypeError),
+        (_text_penalty, TypeError),
+        (_bool_penalty, TypeError),
+    ],
+    ids=["not_scalar", "raises", "text", "bool"],
 )
 def test_callable_penalty_checked_on_a_probe(penalty, error):
     message = (
