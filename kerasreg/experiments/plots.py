@@ -93,7 +93,10 @@ def plot_learning_curves(runs, path):
                 (f"val_{metric}", _VALIDATION, "validation"),
             ):
                 if key in run.history:
-                    values = scale * np.asarray(run.history[key])
+                    values = scale * np.asarray(run.history[key], dtype="float64")
+                    # A diverged epoch's NaN or inf is a gap, not an axis
+                    # limit matplotlib cannot set.
+                    values[~np.isfinite(values)] = np.nan
                     ax.plot(epochs, values, color=color, label=kind)
             if run.best_epoch is not None:
                 ax.axvline(
@@ -107,14 +110,15 @@ def plot_learning_curves(runs, path):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)
-        loss_ax.set_title(f"{name}: loss")
+        diverged = " (diverged)" if run.diverged else ""
+        loss_ax.set_title(f"{name}: loss{diverged}")
         loss_ax.set_yscale("log")
         # Ticks at 1, 2 and 5 per decade, as plain numbers (0.5, not 5×10⁻¹).
         loss_ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
         loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         loss_ax.yaxis.set_minor_formatter(NullFormatter())
         loss_ax.set_ylabel("cross-entropy")
-        accuracy_ax.set_title(f"{name}: accuracy")
+        accuracy_ax.set_title(f"{name}: accuracy{diverged}")
         accuracy_ax.set_ylabel("accuracy")
         accuracy_ax.yaxis.set_major_formatter(PercentFormatter())
         accuracy_ax.set_ylim(0, 100)

@@ -14,7 +14,9 @@ class Summary:
     Accuracies, the gap (train minus test accuracy) and `zero_fraction` are
     fractions in [0, 1], as `Interval`s (mean with a 95% confidence interval
     over the seeds; no interval for one seed); `epochs_run`, `best_epoch`
-    and `wall_time` (seconds per run) are means.
+    and `wall_time` (seconds per run) are means. `diverged` counts the runs
+    whose training diverged (their numbers are in the means: a configuration
+    that diverges is shown as it is, never left out).
     """
 
     technique: str
@@ -26,6 +28,7 @@ class Summary:
     epochs_run: float
     best_epoch: float | None
     wall_time: float
+    diverged: int = 0
 
 
 def summarize(runs):
@@ -48,4 +51,5 @@ def summarize(runs):
         epochs_run=float(np.mean([run.epochs_run for run in runs])),
         best_epoch=float(np.mean(best)) if best else None,
         wall_time=float(np.mean([run.wall_time for run in runs])),
+        diverged=sum(run.diverged for run in runs),
     )

@@ -79,8 +79,11 @@ def _cells(summary, comparison):
         if comparison is None
         else f"{format_points(comparison.difference, signed=True)} {comparison.verdict}"
     )
+    name = summary.technique
+    if summary.diverged:
+        name += f" ({summary.diverged} of {summary.seeds} diverged)"
     return (
-        summary.technique,
+        name,
         format_points(summary.train_accuracy),
         format_points(summary.test_accuracy),
         versus,
@@ -94,7 +97,8 @@ def _cells(summary, comparison):
 def format_table(summaries, comparisons, markdown=False):
     """The table of `summaries`, one row per configuration, in their order.
 
-    Columns: the configuration; train and test accuracy (mean ± half-width
+    Columns: the configuration (with how many of its runs diverged, if
+    any); train and test accuracy (mean ± half-width
     of the 95% confidence interval over the seeds, in percent; "± –" with
     one seed); the test accuracy's difference from the baseline paired by
     seed (in points, ± its interval) with the verdict: "better" or "worse"

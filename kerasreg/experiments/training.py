@@ -12,7 +12,7 @@ import kerasreg
 from kerasreg._validation import invalid
 from kerasreg.callbacks import EarlyStopping
 from kerasreg.experiments import tf_data
-from kerasreg.experiments.records import HISTOGRAM_BINS, HISTORY, Run
+from kerasreg.experiments.records import HISTORY, Run, kernel_histogram
 from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from kerasreg.experiments.switches import Switches
 from kerasreg.experiments.techniques import TECHNIQUES, Setting
@@ -123,8 +123,7 @@ class Trainer:
         val_loss, val_accuracy = self.evaluate(model)
         kernels = _kernels(model)
         first = kernels[0]
-        limit = float(np.abs(first).max()) or 1.0
-        counts, _ = np.histogram(first, bins=HISTOGRAM_BINS, range=(-limit, limit))
+        limit, counts = kernel_histogram(first)
         return Run(
             technique=name,
             seed=seed,
@@ -149,7 +148,7 @@ class Trainer:
                 if key in history
             },
             kernel_limit=limit,
-            kernel_histogram=tuple(int(c) for c in counts),
+            kernel_histogram=counts,
         )
 
     def run_path(self, penalty, strengths, values):

@@ -107,3 +107,15 @@ def test_augmentation_preview(tmp_path):
     _assert_readable(tmp_path / "augmentation.png")
     # `Figure.get_suptitle` is newer than matplotlib 3.7; the title is a text.
     assert [text.get_text() for text in figure.texts] == ["Augmentation at magnitude 2"]
+
+
+@pytest.mark.parametrize("name", ["none", "L1"], ids=["baseline", "penalty"])
+def test_a_diverged_run_is_drawn_and_titled_diverged(tmp_path, runs, name):
+    runs[name] = [make_run(name, diverged=True)]
+    figure = plots.plot_learning_curves(runs, tmp_path / "curves.png")
+    _assert_readable(tmp_path / "curves.png", min_width=1000)
+    titles = [ax.get_title() for ax in _visible(figure)]
+    assert f"{name}: loss (diverged)" in titles
+    assert sum("diverged" in title for title in titles) == 2
+    plots.plot_weight_histograms(runs, tmp_path / "weights.png")
+    _assert_readable(tmp_path / "weights.png", min_width=1000)

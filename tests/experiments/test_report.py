@@ -249,3 +249,32 @@ def test_the_study_needs_matplotlib_only_to_draw():
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout == "drawing needs matplotlib\n"
+
+
+@pytest.mark.parametrize(
+    "diverged", ["none", "L1", "all together"], ids=lambda name: name.replace(" ", "-")
+)
+def test_a_diverged_run_is_written_and_shown_as_diverged(tmp_path, diverged):
+    tests = {"none": [0.90, 0.91], "L1": [0.91, 0.93], "Dropout": [0.92, 0.93]}
+    tests["all together"] = [0.92, 0.94]
+    points = path_points()
+    points[0] = dataclasses.replace(
+        points[0], measures={"val_accuracy": 0.1, "val_loss": math.inf}
+    )
+    result = _result(
+        tests, paths={"L1": points}, run_options={diverged: {"diverged": True}}
+    )
+    folder, text = _write(tmp_path, result)
+    assert {CURVES, PATHS, WEIGHTS, RESULTS} <= set(os.listdir(folder))
+    assert f"| {diverged} (2 of 2 diverged) |" in text
+    assert f"**Diverged** (validation loss not finite): {diverged} seed 0 and " in text
+    written = json.loads((folder / RESULTS).read_text())
+    flags = {(r["technique"], r["seed"]): r["diverged"] for r in written["runs"]}
+    assert [key for key, flag in flags.items() if flag] == [
+        (diverged, 0),
+        (diverged, 1),
+    ]
+    assert written["paths"]["L1"][0]["val_loss"] is None
+    stream = io.StringIO()
+    say(stream, result, "report.md")
+    assert f"{diverged} (2 of 2 diverged)" in stream.getvalue()

@@ -2,6 +2,7 @@
 influences a choice."""
 
 import io
+import math
 import json
 import re
 
@@ -196,3 +197,19 @@ def test_another_study_in_the_same_folder_is_refused(tmp_path):
     _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.5,)}, seeds=1)
     with pytest.raises(StudyError, match="holds a study with other arguments"):
         _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.3,)}, seeds=1)
+
+
+@pytest.mark.parametrize("rates", [(0.1, 1e30)], ids=["lr-1e30"])
+def test_a_diverging_learning_rate_is_recorded_and_never_chosen(tmp_path, rates):
+    result = _study(
+        tmp_path,
+        learning_rates=rates,
+        seeds=1,
+        path=True,
+        grids={"L1": (1e-4,), "Dropout": (0.1,)},
+    )
+    assert result.choices.learning_rate == 0.1
+    assert math.isinf(result.choices.learning_rates[1e30])
+    text = (tmp_path / "report" / "report.md").read_text()
+    assert "1e+30 → diverged" in text
+    assert "Diverged while tuning (validation loss not finite, never chosen): " in text
