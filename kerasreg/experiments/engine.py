@@ -10,6 +10,7 @@ runs next, and it holds every result (they travel as metrics), so the workers
 need no shared folder.
 """
 
+import json
 import os
 import time
 
@@ -20,7 +21,7 @@ from keras_tuner.src.distribute import utils as _distribute
 
 from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
-from kerasreg.experiments.records import OBJECTIVE, path_to_metrics
+from kerasreg.experiments.records import OBJECTIVE, path_from_metrics, path_to_metrics
 
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
@@ -85,8 +86,9 @@ class PlanOracle(keras_tuner.Oracle):
         running = {
             trial_key(t.hyperparameters.values) for t in self.ongoing_trials.values()
         }
+        trials = self.trials.values()
         status, values = self.plan.next(
-            validation_losses(self.trials.values()), running
+            validation_losses(trials), running, paths=finished_paths(trials)
         )
         if status == "run":
             return {"status": "RUNNING", "values": values}
@@ -99,6 +101,15 @@ def validation_losses(trials):
         trial_key(t.hyperparameters.values): float(t.metrics.get_last_value(OBJECTIVE))
         for t in trials
         if t.status == _COMPLETED
+    }
+
+
+def finished_paths(trials):
+    """Penalty → the `PathPoint`s of every completed path trial."""
+    return {
+        json.loads(key)["path"]: path_from_metrics(metrics)
+        for key, metrics in completed_metrics(trials).items()
+        if json.loads(key)["path"]
     }
 
 

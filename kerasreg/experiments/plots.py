@@ -28,6 +28,10 @@ _DPI = 110
 _TRAIN, _VALIDATION = "tab:blue", "tab:orange"
 # Configurations side by side in the learning curves, two panels each.
 _CURVE_COLUMNS = 2
+# A path's accuracy axis shows at least this many standard errors of a
+# validation accuracy on each side of its middle: never so zoomed that one
+# example's noise reads as a trend.
+_MIN_STANDARD_ERRORS = 3
 
 
 def _save(figure, path):
@@ -133,19 +137,60 @@ def plot_learning_curves(runs, path):
     return figure
 
 
-def plot_paths(paths, chosen, path):
+def accuracy_limits(accuracies, validation_size):
+    """The accuracy axis (percent) of a path: its points, never zoomed in
+    past ±`_MIN_STANDARD_ERRORS` standard errors.
+
+    An accuracy p measured on n examples has the binomial standard error
+    sqrt(p (1 − p) / n), floored at one example (1 / n), since at p = 1 it
+    is 0. The axis spans the points with a margin, and at least
+    ±3 standard errors around their middle (at their mean accuracy), within
+    [0, 100].
+
+    Args:
+        accuracies: sequence of accuracies in percent (NaN for none).
+        validation_size: int, the number of validation examples n.
+
+    Returns:
+        `(low, high)` in percent.
+
+    Example:
+
+    >>> [round(v, 2) for v in accuracy_limits([95.0, 95.3], 300)]
+    [91.43, 98.87]
+    """
+    values = np.asarray(accuracies, dtype="float64")
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 100.0
+    low, high = float(values.min()), float(values.max())
+    p = float(values.mean()) / 100
+    error = 100 * max(math.sqrt(p * (1 - p) / validation_size), 1 / validation_size)
+    middle = (low + high) / 2
+    half = max(0.55 * (high - low), _MIN_STANDARD_ERRORS * error)
+    return max(0.0, middle - half), min(100.0, middle + half)
+
+
+def plot_paths(paths, chosen, path, validation_size=None):
     """Each penalty's regularization path: accuracy and exact zeros against λ.
 
     One panel per penalty, λ on a log scale decreasing from left to right
     (the order the path was fitted in, each fit warm-started from the one
     before): the validation accuracy on the left axis, the share of kernel
     weights that are exactly zero on the right axis, and the λ chosen on
-    validation loss marked, when it is in the panel.
+    validation loss marked, when it is in the panel. Given the validation
+    set's size, a band shows ±1 binomial standard error around each
+    accuracy and the axis is never zoomed past ±3 of them
+    (`accuracy_limits`), so that one example's noise does not read as a
+    trend.
 
     Args:
         paths: dict, penalty name → list of `PathPoint`, strong λ first.
         chosen: dict, technique name → its chosen strength.
         path: str, the PNG to write.
+        validation_size: int, the number of validation examples each
+            accuracy was measured on, or None for no band. Defaults to
+            `None`.
 
     Returns:
         The matplotlib `Figure`.
@@ -165,13 +210,22 @@ def plot_paths(paths, chosen, path):
     twins = []
     for ax, (name, points) in zip(axes, paths.items(), strict=True):
         strengths = [p.strength for p in points]
+        accuracies = np.array([100 * p.measures["val_accuracy"] for p in points])
         accuracy = ax.plot(
-            strengths,
-            [100 * p.measures["val_accuracy"] for p in points],
-            "o-",
-            color=_VALIDATION,
-            label="validation accuracy",
+            strengths, accuracies, "o-", color=_VALIDATION, label="validation accuracy"
         )
+        if validation_size:
+            share = accuracies / 100
+            error = 100 * np.sqrt(share * (1 - share) / validation_size)
+            ax.fill_between(
+                strengths,
+                accuracies - error,
+                accuracies + error,
+                color=_VALIDATION,
+                alpha=0.2,
+                label="±1 standard error (validation size)",
+            )
+            ax.set_ylim(*accuracy_limits(accuracies, validation_size))
         zeros = ax.twinx()
         twins.append(zeros)
         zeros.plot(

@@ -69,7 +69,10 @@ def read_results(result):
         line
         for line in (
             _sparsity(none, others),
-            *(_path(name, points) for name, points in result.paths.items()),
+            *(
+                _path(name, points, result.fresh_fits.get(name))
+                for name, points in result.paths.items()
+            ),
             _early_stopping(
                 summaries.get("EarlyStopping"),
                 result.choices.strength.get("EarlyStopping"),
@@ -206,19 +209,29 @@ def _sparsity(none, others):
     )
 
 
-def _path(name, points):
+def _path(name, points, fresh):
     index = recommended_point(points)
     if index is None:
         return f"{name}'s regularization path diverged at every λ."
     kept = points[index]
     best = max(p.measures["val_accuracy"] for p in points if not p.diverged)
-    return (
+    line = (
         f"{name}'s regularization path: the strongest λ whose validation "
         f"accuracy is within {PATH_TOLERANCE_POINTS:g} point of the path's best "
-        f"({_points(best):.1f}%) is {kept.strength:.3g}, with "
-        f"{format_share(kept.zero_share)} of the kernel weights exactly zero "
+        f"({_points(best):.1f}%) is {kept.strength:.3g}, where the path's model "
+        f"(warm-started from the stronger λ before it) has "
+        f"{format_share(kept.zero_share)} of its kernel weights exactly zero "
         f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)."
     )
+    if fresh is not None:
+        line += (
+            f" Trained from scratch at that λ alone: "
+            f"{format_share(fresh.zero_fraction)} zeros, validation accuracy "
+            f"{_points(fresh.val_accuracy):.1f}%"
+            + (" (diverged)" if fresh.diverged else "")
+            + ": what λ gives without the path's warm start."
+        )
+    return line
 
 
 def _early_stopping(stopping, patience, epochs):

@@ -195,6 +195,18 @@ class PathPoint:
         }
 
 
+def path_model(penalty):
+    """The file name of the model a path recommends (`recommended_point`),
+    saved by its trial in the study's logs folder and copied into its report.
+
+    Example:
+
+    >>> path_model("L1")
+    'L1_path.keras'
+    """
+    return f"{penalty}_path.keras"
+
+
 def recommended_point(points):
     """The index of the point a path recommends, or None if every fit diverged.
 
@@ -213,10 +225,12 @@ def recommended_point(points):
     if not finite:
         return None
     best = max(points[i].measures["val_accuracy"] for i in finite)
+    # Rounded: 91% - 90% is 1.0000000000000009 points in floats, and counts.
     return next(
         i
         for i in finite
-        if 100 * (best - points[i].measures["val_accuracy"]) <= PATH_TOLERANCE_POINTS
+        if round(100 * (best - points[i].measures["val_accuracy"]), 9)
+        <= PATH_TOLERANCE_POINTS
     )
 
 

@@ -24,7 +24,9 @@ from kerasreg.experiments.report import (
     say,
     write_report,
 )
+from kerasreg.experiments.records import path_model
 from kerasreg.experiments.table import format_table
+from kerasreg.experiments.techniques import PATH_PENALTIES
 from tests.experiments._results import make_result, path_points, tiny_dataset
 
 # The study's report: report.md, results.json, the figures, the terminal.
@@ -54,7 +56,9 @@ def _write(tmp_path, result, **options):
 def test_report_holds_settings_choices_results_and_figures(tmp_path):
     result = _result(paths={"L1": path_points()})
     folder, text = _write(tmp_path, result, logs="out/logs")
-    assert sorted(os.listdir(folder)) == sorted(FILES)
+    # No model in the logs to hand out.
+    models = {path_model(name) for name in PATH_PENALTIES}
+    assert sorted(os.listdir(folder)) == sorted(set(FILES) - models)
     assert text.startswith(
         "# Which regularization helps the model? A kerasreg study on tiny\n\n"
         "The model trained without regularization and with each technique, 2 "
@@ -149,6 +153,7 @@ def test_results_json_is_json_ready(tmp_path):
         "summaries",
         "comparisons",
         "paths",
+        "recommended",
         "runs",
     ]
     assert written["settings"] == result.settings
@@ -278,3 +283,34 @@ def test_a_diverged_run_is_written_and_shown_as_diverged(tmp_path, diverged):
     stream = io.StringIO()
     say(stream, result, "report.md")
     assert f"{diverged} (2 of 2 diverged)" in stream.getvalue()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["model-saved", "model-missing"])
+def test_the_paths_model_and_a_fresh_fit_at_its_lambda_side_by_side(tmp_path, saved):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    if saved:
+        (logs / "L1_path.keras").write_bytes(b"the model")
+    result = _result(paths={"L1": path_points()})
+    folder, text = _write(tmp_path, result, logs=str(logs))
+    assert ((folder / "L1_path.keras").exists()) is saved
+    assert "What a path is: one model trained at each λ from strong to weak" in text
+    # The recommended point (1e-4: within a point of 93%) is in bold.
+    assert "\n| **0.0001** | 92.5% | 0.280 | 20.0% |\n" in text
+    model = (
+        "[`L1_path.keras`](L1_path.keras)" if saved else "not found in the logs folder"
+    )
+    assert (
+        "| λ = 0.0001 | validation accuracy | kernel weights exactly 0 | model |\n"
+        "| --- | ---: | ---: | --- |\n"
+        f"| on the path (warm-started) | 92.5% | 20.0% | {model} |\n"
+        "| trained from scratch | 90.0% | 2.0% | test accuracy 92.0% |"
+    ) in text
+    assert (
+        "Trained from scratch at that λ alone: 2.0% zeros, validation accuracy "
+        "90.0%: what λ gives without the path's warm start." in text
+    )
+    written = json.loads((folder / RESULTS).read_text())["recommended"]["L1"]
+    assert written["path"]["strength"] == 1e-4 and written["path"]["zero_share"] == 0.2
+    assert written["fresh_fit"]["zero_fraction"] == 0.02
+    assert written["model"] == "L1_path.keras"
