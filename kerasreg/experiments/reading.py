@@ -9,12 +9,14 @@ import math
 
 from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
 from kerasreg.experiments.records import PATH_TOLERANCE_POINTS, recommended_point
-from kerasreg.experiments.statistics import paired_comparison
+from kerasreg.experiments.statistics import paired_comparison, t_quantile
 from kerasreg.experiments.table import format_points, format_share, format_signed
 from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 
 # A gap above this many points counts as overfitting worth curing.
 _OVERFIT_POINTS = 2.0
+# Fewer seeds than this carry a verdict with a warning.
+_FEW_SEEDS = 3
 _VERDICTS = {
     "better": "Better than without regularization (the 95% interval of the "
     "seed-paired difference lies above 0)",
@@ -307,6 +309,14 @@ def _spread(seeds):
         return (
             "One seed per configuration: differences of a point or so may be "
             "luck. Rerun with `seeds=3` or more before drawing conclusions."
+        )
+    if seeds < _FEW_SEEDS:
+        return (
+            f"**Too few seeds**: with {seeds}, each interval and verdict rests on "
+            f"Student's t with {seeds - 1} degree of freedom (its 95% quantile is "
+            f"{t_quantile(0.975, seeds - 1):.1f}, against 4.3 for three seeds): one "
+            "unlucky seed decides. Rerun with `seeds=3` or more before drawing "
+            "conclusions."
         )
     return (
         f"± is the half-width of the 95% confidence interval over the {seeds} "

@@ -224,7 +224,8 @@ def _markdown(result, logs, models, default_augmentation):
         "## Results",
         format_table(result.summaries, result.comparisons, markdown=True),
         "± is the half-width of the 95% confidence interval over the seeds "
-        "(Student's t); – : one seed, no interval. *vs baseline*: the test "
+        "(Student's t), clipped to [0, 100]%: a clipped one reads -below/+above; "
+        "– : one seed, no interval. *vs baseline*: the test "
         "accuracy's difference from no regularization, paired by seed, with its "
         "interval; better or worse only when the interval excludes 0, else a tie.",
         "## Reading",
@@ -272,14 +273,25 @@ def _markdown(result, logs, models, default_augmentation):
     return "\n\n".join(sections) + "\n"
 
 
-def _loss(loss):
-    return f"{loss:.3f}" if math.isfinite(loss) else "diverged"
+def _loss(loss, decimals=3):
+    return f"{loss:.{decimals}f}" if math.isfinite(loss) else "diverged"
+
+
+def _decimals(losses):
+    """The fewest decimals, 3 or more, that tell every two different losses
+    apart: a winner's 0.2031 never reads as the runner-up's "0.203"."""
+    finite = {loss for loss in losses if math.isfinite(loss)}
+    return next(
+        (d for d in range(3, 17) if len({f"{v:.{d}f}" for v in finite}) == len(finite)),
+        17,
+    )
 
 
 def _choice_row(label, scores, chosen, described):
+    decimals = _decimals(scores.values())
     tried = [
         # Batch normalization's one "strength" is True: on.
-        f"{'on' if value is True else format(value, 'g')} → {_loss(loss)}"
+        f"{'on' if value is True else format(value, 'g')} → {_loss(loss, decimals)}"
         for value, loss in scores.items()
     ]
     tried = ", ".join(

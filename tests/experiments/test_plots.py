@@ -1,6 +1,8 @@
 """The report's figures, drawn from hand-built runs: readable PNGs, the
 panels and axes the report describes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -119,3 +121,42 @@ def test_a_diverged_run_is_drawn_and_titled_diverged(tmp_path, runs, name):
     assert sum("diverged" in title for title in titles) == 2
     plots.plot_weight_histograms(runs, tmp_path / "weights.png")
     _assert_readable(tmp_path / "weights.png", min_width=1000)
+
+
+@pytest.mark.parametrize(
+    "accuracies, size",
+    [
+        ((0.95, 0.9533, 0.9517), 300),  # one example in 300 apart
+        ((1.0, 1.0, 1.0), 300),
+        ((0.40, 0.88, 0.93), 1000),
+        ((0.5, 0.5, 0.501), 50_000),
+    ],
+    ids=["one-example", "perfect", "wide", "large-validation"],
+)
+def test_the_path_accuracy_axis_never_zooms_past_three_standard_errors(
+    tmp_path, accuracies, size
+):
+    points = [
+        dataclasses.replace(p, measures={"val_accuracy": a, "val_loss": 0.3})
+        for p, a in zip(path_points(), accuracies, strict=False)
+    ]
+    figure = plots.plot_paths({"L1": points}, {}, tmp_path / "p.png", size)
+    ax = figure.axes[0]
+    low, high = ax.get_ylim()
+    percent = 100 * np.array(accuracies)
+    p = percent.mean() / 100
+    # Independent reference: the binomial standard error, floored at 1/n.
+    error = 100 * max(np.sqrt(p * (1 - p) / size), 1 / size)
+    assert low <= percent.min() and high >= percent.max()
+    assert low >= 0 and high <= 100
+    middle = (percent.min() + percent.max()) / 2
+    assert min(middle - low, high - middle) >= 3 * error - 1e-9 or (
+        low == 0 or high == 100
+    )
+    band = [c for c in ax.collections if c.get_label().startswith("±1 standard")]
+    assert len(band) == 1
+
+
+def test_without_the_validation_size_there_is_no_band(tmp_path):
+    figure = plots.plot_paths({"L1": path_points()}, {}, tmp_path / "p.png")
+    assert not figure.axes[0].collections

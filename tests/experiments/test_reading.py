@@ -4,6 +4,8 @@ Hand-computed references use t(0.975, 2) = 4.3027: a half-width is
 4.3027 · s / sqrt(3), with s the sample deviation over the 3 seeds.
 """
 
+import pytest
+
 from kerasreg.experiments.reading import read_results
 from tests.experiments._results import make_result, path_points
 
@@ -134,4 +136,24 @@ def test_the_baseline_alone():
     assert lines[0].endswith(
         "a generalization gap of 0.0 points, it hardly overfits here."
     )
-    assert len(lines) == 2 and lines[1].startswith("± is the half-width")
+    assert len(lines) == 2 and lines[1].startswith("**Too few seeds**: with 2")
+
+
+@pytest.mark.parametrize(
+    "seeds, warned",
+    [(2, True), (3, False), (5, False)],
+    ids=["two-seeds", "three-seeds", "five-seeds"],
+)
+def test_fewer_than_three_seeds_carry_a_warning(seeds, warned):
+    tests = {name: (values * 2)[:seeds] for name, values in TESTS.items()}
+    lines = _reading(tests)
+    warning = [line for line in lines if line.startswith("**Too few seeds**")]
+    if warned:
+        assert warning == [
+            "**Too few seeds**: with 2, each interval and verdict rests on "
+            "Student's t with 1 degree of freedom (its 95% quantile is 12.7, "
+            "against 4.3 for three seeds): one unlucky seed decides. Rerun with "
+            "`seeds=3` or more before drawing conclusions."
+        ]
+    else:
+        assert warning == []

@@ -12,6 +12,7 @@ import pytest
 
 from kerasreg.experiments.augment import make_augmentation
 from kerasreg.experiments.reading import read_results
+from kerasreg.experiments.records import path_model
 from kerasreg.experiments.report import (
     AUGMENTATION,
     CURVES,
@@ -24,7 +25,6 @@ from kerasreg.experiments.report import (
     say,
     write_report,
 )
-from kerasreg.experiments.records import path_model
 from kerasreg.experiments.table import format_table
 from kerasreg.experiments.techniques import PATH_PENALTIES
 from tests.experiments._results import make_result, path_points, tiny_dataset
@@ -314,3 +314,58 @@ def test_the_paths_model_and_a_fresh_fit_at_its_lambda_side_by_side(tmp_path, sa
     assert written["path"]["strength"] == 1e-4 and written["path"]["zero_share"] == 0.2
     assert written["fresh_fit"]["zero_fraction"] == 0.02
     assert written["model"] == "L1_path.keras"
+
+
+@pytest.mark.parametrize(
+    "losses, row",
+    [
+        ({0.01: 0.2034, 0.03: 0.2031, 0.1: 0.45}, "0.01 → 0.2034, **0.03 → 0.2031**"),
+        (
+            {0.01: 0.20301, 0.03: 0.20300, 0.1: math.inf},
+            "0.01 → 0.20301, **0.03 → 0.20300**",
+        ),
+        ({0.01: 0.52, 0.03: 0.31, 0.1: 0.45}, "0.01 → 0.520, **0.03 → 0.310**"),
+    ],
+    ids=["four-decimals", "five-decimals", "three-suffice"],
+)
+def test_tuning_losses_show_the_digits_that_decide(tmp_path, losses, row):
+    result = _result({"none": [0.9, 0.91], "L2": [0.92, 0.93]})
+    choices = dataclasses.replace(
+        result.choices, learning_rates=losses, learning_rate=0.03
+    )
+    _, text = _write(tmp_path, dataclasses.replace(result, choices=choices))
+    assert f"| learning rate | {row}" in text
+
+
+@pytest.mark.parametrize(
+    "train, cell",
+    [([1.0, 0.99, 1.0], "99.7 -1.4/+0.3"), ([0.9, 0.91, 0.92], "91.0 ± 2.5")],
+    ids=["clipped-at-100", "inside"],
+)
+def test_accuracy_intervals_stay_within_100(tmp_path, train, cell):
+    result = _result(
+        {"none": [0.9, 0.91, 0.9], "L2": [0.92, 0.93, 0.94]},
+        run_options={"none": {"train": 1.0}},
+    )
+    runs = [
+        dataclasses.replace(r, train_accuracy=t)
+        for r, t in zip(result.runs["none"], train, strict=True)
+    ]
+    from kerasreg.experiments.summary import summarize
+
+    summaries = {**result.summaries, "none": summarize(runs)}
+    result = dataclasses.replace(
+        result, runs={**result.runs, "none": runs}, summaries=summaries
+    )
+    _, text = _write(tmp_path, result)
+    assert f"| none | {cell} |" in text
+    assert summaries["none"].train_accuracy.high <= 1.0
+
+
+def test_too_few_seeds_are_said_in_the_terminal_and_the_report(tmp_path):
+    result = _result({"none": [0.9, 0.91], "L2": [0.92, 0.93]})
+    _, text = _write(tmp_path, result)
+    stream = io.StringIO()
+    say(stream, result, "report.md")
+    assert "- **Too few seeds**: with 2, each interval" in text
+    assert "- Too few seeds: with 2, each interval" in stream.getvalue()

@@ -2,8 +2,8 @@
 influences a choice."""
 
 import io
-import math
 import json
+import math
 import re
 
 import keras
@@ -213,3 +213,31 @@ def test_a_diverging_learning_rate_is_recorded_and_never_chosen(tmp_path, rates)
     text = (tmp_path / "report" / "report.md").read_text()
     assert "1e+30 → diverged" in text
     assert "Diverged while tuning (validation loss not finite, never chosen): " in text
+
+
+@pytest.mark.parametrize("grid", [(1e-3, 3e-2)], ids=["l1"])
+def test_the_paths_model_is_saved_beside_a_fresh_fit_at_its_lambda(tmp_path, grid):
+    from kerasreg.experiments.records import recommended_point
+    from kerasreg.experiments.regularization_path import zero_share
+
+    result = _study(
+        tmp_path, techniques=("L1",), grids={"L1": grid}, seeds=1, epochs=3, path=True
+    )
+    points = result.paths["L1"]
+    point = points[recommended_point(points)]
+    fresh = result.fresh_fits["L1"]
+    # The fresh fit is the penalty alone at the recommended λ, seed 0.
+    values = [json.loads(v) for v in _trial_values(tmp_path)]
+    assert {"penalty": "L1", "strength": point.strength, "seed": 0, "path": ""} in [
+        {k: v[k] for k in ("penalty", "strength", "seed", "path")} for v in values
+    ]
+    model = keras.saving.load_model(tmp_path / "report" / "L1_path.keras")
+    assert zero_share(model) == pytest.approx(point.zero_share)
+    written = json.loads((tmp_path / "report" / "results.json").read_text())
+    recommended = written["recommended"]["L1"]
+    assert recommended["path"]["strength"] == point.strength
+    assert recommended["fresh_fit"]["zero_fraction"] == fresh.zero_fraction
+    assert (
+        "| on the path (warm-started) |"
+        in (tmp_path / "report" / "report.md").read_text()
+    )
