@@ -219,8 +219,7 @@ def _markdown(result, logs, models, default_augmentation):
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
         f"{settings['optimizer']} at the learning rate "
         f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
-        "measured in inference mode. Total wall time "
-        f"{settings['wall_time']:.0f} s ({versions}).",
+        f"measured in inference mode. {_wall_time(settings)} ({versions}).",
         "## Results",
         format_table(result.summaries, result.comparisons, markdown=True),
         "± is the half-width of the 95% confidence interval over the seeds "
@@ -271,6 +270,17 @@ def _markdown(result, logs, models, default_augmentation):
         f"Every number above, per run and per configuration: [`{RESULTS}`]({RESULTS})."
     )
     return "\n\n".join(sections) + "\n"
+
+
+def _wall_time(settings):
+    resumed = settings.get("trials_resumed", 0)
+    if not resumed:
+        return f"Total wall time {settings['wall_time']:.0f} s"
+    # The earlier runs' time is not known here: say what this run took.
+    return (
+        f"Resumed: {resumed} trials had finished in an earlier run; this run "
+        f"took {settings['wall_time']:.0f} s of wall time for the rest"
+    )
 
 
 def _loss(loss, decimals=3):

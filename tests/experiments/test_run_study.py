@@ -241,3 +241,41 @@ def test_the_paths_model_is_saved_beside_a_fresh_fit_at_its_lambda(tmp_path, gri
         "| on the path (warm-started) |"
         in (tmp_path / "report" / "report.md").read_text()
     )
+
+
+@pytest.mark.parametrize("interrupt_at", [4], ids=["after-two-trials"])
+def test_a_resumed_study_counts_and_times_only_this_runs_trials(
+    tmp_path, capsys, interrupt_at
+):
+    calls = []
+
+    def interrupted(switches):
+        # The first call is the check before any trial; then one per trial.
+        calls.append(None)
+        if len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        return _mlp(switches)
+
+    with pytest.raises(KeyboardInterrupt):
+        _study(tmp_path, build_model=interrupted, seeds=1, verbose=1)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(
+        r"\d+ trials planned \(at most: exact once the strengths are chosen\)\.", first
+    )
+    result = _study(tmp_path, seeds=1, verbose=1)
+    out = capsys.readouterr().out
+    total, done, left = map(
+        int,
+        re.fullmatch(
+            r"(\d+) trials planned \(at most: exact once the strengths are "
+            r"chosen\), (\d+) finished in an earlier run, (\d+) to go\.",
+            # keras-tuner says first that it reloads the folder.
+            next(line for line in out.splitlines() if "planned" in line),
+        ).groups(),
+    )
+    assert (done, left) == (interrupt_at - 2, total - done)
+    # The bar, and so its ETA, counts this run's trials alone.
+    assert f"{left}/{left}" in out and f"{total}/{total}" not in out
+    assert result.settings["trials_resumed"] == done
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert f"Resumed: {done} trials had finished in an earlier run; this run" in report
