@@ -106,10 +106,10 @@ def validation_losses(trials):
 
 def finished_paths(trials):
     """Penalty → the `PathPoint`s of every completed path trial."""
+    paths = [t for t in trials if t.hyperparameters.values["path"]]
     return {
         json.loads(key)["path"]: path_from_metrics(metrics)
-        for key, metrics in completed_metrics(trials).items()
-        if json.loads(key)["path"]
+        for key, metrics in completed_metrics(paths).items()
     }
 
 
