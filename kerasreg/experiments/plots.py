@@ -22,6 +22,7 @@ from matplotlib.ticker import (
 
 from kerasreg.augmentation import preview
 from kerasreg.experiments.plan import BASELINE
+from kerasreg.experiments.records import recommended_point
 from kerasreg.experiments.techniques import PENALTIES
 
 _DPI = 110
@@ -171,7 +172,7 @@ def accuracy_limits(accuracies, validation_size):
     return max(0.0, middle - half), min(100.0, middle + half)
 
 
-def plot_paths(paths, chosen, path, validation_size=None):
+def plot_paths(paths, chosen, path, validation_size=None, fresh_fits=None):
     """Each penalty's regularization path: accuracy and exact zeros against λ.
 
     One panel per penalty, λ on a log scale decreasing from left to right
@@ -182,7 +183,9 @@ def plot_paths(paths, chosen, path, validation_size=None):
     set's size, a band shows ±1 binomial standard error around each
     accuracy and the axis is never zoomed past ±3 of them
     (`accuracy_limits`), so that one example's noise does not read as a
-    trend.
+    trend. The point the path recommends (`recommended_point`) is ringed;
+    given the fresh fits, their accuracy and zeros at that λ are drawn as
+    open diamonds beside it.
 
     Args:
         paths: dict, penalty name → list of `PathPoint`, strong λ first.
@@ -191,6 +194,8 @@ def plot_paths(paths, chosen, path, validation_size=None):
         validation_size: int, the number of validation examples each
             accuracy was measured on, or None for no band. Defaults to
             `None`.
+        fresh_fits: dict, penalty name → the `Run` of its fresh fit at the
+            recommended λ, or None for none. Defaults to `None`.
 
     Returns:
         The matplotlib `Figure`.
@@ -214,6 +219,12 @@ def plot_paths(paths, chosen, path, validation_size=None):
         accuracy = ax.plot(
             strengths, accuracies, "o-", color=_VALIDATION, label="validation accuracy"
         )
+        fresh = (fresh_fits or {}).get(name)
+        if fresh is not None:
+            # The fresh fit's accuracy belongs on the same honest axis.
+            accuracies_shown = np.append(accuracies, 100 * fresh.val_accuracy)
+        else:
+            accuracies_shown = accuracies
         if validation_size:
             share = accuracies / 100
             error = 100 * np.sqrt(share * (1 - share) / validation_size)
@@ -225,7 +236,7 @@ def plot_paths(paths, chosen, path, validation_size=None):
                 alpha=0.2,
                 label="±1 standard error (validation size)",
             )
-            ax.set_ylim(*accuracy_limits(accuracies, validation_size))
+            ax.set_ylim(*accuracy_limits(accuracies_shown, validation_size))
         zeros = ax.twinx()
         twins.append(zeros)
         zeros.plot(
@@ -235,6 +246,32 @@ def plot_paths(paths, chosen, path, validation_size=None):
             color="tab:purple",
             label="weights exactly 0",
         )
+        index = recommended_point(points)
+        if index is not None:
+            ax.plot(
+                strengths[index],
+                accuracies[index],
+                "o",
+                ms=13,
+                mfc="none",
+                mec="black",
+                label="recommended (path, saved)",
+            )
+        if fresh is not None and index is not None:
+            for axis, value, color in (
+                (ax, fresh.val_accuracy, _VALIDATION),
+                (zeros, fresh.zero_fraction, "tab:purple"),
+            ):
+                axis.plot(
+                    strengths[index],
+                    100 * value,
+                    "D",
+                    ms=9,
+                    mfc="white",
+                    mec=color,
+                    mew=2,
+                    label="fresh fit at that λ",
+                )
         ax.set_xscale("log")
         # Strong λ on the left: the path runs left to right as it was fitted.
         ax.set_xlim(max(strengths) * 1.5, min(strengths) / 1.5)

@@ -216,12 +216,18 @@ def _path(name, points, fresh):
     if index is None:
         return f"{name}'s regularization path diverged at every λ."
     kept = points[index]
+    # The path's first fit starts from scratch, as the fresh fit does.
+    origin = (
+        "warm-started from the stronger λ before it"
+        if index
+        else "its first fit, from scratch like the fresh fit"
+    )
     best = max(p.measures["val_accuracy"] for p in points if not p.diverged)
     line = (
         f"{name}'s regularization path: the strongest λ whose validation "
         f"accuracy is within {PATH_TOLERANCE_POINTS:g} point of the path's best "
         f"({_points(best):.1f}%) is {kept.strength:.3g}, where the path's model "
-        f"(warm-started from the stronger λ before it) has "
+        f"({origin}) has "
         f"{format_share(kept.zero_share)} of its kernel weights exactly zero "
         f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)."
     )

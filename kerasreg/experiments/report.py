@@ -77,6 +77,7 @@ def write_report(folder, result, logs=None, augmentation=None):
             result.choices.strength,
             os.path.join(folder, PATHS),
             validation_size=result.settings["data"]["n_val"],
+            fresh_fits=result.fresh_fits,
         )
     models = _copy_path_models(folder, result.paths, logs)
     magnitude = result.choices.strength.get("Augmentation")
@@ -386,6 +387,9 @@ def _paths_section(result, epochs, models):
 
 def _recommended(name, point, result, saved):
     fresh = result.fresh_fits.get(name)
+    # The path's first fit starts from scratch too: the two agree there.
+    first = point is result.paths[name][0]
+    origin = "its first fit, from scratch" if first else "warm-started"
     rows = [
         f"Recommended (in bold above): λ = {point.strength:.3g}, the strongest "
         "whose validation accuracy is within 1 point of the path's best.",
@@ -393,7 +397,7 @@ def _recommended(name, point, result, saved):
         "| λ = " + f"{point.strength:.3g} | validation accuracy | kernel weights "
         "exactly 0 | model |",
         "| --- | ---: | ---: | --- |",
-        f"| on the path (warm-started) | {100 * point.measures['val_accuracy']:.1f}% "
+        f"| on the path ({origin}) | {100 * point.measures['val_accuracy']:.1f}% "
         f"| {format_share(point.zero_share)} | "
         + (
             f"[`{path_model(name)}`]({path_model(name)})"

@@ -76,7 +76,10 @@ def test_paths_put_strong_lambda_left_and_zeros_on_a_second_axis(tmp_path):
     assert l1_zeros.get_ylabel() == "kernel weights exactly 0"
     # The chosen λ is marked where one was chosen.
     assert [line.get_label() for line in l1.lines][-1] == "chosen λ (validation)"
-    assert len(elastic_net.lines) == 1
+    assert [line.get_label() for line in elastic_net.lines] == [
+        "validation accuracy",
+        "recommended (path, saved)",
+    ]
 
 
 def test_weight_histograms_from_the_runs_counts(tmp_path, runs):
@@ -160,3 +163,26 @@ def test_the_path_accuracy_axis_never_zooms_past_three_standard_errors(
 def test_without_the_validation_size_there_is_no_band(tmp_path):
     figure = plots.plot_paths({"L1": path_points()}, {}, tmp_path / "p.png")
     assert not figure.axes[0].collections
+
+
+def test_the_recommended_point_is_ringed_beside_its_fresh_fit(tmp_path):
+    fresh = make_run("L1", zeros=0.02)
+    figure = plots.plot_paths(
+        {"L1": path_points()}, {}, tmp_path / "p.png", 300, fresh_fits={"L1": fresh}
+    )
+    accuracy_ax, zeros_ax = figure.axes
+    marks = {
+        line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+        for line in [*accuracy_ax.lines, *zeros_ax.lines]
+        if len(line.get_xdata()) == 1
+    }
+    # path_points: 1e-4 (92.5%) is the strongest within 1 point of 93%.
+    assert marks["recommended (path, saved)"] == ([1e-4], [92.5])
+    fresh_marks = [
+        (list(line.get_xdata()), list(line.get_ydata()))
+        for line in [*accuracy_ax.lines, *zeros_ax.lines]
+        if line.get_label() == "fresh fit at that λ"
+    ]
+    assert fresh_marks == [([1e-4], [90.0]), ([1e-4], [2.0])]
+    low, high = accuracy_ax.get_ylim()
+    assert low <= 90.0 <= high

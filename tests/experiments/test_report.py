@@ -369,3 +369,20 @@ def test_too_few_seeds_are_said_in_the_terminal_and_the_report(tmp_path):
     say(stream, result, "report.md")
     assert "- **Too few seeds**: with 2, each interval" in text
     assert "- Too few seeds: with 2, each interval" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "accuracies, origin",
+    [
+        ((0.93, 0.92, 0.925, 0.93), "its first fit, from scratch"),
+        ((0.40, 0.88, 0.925, 0.93), "warm-started"),
+    ],
+    ids=["first-point", "warm-started-point"],
+)
+def test_the_recommended_points_origin_is_said(tmp_path, accuracies, origin):
+    points = [
+        dataclasses.replace(p, measures={**p.measures, "val_accuracy": a})
+        for p, a in zip(path_points(), accuracies, strict=True)
+    ]
+    _, text = _write(tmp_path, _result(paths={"L1": points}))
+    assert f"| on the path ({origin}) |" in text
