@@ -19,6 +19,12 @@ Records: every JSON file kerasreg writes for itself to read back (an
 EarlyStopping state, a BackupAndRestore pointer, a study's identity) is an
 object with a "kind" and a "format"; `read_record` checks both, so a damaged,
 foreign or newer file is named in an error instead of misread.
+
+Locks: `lock` holds an operating-system lock on a local file (`flock`), which
+the system releases when its process ends, however it ends: a killed process
+never leaves a folder locked. It holds between processes of one machine, and
+across machines only where the network file system supports `flock` (NFS
+with its lock service); Windows has no `flock`, and there nothing is locked.
 """
 
 import contextlib
@@ -29,6 +35,11 @@ import os
 import posixpath
 import secrets
 import shutil
+
+try:
+    import fcntl
+except ImportError:  # Windows.
+    fcntl = None
 
 TEMPORARY_MARK = ".tmp-"
 
@@ -259,3 +270,43 @@ def remove(path):
     else:
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)
+
+
+def lock(path):
+    """Hold an exclusive lock on the local file `path`, created if absent.
+
+    Returns the open descriptor that holds it (give it to `unlock`), or None
+    when another process holds it.
+    """
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        except BaseException:
+            os.close(fd)
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                # Who holds it, for the message of a process that is refused.
+                os.ftruncate(fd, 0)
+                os.write(fd, str(os.getpid()).encode())
+                return fd
+        # Its holder deleted the file as it let go: lock the one at `path` now.
+        os.close(fd)
+
+
+def unlock(path, fd):
+    """Delete the file `lock(path)` locked and let go of it."""
+    if fcntl is None:
+        # Windows deletes no open file (and locks none).
+        os.close(fd)
+        remove(path)
+        return
+    # Deleted while still held: a process waiting on the old file sees that
+    # it is gone and locks a new one.
+    remove(path)
+    os.close(fd)

@@ -34,6 +34,10 @@ The private names, and why kerasreg needs each:
   `keras.src.utils.jax_utils.is_in_jax_tracing_scope`: DataLayer's own test
   for "inside a tf.data graph", and the ops of a backend other than the
   running one (`backend_ops`).
+- `BackupAndRestore`'s `_current_epoch`, `_last_batch_seen`, `_weights_path`,
+  `_prev_weights_path`, `_training_metadata_path` and
+  `_prev_training_metadata_path`: Keras' own tests of its callback read them;
+  kerasreg's subclass serves them from its own state (`KerasBackupNames`).
 """
 
 import contextlib
@@ -176,3 +180,36 @@ class _BackendOps:
 def backend_ops(name):
     """`keras.ops` on the running backend; the same ops of backend `name` else."""
     return keras.ops if name == keras.backend.backend() else _BackendOps(name)
+
+
+class KerasBackupNames:
+    """The private names under which `keras.callbacks.BackupAndRestore` holds
+    its progress and the paths of its files, which its own tests read, for a
+    subclass that keeps them otherwise: `_current_epoch` is `self._epoch`,
+    `_last_batch_seen` is `self._batch`, `_weights_path` is
+    `self._newest_weights()`, `_prev_weights_path` is
+    `self._previous_weights()`, and both metadata paths are
+    `self._pointer_path`.
+    """
+
+    @property
+    def _current_epoch(self):
+        return self._epoch
+
+    @property
+    def _last_batch_seen(self):
+        return self._batch
+
+    @property
+    def _weights_path(self):
+        return self._newest_weights()
+
+    @property
+    def _prev_weights_path(self):
+        return self._previous_weights()
+
+    @property
+    def _training_metadata_path(self):
+        return self._pointer_path
+
+    _prev_training_metadata_path = _training_metadata_path

@@ -117,3 +117,36 @@ def test_a_written_record_reads_back(root):
         "format": 1,
         "state": {"wait": 2},
     }
+
+
+def test_lock_is_exclusive_until_unlocked(tmp_path):
+    path = str(tmp_path / ".study.lock")
+    held = _filesystem.lock(path)
+    assert held is not None
+    # flock locks conflict between two opens of the file, also in one process.
+    assert _filesystem.lock(path) is None
+    with open(path) as f:
+        assert f.read() == str(os.getpid())
+    _filesystem.unlock(path, held)
+    assert not os.path.exists(path)
+    again = _filesystem.lock(path)
+    assert again is not None
+    _filesystem.unlock(path, again)
+
+
+def test_lock_retries_when_its_holder_deletes_the_file_meanwhile(tmp_path, monkeypatch):
+    fcntl = pytest.importorskip("fcntl")
+    path = str(tmp_path / ".study.lock")
+    real_flock, calls = fcntl.flock, []
+
+    def flock_after_the_holder_let_go(fd, operation):
+        calls.append(os.fstat(fd).st_ino)
+        if len(calls) == 1:
+            os.remove(path)  # The holder unlocks: it deletes the file first.
+        return real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock_after_the_holder_let_go)
+    held = _filesystem.lock(path)
+    assert len(calls) == 2  # The deleted file's lock was dropped, then retried.
+    assert os.path.samestat(os.fstat(held), os.stat(path))
+    _filesystem.unlock(path, held)

@@ -169,3 +169,16 @@ def test_kerasreg_subclasses_of_keras_layers_take_the_adapter_first():
         assert mro.index(_keras_private.DataLayer) < mro.index(theirs)
         assert mro.index(theirs) < mro.index(data_layer.DataLayer)
         assert ours.__call__ is _keras_private.DataLayer.__call__
+
+
+def test_keras_backup_names_are_those_keras_backup_and_restore_sets():
+    # Keras' own tests read these private names of its BackupAndRestore, and
+    # kerasreg's serves them (`KerasBackupNames`); if Keras renames one, the
+    # name served here no longer means anything to Keras and this fails.
+    served = {
+        name
+        for name in vars(_keras_private.KerasBackupNames)
+        if name.startswith("_") and not name.startswith("__")
+    }
+    assert len(served) == 6
+    assert served <= set(vars(keras.callbacks.BackupAndRestore("unused_backup_dir")))

@@ -253,6 +253,8 @@ def _keras_base(cls):
 
 
 def _keras_instance(base):
+    if base is keras.callbacks.BackupAndRestore:  # needs a folder (not created)
+        return base("unused_backup_dir")
     # Some bases need arguments: a rate or factor (Dropout, RandomRotation),
     # two (RandomTranslation, RandomCrop), the optimizer's learning rate.
     for args in ((), (0.1,), (0.1, 0.1)):

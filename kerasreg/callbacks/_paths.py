@@ -5,7 +5,8 @@ path-like, a file path is not an existing folder, a folder path is not an
 existing file, no parent of either is a file, and one callback's paths neither
 coincide nor match the files another of its paths deletes. In
 `on_train_begin`: the path can be written (`check_writable`), and the callbacks
-of one `fit` do not write into each other's paths (`claim`).
+of one `fit` do not write into each other's paths (`claim`, or `claim_files`
+for both).
 
 `claim` keeps a registry of the paths claimed by the callbacks of the `fit`
 running on each model. A callback claims its paths in `on_train_begin` (the
@@ -23,6 +24,7 @@ import secrets
 import weakref
 
 from kerasreg import _filesystem, _validation
+from kerasreg.callbacks._chief import is_chief
 
 FILE, FOLDER = "file", "folder"
 
@@ -184,6 +186,21 @@ def _conflict(mine, theirs):
             f"{theirs.describe()} lies in it"
         )
     return None
+
+
+def claim_files(owner, model, files):
+    """On the chief, claim the file paths `files` ({argument: path}) for
+    `owner` in `model`'s `fit`, once each is known to be writable.
+
+    The other processes write nothing, so they claim nothing. `None` paths are
+    skipped.
+    """
+    if not is_chief(model):
+        return
+    for argument, path in files.items():
+        if path:
+            check_writable(argument, path)
+    claim(owner, model, {argument: (path, FILE) for argument, path in files.items()})
 
 
 def release(owner, model):

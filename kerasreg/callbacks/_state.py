@@ -1,35 +1,16 @@
-"""EarlyStopping's mutable state and its files: written atomically, read back checked.
+"""EarlyStopping's mutable state, and Keras' attributes over it.
 
-The state is one small dataclass. `StateFiles` owns everything EarlyStopping
-keeps on disk: the state JSON (`state_path`), replaced atomically at every
-epoch end; the best weights it needs, `.npz` files beside it, each written
-under a fresh name before the JSON refers to it and deleted only once the JSON
-no longer does; and the best model (`best_model_path`). A process killed at any
-instant therefore leaves a JSON whose every reference exists, and a resumed run
-rolls the state back to where training restarts.
-
-The JSON records the configuration it belongs to (monitor, mode, the rule and
-its arguments) and its format; a file from another configuration, another
-program, or damaged on disk is an error that names it and says what is wrong.
+The state is one small dataclass: everything a run needs to continue after a
+restart, which `_state_files.StateFiles` keeps on disk. `KerasAttributes` gives
+EarlyStopping Keras' attributes (`best`, `wait`, `monitor_op`, ...) with
+Keras' meaning, read from and written to that state, and checked when
+written, so that a value written as in Keras is also what is saved and resumed.
 """
 
 import dataclasses
-import glob
-import io
-import json
-import os
-import secrets
-import zipfile
 
-import numpy as np
-
-from kerasreg import _filesystem
-
-FORMAT = 2
-_KIND = "kerasreg.callbacks.EarlyStopping"
-_START_AFRESH = "Delete it to start afresh."
-# What NumPy raises for a file that is not a whole `.npz` of plain arrays.
-_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
+from kerasreg import _validation
+from kerasreg.callbacks import _monitor
 
 
 @dataclasses.dataclass
@@ -89,6 +70,25 @@ class EarlyStoppingState:
             self.best_model_epoch = None
         self.best_files = {e: f for e, f in self.best_files.items() if e < epoch}
 
+    def summary(self, monitor, restored):
+        """What `verbose=1` prints at the end of training: why it stopped,
+        and which weights the model holds (`restored`: the best ones)."""
+        lines = []
+        if self.stop_reason:
+            lines.append(
+                f"Epoch {self.stopped_epoch + 1}: early stopping, {self.stop_reason}."
+            )
+        if restored and self.best_epoch is not None and self.best is not None:
+            lines.append(
+                f"Restored the weights of epoch {self.best_epoch + 1} "
+                f"({monitor}={self.best:.6g})."
+            )
+        elif restored:
+            lines.append("Restored the best weights.")
+        else:
+            lines.append("Kept the weights of the last epoch.")
+        return " ".join(lines)
+
     def to_json(self):
         config = dataclasses.asdict(self)
         # JSON object keys are strings.
@@ -96,313 +96,74 @@ class EarlyStoppingState:
         return config
 
 
-def _is_int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value):
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _optional(check):
-    return lambda value: value is None or check(value)
-
-
-def _list_of(check):
-    return lambda value: isinstance(value, list) and all(check(v) for v in value)
-
-
-def _is_carry(value):
-    return (
-        isinstance(value, list)
-        and len(value) == 3
-        and (value[0] is None or _is_number(value[0]))
-        and (value[1] is None or _is_int(value[1]))
-        and _is_int(value[2])
-    )
-
-
-_FIELD_CHECKS = {
-    "epochs": (_list_of(_is_int), "a list of epochs"),
-    "values": (_list_of(_is_number), "a list of numbers"),
-    "train_losses": (_list_of(_is_number), "a list of numbers"),
-    "carries": (_list_of(_is_carry), "a list of [best, best_epoch, wait]"),
-    "last_epoch": (_is_int, "an int"),
-    "direction": (lambda v: v in (None, "min", "max"), "'min', 'max' or null"),
-    "best": (_optional(_is_number), "a number or null"),
-    "best_epoch": (_optional(_is_int), "an int or null"),
-    "wait": (_is_int, "an int"),
-    "stopped_epoch": (_is_int, "an int"),
-    "stop_reason": (lambda v: isinstance(v, str), "a string"),
-    "best_files": (lambda v: isinstance(v, dict), "an object"),
-    "best_model_epoch": (_optional(_is_int), "an int or null"),
-}
-
-
-def owned_patterns(state_path):
-    """The `glob` patterns of the files EarlyStopping writes, and so deletes,
-    beside `state_path`: best weights, and the temporaries of both."""
-    folder, name = _filesystem.split(state_path)
-    escaped = glob.escape(name)
-    return [
-        _filesystem.join(folder, f"{escaped}.best-*"),
-        _filesystem.temporaries_pattern(state_path),
-        _filesystem.join(folder, f".{escaped}.best-*{_filesystem.TEMPORARY_MARK}*"),
-    ]
-
-
-class StateFiles:
-    """The files of one EarlyStopping: its state, best weights and best model.
-
-    Args:
-        state_path: the state JSON, or `None` for no state.
-        best_model_path: where the best model is written (`.keras` or
-            `.weights.h5`), or `None`.
-        restore_best_weights: whether the best weights are kept (and so
-            saved with the state).
-        identity: the configuration the state belongs to, a JSON object.
+class KerasAttributes:
+    """Keras' EarlyStopping attributes over `self._state` (an
+    `EarlyStoppingState`) and `self._weights` (the copy of the best weights).
     """
 
-    def __init__(self, state_path, best_model_path, restore_best_weights, identity):
-        self.state_path = state_path
-        self.best_model_path = best_model_path
-        self.restore_best_weights = restore_best_weights
-        self.identity = identity
+    @property
+    def monitor_op(self):
+        """`keras.ops.less` ("min") or `keras.ops.greater` ("max"), the
+        comparison that tells an improvement; `None` until known."""
+        return _monitor.comparison(self._state.direction)
+
+    @monitor_op.setter
+    def monitor_op(self, value):
+        self._state.direction = _monitor.direction_of(value)
 
     @property
-    def keeps_weight_files(self):
-        return self.state_path is not None and (
-            self.restore_best_weights or self.best_model_path is not None
-        )
+    def best(self):
+        """The best monitored value (smoothed, if smoothing), or `None`."""
+        return self._state.best
 
-    # Reading.
+    @best.setter
+    def best(self, value):
+        if value is not None:
+            value = _validation.check_float("best", value)
+        self._state.best = value
 
-    def load(self):
-        """The saved state, or `None` when there is no state file."""
-        if self.state_path is None or not _filesystem.exists(self.state_path):
-            return None
-        config = self._read_checked_json()
-        state = config["state"]
-        for name, (check, expected) in _FIELD_CHECKS.items():
-            if name not in state or not check(state[name]):
-                self._damaged(f"`{name}` is not {expected}")
-        unknown = sorted(set(state) - set(_FIELD_CHECKS))
-        if unknown:
-            self._damaged(f"unknown fields {unknown}")
-        count = len(state["epochs"])
-        if len(state["values"]) != count or len(state["carries"]) != count:
-            self._damaged("the history lists differ in length")
-        state["best_files"] = self._checked_best_files(state["best_files"])
-        return EarlyStoppingState(**state)
+    @property
+    def wait(self):
+        """Epochs since the patience counter was reset (since the best, for
+        Prechelt's criteria)."""
+        return self._state.wait
 
-    def _read_checked_json(self):
-        path = self.state_path
-        data = _filesystem.read_bytes(path)
-        if not data.strip():
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} is empty. {_START_AFRESH}"
-            )
-        try:
-            config = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} is not valid JSON "
-                f"(truncated or corrupt: {error}). {_START_AFRESH}"
-            ) from None
-        if not isinstance(config, dict) or config.get("kind") != _KIND:
-            raise ValueError(
-                f"The file {path!r} is not an EarlyStopping state (it lacks "
-                f'"kind": "{_KIND}"). Choose another `state_path`, or delete it.'
-            )
-        if config.get("format") != FORMAT:
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} has format "
-                f"{config.get('format')!r}; this version of kerasreg reads format "
-                f"{FORMAT} only. {_START_AFRESH}"
-            )
-        if not isinstance(config.get("config"), dict) or not isinstance(
-            config.get("state"), dict
-        ):
-            self._damaged('"config" or "state" is missing')
-        differences = [
-            f"{key}={config['config'].get(key)!r} there, {value!r} here"
-            for key, value in self.identity.items()
-            if config["config"].get(key) != value
-        ]
-        if differences or set(config["config"]) != set(self.identity):
-            differences = differences or ["its arguments are not this version's"]
-            raise ValueError(
-                f"The EarlyStopping state file {path!r} belongs to another "
-                f"configuration: {'; '.join(differences)}. Resume with the same "
-                f"arguments, or use another `state_path`. {_START_AFRESH}"
-            )
-        return config
+    @wait.setter
+    def wait(self, value):
+        self._state.wait = _validation.check_int("wait", value, low=0)
 
-    def _checked_best_files(self, best_files):
-        prefix = f"{_filesystem.split(self.state_path)[1]}.best-"
-        checked = {}
-        for epoch, name in best_files.items():
-            valid_name = (
-                isinstance(name, str)
-                and name.startswith(prefix)
-                and name.endswith(".npz")
-                and "/" not in name
-                and os.sep not in name
-            )
-            if not (epoch.isdigit() and valid_name):
-                self._damaged(f"`best_files` has the entry {epoch!r}: {name!r}")
-            checked[int(epoch)] = name
-        return checked
+    @property
+    def stopped_epoch(self):
+        """The epoch (0-based) at which training stopped; 0 until then, as
+        in Keras (`stop_reason` tells whether it stopped)."""
+        return self._state.stopped_epoch
 
-    def _damaged(self, what):
-        raise ValueError(
-            f"The EarlyStopping state file {self.state_path!r} is damaged: "
-            f"{what}. {_START_AFRESH}"
-        )
+    @stopped_epoch.setter
+    def stopped_epoch(self, value):
+        self._state.stopped_epoch = _validation.check_int("stopped_epoch", value)
 
-    def _weights_path(self, name):
-        return _filesystem.join(_filesystem.split(self.state_path)[0], name)
+    @property
+    def best_epoch(self):
+        """The epoch (0-based) with the best monitored value; 0 until then,
+        as in Keras."""
+        best_epoch = self._state.best_epoch
+        return 0 if best_epoch is None else best_epoch
 
-    def load_weights(self, name):
-        """The arrays of a best-weights file that the state refers to."""
-        path = self._weights_path(name)
-        if not _filesystem.exists(path):
-            problem = "is missing"
-        else:
-            try:
-                with np.load(io.BytesIO(_filesystem.read_bytes(path))) as data:
-                    return [data[f"arr_{i}"] for i in range(len(data.files))]
-            except _UNREADABLE as error:
-                problem = f"cannot be read ({type(error).__name__}: {error})"
-        raise ValueError(
-            f"The best weights file {path!r}, which the EarlyStopping state "
-            f"{self.state_path!r} refers to, {problem}. Delete the state file "
-            "to start afresh."
-        )
+    @best_epoch.setter
+    def best_epoch(self, value):
+        self._state.best_epoch = _validation.check_int("best_epoch", value, low=0)
 
-    # Writing.
+    @property
+    def best_weights(self):
+        """The best epoch's weights as host arrays (a copy from the device),
+        or `None`; restored at train end when `restore_best_weights`."""
+        return self._weights.value
 
-    def write_epoch(self, state, improved, best_before, best_arrays, save_best_model):
-        """Write the epoch's files in an order that survives a kill anywhere.
+    @best_weights.setter
+    def best_weights(self, value):
+        self._weights.write(value)
 
-        The best weights go to a new file before the state refers to it; the
-        state names the epoch of the best model before that model is written,
-        so a resumed run that finds it unwritten rewrites it; stale files go
-        last. The state keeps the weights of the best epoch and of the one
-        before it, which a roll-back of one epoch needs.
-
-        Args:
-            state: the state after the epoch.
-            improved: whether the epoch is the new best.
-            best_before: the best epoch before this one.
-            best_arrays: a callable returning the best weights as arrays.
-            save_best_model: a callable that saves the model to a path.
-        """
-        if improved and self.keeps_weight_files:
-            state.best_files[state.best_epoch] = self._save_weights(
-                best_arrays(), state.best_epoch
-            )
-        keep = {state.best_epoch, best_before}
-        state.best_files = {e: f for e, f in state.best_files.items() if e in keep}
-        if improved and self.best_model_path:
-            state.best_model_epoch = state.best_epoch
-        if self.state_path:
-            _filesystem.write_json(self.state_path, self._to_json(state))
-        if improved and self.best_model_path:
-            self.write_best_model(save_best_model)
-        if self.state_path:
-            self.remove_unreferenced(state)
-
-    def _to_json(self, state):
-        return {
-            "kind": _KIND,
-            "format": FORMAT,
-            "config": self.identity,
-            "state": state.to_json(),
-        }
-
-    def _save_weights(self, arrays, epoch):
-        """Write `arrays` to a new `.npz` beside the state; return its name."""
-        name = (
-            f"{_filesystem.split(self.state_path)[1]}.best-{epoch}-"
-            f"{secrets.token_hex(4)}.npz"
-        )
-        # Through memory: a `tf.io.gfile` file cannot seek, which zip needs.
-        buffer = io.BytesIO()
-        np.savez(buffer, *arrays)
-        _filesystem.write_bytes(self._weights_path(name), buffer.getvalue())
-        return name
-
-    def write_best_model(self, save):
-        with _filesystem.replacing(self.best_model_path) as temporary:
-            save(temporary)
-
-    def remove_leftovers(self, state):
-        """Delete what a process killed mid-write left behind."""
-        if self.best_model_path:
-            _filesystem.remove_temporaries(self.best_model_path)
-        if self.state_path:
-            self.remove_unreferenced(state)
-
-    def remove_unreferenced(self, state):
-        """Delete weight files and temporaries that `state` no longer refers to."""
-        referenced = set(state.best_files.values())
-        weights, *temporaries = owned_patterns(self.state_path)
-        for path in _filesystem.glob(weights):
-            if _filesystem.split(path)[1] not in referenced:
-                _filesystem.remove(path)
-        for pattern in temporaries:
-            for path in _filesystem.glob(pattern):
-                _filesystem.remove(path)
-
-    # Resuming.
-
-    def resume(self, state, epoch, weights, model, chief, save_best_model):
-        """Continue `state` in a run whose next epoch is `epoch`.
-
-        Rolls the state back to `epoch`, puts the best weights it names into
-        `weights` (a `DeviceCopy` or `HostCopy`), and, on the chief, makes
-        `best_model_path` hold the best epoch's model again.
-        """
-        if state.last_epoch < epoch - 1:
-            raise ValueError(
-                f"The EarlyStopping state in {self.state_path!r} ends at epoch "
-                f"{state.last_epoch + 1}, but training resumes at epoch "
-                f"{epoch + 1}: the epochs in between were never recorded. Place "
-                "EarlyStopping before keras.callbacks.BackupAndRestore in "
-                "`callbacks` (kerasreg.callbacks.BackupAndRestore works in any "
-                "order), or delete the state file to start afresh."
-            )
-        state.roll_back(epoch)
-        arrays = self._best_arrays(state, epoch)
-        if arrays is not None and self.restore_best_weights:
-            source = self._weights_path(state.best_files[state.best_epoch])
-            weights.load_numpy(arrays, source)
-        if chief and self.best_model_path:
-            self._sync_best_model(state, arrays, model, save_best_model)
-
-    def _best_arrays(self, state, epoch):
-        if state.best_epoch is None or not state.values or not self.keeps_weight_files:
-            return None
-        if state.best_epoch not in state.best_files:
-            raise ValueError(
-                f"Training resumes at epoch {epoch + 1}, more than one epoch "
-                f"before the end of the EarlyStopping state in "
-                f"{self.state_path!r}, which keeps the best weights for a "
-                "roll-back of one epoch only. Back up at least once per epoch, "
-                "e.g. with BackupAndRestore(save_freq='epoch')."
-            )
-        return self.load_weights(state.best_files[state.best_epoch])
-
-    def _sync_best_model(self, state, arrays, model, save_best_model):
-        """Make `best_model_path` hold the best epoch again after a roll-back."""
-        if state.best_epoch is None or not state.values:
-            _filesystem.remove(self.best_model_path)
-            state.best_model_epoch = None
-        elif state.best_model_epoch != state.best_epoch:
-            # Rare (after a kill): a host round trip is fine here.
-            current = model.get_weights()
-            model.set_weights(arrays)
-            self.write_best_model(save_best_model)
-            model.set_weights(current)
-            state.best_model_epoch = state.best_epoch
+    @property
+    def stop_reason(self):
+        """Why training stopped; empty when it did not."""
+        return self._state.stop_reason

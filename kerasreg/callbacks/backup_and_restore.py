@@ -1,6 +1,5 @@
 """BackupAndRestore whose every backup is committed atomically."""
 
-import json
 import re
 import secrets
 import warnings
@@ -8,12 +7,13 @@ import warnings
 import keras
 
 from kerasreg import _filesystem, _keras_private, _validation
-from kerasreg.callbacks import _paths
+from kerasreg.callbacks import _epoch_end, _paths
 from kerasreg.callbacks._chief import is_chief
 
 _POINTER = "checkpoint.json"
 _POINTER_KIND = "kerasreg.BackupAndRestore"
 _FORMAT = 1
+_WHAT = "kerasreg BackupAndRestore pointer"
 _WEIGHTS = "model.weights.h5"
 _KERAS_METADATA = "training_metadata.json"  # keras.callbacks.BackupAndRestore's
 # The backup folders this callback writes, and the only names it deletes.
@@ -21,7 +21,9 @@ _FOLDER = re.compile(r"backup-[0-9]{6,}-[0-9]+-[0-9a-f]{8}")
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class BackupAndRestore(keras.callbacks.Callback):
+class BackupAndRestore(
+    _keras_private.KerasBackupNames, keras.callbacks.BackupAndRestore
+):
     """Back up the training state and restore it after an interruption.
 
     A drop-in for `keras.callbacks.BackupAndRestore`: at the end of each epoch
@@ -35,11 +37,11 @@ class BackupAndRestore(keras.callbacks.Callback):
     the disk, and is then committed by atomically replacing one small pointer
     file (`checkpoint.json`) that names the folder and its epoch. A process
     killed at any instant leaves the previous backup or the new one,
-    complete. An epoch's backup is committed when the next epoch begins (or at
-    the end of training), after every callback has finished the epoch, so an
-    `EarlyStopping` state saved at the end of an epoch is never older than the
-    backup, whatever the order of the callbacks. Under `tf.distribute` only
-    the chief writes.
+    complete. An epoch's backup is committed at the epoch's end, as in Keras;
+    when a kerasreg `EarlyStopping` with a `state_path` comes later in
+    `callbacks`, once that has saved its state of the epoch too, so the state
+    is never older than the backup, whatever the order of the callbacks.
+    Under `tf.distribute` only the chief writes.
 
     A pointer or backup that cannot be read (empty, truncated, corrupt, from
     another program or another model) is an error naming the file and what is
@@ -88,7 +90,9 @@ class BackupAndRestore(keras.callbacks.Callback):
         double_checkpoint=False,
         delete_checkpoint=True,
     ):
-        super().__init__()
+        # Not Keras' __init__: it sets the private names that here are
+        # properties (`KerasBackupNames`) over this callback's own state.
+        keras.callbacks.Callback.__init__(self)
         self.backup_dir = _paths.check_path(
             "backup_dir", backup_dir, kind=_paths.FOLDER
         )
@@ -105,8 +109,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         self._pointer_path = _filesystem.join(self.backup_dir, _POINTER)
         self._committed = None
         self._pending = None
-        self._current_epoch = 0
-        self._last_batch_seen = 0
+        self._epoch = 0
+        self._batch = 0
         self._batches_since_save = 0
 
     def get_config(self):
@@ -121,25 +125,16 @@ class BackupAndRestore(keras.callbacks.Callback):
     def from_config(cls, config):
         return cls(**config)
 
-    # The names of Keras' callback, which its own tests read: the newest
-    # backup written (still pending at an epoch's end), the one before it,
-    # and the file that holds their epochs.
+    # The weights files that Keras' names give (`KerasBackupNames`): the newest
+    # backup written (perhaps not yet committed), and the one before it.
 
-    @property
-    def _weights_path(self):
+    def _newest_weights(self):
         newest = self._pending or self._committed
         return newest and self._weights_of(newest)
 
-    @property
-    def _prev_weights_path(self):
+    def _previous_weights(self):
         previous = self._committed if self._pending else self._previous()
         return previous and self._weights_of(previous)
-
-    @property
-    def _training_metadata_path(self):
-        return self._pointer_path
-
-    _prev_training_metadata_path = _training_metadata_path
 
     # Training hooks.
 
@@ -151,7 +146,7 @@ class BackupAndRestore(keras.callbacks.Callback):
             )
         self._chief = is_chief(self.model)
         self._pending = None
-        self._batches_since_save = self._last_batch_seen = 0
+        self._batches_since_save = self._batch = 0
         if self._chief:
             _paths.check_writable("backup_dir", self.backup_dir, self._pointer_path)
             _paths.claim(
@@ -163,25 +158,26 @@ class BackupAndRestore(keras.callbacks.Callback):
             if optimizer is not None and not optimizer.built:
                 # The file holds optimizer variables, which must exist to load.
                 optimizer.build(self.model.trainable_variables)
-            self._current_epoch = self._restore()
-            _keras_private.set_initial_epoch(self.model, self._current_epoch)
+            self._epoch = self._restore()
+            _keras_private.set_initial_epoch(self.model, self._epoch)
         # Only now: a backup that failed to load is left as it was found.
         if self._chief:
             self._remove_stale()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self._commit_pending()
         # A batch backup resumes this epoch (Keras keeps the previous fit's).
-        self._current_epoch = epoch
+        self._epoch = epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        self._current_epoch = epoch + 1
-        self._last_batch_seen = 0
+        self._epoch = epoch + 1
+        self._batch = 0
         if self.save_freq == "epoch":
             self._pending = self._write()
+            # Now, or once the EarlyStopping states of this `fit` hold the epoch.
+            _epoch_end.commit_when_saved(self.model, epoch, self._commit_pending)
 
     def on_train_batch_end(self, batch, logs=None):
-        if self._should_save_on_batch(batch):
+        if self._batch_backup_due(batch):
             self._pending = self._write()
             self._commit_pending()
 
@@ -190,22 +186,21 @@ class BackupAndRestore(keras.callbacks.Callback):
             if self._chief:
                 self._delete_backups()
             self._pending = self._committed = None
-        else:
-            self._commit_pending()
+        _epoch_end.forget(self.model)
         if self._chief:
             _paths.release(self, self.model)
         # Keras leaves it set, so a later `fit` would skip epochs.
         _keras_private.set_initial_epoch(self.model, None)
 
-    def _should_save_on_batch(self, batch):
+    def _batch_backup_due(self, batch):
         # Keras' rule, which also counts steps run by `steps_per_execution`.
         if self.save_freq == "epoch":
             return False
-        if batch <= self._last_batch_seen:  # A new epoch started.
+        if batch <= self._batch:  # A new epoch started.
             self._batches_since_save += batch + 1
         else:
-            self._batches_since_save += batch - self._last_batch_seen
-        self._last_batch_seen = batch
+            self._batches_since_save += batch - self._batch
+        self._batch = batch
         if self._batches_since_save >= self.save_freq:
             self._batches_since_save = 0
             return True
@@ -223,10 +218,7 @@ class BackupAndRestore(keras.callbacks.Callback):
         """Write a backup to a new folder; return the entry that commits it."""
         if not self._chief:
             return None
-        name = (
-            f"backup-{self._current_epoch:06d}-{self._last_batch_seen}-"
-            f"{secrets.token_hex(4)}"
-        )
+        name = f"backup-{self._epoch:06d}-{self._batch}-{secrets.token_hex(4)}"
         folder = _filesystem.join(self.backup_dir, name)
         _filesystem.makedirs(folder)
         self.model.save_weights(_filesystem.join(folder, _WEIGHTS))
@@ -234,8 +226,8 @@ class BackupAndRestore(keras.callbacks.Callback):
         _filesystem.fsync_folder(self.backup_dir)
         return {
             "folder": name,
-            "epoch": self._current_epoch,
-            "batch": self._last_batch_seen,
+            "epoch": self._epoch,
+            "batch": self._batch,
         }
 
     def _commit_pending(self):
@@ -244,12 +236,9 @@ class BackupAndRestore(keras.callbacks.Callback):
         previous = None
         if self.double_checkpoint and self._committed is not None:
             previous = {k: self._committed[k] for k in ("folder", "epoch", "batch")}
-        pointer = {
-            "kind": _POINTER_KIND,
-            "format": _FORMAT,
-            **self._pending,
-            "previous": previous,
-        }
+        pointer = _filesystem.record(
+            _POINTER_KIND, _FORMAT, **self._pending, previous=previous
+        )
         _filesystem.write_json(self._pointer_path, pointer)
         self._committed, self._pending = pointer, None
         self._remove_stale()
@@ -298,27 +287,10 @@ class BackupAndRestore(keras.callbacks.Callback):
                     "or delete it to train from the start."
                 )
             return None
-        data = _filesystem.read_bytes(path)
-        if not data.strip():
-            raise self._damaged(path, "the file is empty")
         try:
-            pointer = json.loads(data.decode("utf-8"))
-        except ValueError as error:  # Also UnicodeDecodeError.
-            raise self._damaged(
-                path, f"the file is truncated or corrupt, not valid JSON ({error})"
-            ) from error
-        if not isinstance(pointer, dict) or pointer.get("kind") != _POINTER_KIND:
-            raise self._damaged(
-                path,
-                "the file is not a kerasreg BackupAndRestore pointer (it lacks "
-                f'"kind": "{_POINTER_KIND}")',
-            )
-        if pointer.get("format") != _FORMAT:
-            raise self._damaged(
-                path,
-                f"the file has format {pointer.get('format')!r}, and this "
-                f"version of kerasreg reads format {_FORMAT}",
-            )
+            pointer = _filesystem.read_record(path, _POINTER_KIND, _FORMAT, _WHAT)
+        except _filesystem.DamagedRecord as reason:
+            raise self._damaged(path, reason) from None
         self._check_entry(pointer, path)
         if pointer.get("previous") is not None:
             self._check_entry(pointer["previous"], path, "previous.")

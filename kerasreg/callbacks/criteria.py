@@ -119,6 +119,13 @@ def training_progress(train_losses):
     return 1000.0 * (math.fsum(train_losses) / (len(train_losses) * lowest) - 1.0)
 
 
+def follows(criterion, direction):
+    """Whether `criterion` can follow a quantity to minimize ("min") or
+    maximize ("max"): GL is a ratio to the lowest value so far, and PQ is built
+    on GL, so "gl" and "pq" need a positive quantity to minimize."""
+    return not (criterion in ("gl", "pq") and direction == "max")
+
+
 def _check_optional_float(argument, value, **bounds):
     if value is None:
         return None
@@ -202,7 +209,7 @@ class StopRule:
             raise _validation.invalid(
                 "alpha", None, f"a float >= 0 with criterion={self.criterion!r}"
             )
-        if self.criterion in ("gl", "pq") and self.direction == "max":
+        if not follows(self.criterion, self.direction):
             raise _validation.invalid(
                 "mode",
                 self.direction,

@@ -1,72 +1,32 @@
 """EarlyStopping: stop when the monitored quantity stops improving; keep the best."""
 
-import warnings
+import dataclasses
+import inspect
 
 import keras
-import numpy as np
 
-from kerasreg import _filesystem, _keras_private, _validation
-from kerasreg.callbacks import _paths, _state, criteria
+from kerasreg import _validation
+from kerasreg.callbacks import _monitor, _paths, _state, _state_files, criteria
 from kerasreg.callbacks._best_weights import HostCopy, best_weights_copy
-from kerasreg.callbacks._chief import chief_values, is_chief
 
 _SUPPORTED_MODES = ("auto", "min", "max")
-_BEST_MODEL_SUFFIXES = (".keras", ".weights.h5")
 # The stop rule's defaults are EarlyStopping's: one place for both.
 _RULE = criteria.StopRule()
-# Keras' `monitor_op` for each direction, and the comparisons it accepts.
-_MONITOR_OPS = {"min": keras.ops.less, "max": keras.ops.greater}
-_DIRECTIONS = {
-    keras.ops.less: "min",
-    np.less: "min",
-    keras.ops.greater: "max",
-    np.greater: "max",
-}
-
-
-def _optional_path(argument, value, suffixes=None):
-    if value is None:
-        return None
-    return _paths.check_path(argument, value, _paths.FILE, suffixes)
-
-
-def _scalar(key, value):
-    """A logged value as a float (Keras logs one-element arrays too)."""
-    if value is None:
-        return None
-    array = np.asarray(value)
-    if array.size != 1:
-        raise _validation.invalid(
-            "monitor",
-            key,
-            "a quantity with one value per epoch; the logs hold "
-            f"{array.size} values for it",
-        )
-    return float(array.reshape(()))
-
-
-def _flat_metrics(metrics):
-    for metric in metrics:
-        nested = getattr(metric, "metrics", None)
-        if isinstance(nested, list):
-            yield from _flat_metrics(nested)
-        else:
-            yield metric
 
 
 @keras.saving.register_keras_serializable(package="kerasreg")
-class EarlyStopping(keras.callbacks.Callback):
+class EarlyStopping(_state.KerasAttributes, keras.callbacks.EarlyStopping):
     """Stop training when the monitored quantity stops improving; keep the best.
 
-    A drop-in for `keras.callbacks.EarlyStopping` (same positional arguments,
-    same attributes) with Prechelt's stop rules, the best weights kept on the
-    device, and files that let a killed run resume exactly. At the end of
-    every epoch the monitored value (from `model.fit`'s logs, by default the
-    validation loss) joins a history, and a stop rule, a pure function of that
-    history (`kerasreg.callbacks.criteria`), decides. With E(t) the monitored
-    value after epoch t (lower is better; "max" quantities are negated),
-    E_opt(t) = min over t' <= t of E(t'), and a strip the last
-    `strip_length` = k epochs:
+    A drop-in for `keras.callbacks.EarlyStopping`, and a subclass of it (same
+    positional arguments, same attributes), with Prechelt's stop rules, the
+    best weights kept on the device, and files that let a killed run resume
+    exactly. At the end of every epoch the monitored value (from `model.fit`'s
+    logs, by default the validation loss) joins a history, and a stop rule, a
+    pure function of that history (`kerasreg.callbacks.criteria`), decides.
+    With E(t) the monitored value after epoch t (lower is better; "max"
+    quantities are negated), E_opt(t) = min over t' <= t of E(t'), and a strip
+    the last `strip_length` = k epochs:
 
     - `"patience"` (Keras' rule): an epoch improves when E(t) < E_best −
       `min_delta` (`min_delta_mode="relative"`: E(t) < E_best · (1 −
@@ -81,11 +41,10 @@ class EarlyStopping(keras.callbacks.Callback):
       The classic rule "stop when the validation loss has increased for k
       epochs" is `criterion="up", strip_length=1, strips=k`.
 
-    The weights of the best epoch (the lowest E) are copied on the device at
-    each improvement, variable to variable, and put back at the end of
-    training (`restore_best_weights`): the best model is the one you keep. A
-    model that defines its own `get_weights`/`set_weights` is served through
-    them, as Keras does.
+    The best epoch's weights are copied on the device at each improvement,
+    variable to variable, and put back at the end of training
+    (`restore_best_weights`); a model with its own `get_weights`/`set_weights`
+    is served through them, as in Keras.
 
     Keras' attributes keep Keras' meaning and may be written as in Keras:
     `monitor_op` (`keras.ops.less` or `keras.ops.greater`, set at the first
@@ -95,36 +54,32 @@ class EarlyStopping(keras.callbacks.Callback):
     end). `on_train_begin` resets them, except `monitor_op`, for each `fit`,
     unless it resumes from `state_path`. `stop_reason` says why it stopped.
 
-    Where it differs from `keras.callbacks.EarlyStopping`: `restore_best_weights`
-    defaults to True; a NaN or infinite value is never the best and, with
-    `stop_on_nan`, stops training at once (Keras 3.15 may keep a first NaN as
-    the best and restore that epoch); an unknown `mode` or a negative
-    `min_delta` is an error (Keras warns and falls back to "auto", or takes
-    the absolute value). And `baseline`: an epoch that improves on the best
-    but not on the baseline does not reset the counter, so training stops
-    after `patience` epochs that never reach the baseline, as Keras'
-    documentation says (Keras itself never stops while every epoch improves).
-    Otherwise it stops at the same epoch as Keras on any sequence of values.
-    As in Keras, `patience=0` and `patience=1` both stop at the first epoch
-    without improvement.
+    It stops at the same epoch as Keras on any sequence of values, except:
+    a NaN or infinite value is never the best and, with `stop_on_nan`, stops
+    training at once (Keras 3.15 may keep a first NaN as the best); an epoch
+    that improves on the best but not on `baseline` does not reset the
+    counter, as Keras' documentation says (Keras never stops while every epoch
+    improves). `restore_best_weights` defaults to True, and an unknown `mode`
+    or a negative `min_delta` is an error (Keras warns and falls back to
+    "auto", or takes the absolute value). As in Keras, `patience=0` and
+    `patience=1` both stop at the first epoch without improvement.
 
     Resuming. With `state_path`, the whole state (history, counters, best
     epoch, best weights) is written atomically at every epoch end and read at
     train begin, so a run killed at any instant and resumed with
     `kerasreg.callbacks.BackupAndRestore` (in any order in `callbacks`) or
-    with `keras.callbacks.BackupAndRestore` (placed after this callback)
-    stops at the same epoch with the same weights as an uninterrupted run. A
-    resumed run that repeats epochs rolls the state back to them first; a
-    fresh `fit` from epoch 0 therefore starts afresh. The state records the
-    configuration it belongs to (monitor, mode, the rule's arguments): a state
-    from another configuration, another program or a damaged file is an error
-    naming the file, as is a `state_path` shared by two callbacks.
+    `keras.callbacks.BackupAndRestore` (placed after this callback) stops at
+    the same epoch with the same weights as an uninterrupted run. A resumed
+    run that repeats epochs first rolls the state back to them (a fresh `fit`
+    from epoch 0 starts afresh). A state of another configuration (monitor,
+    mode, the rule's arguments), another program's file, a damaged one, or a
+    `state_path` shared by two callbacks is an error naming the file.
 
-    Distributed training. Only the chief writes files; all workers must read
-    `state_path`. Under `tf.distribute.MultiWorkerMirroredStrategy` the chief
-    decides: every epoch one small collective hands the chief's monitored
-    values to every worker, so all workers stop at the same epoch and restore
-    the same weights even when their logs differ.
+    Distributed training. Only the chief writes files; every worker reads
+    `state_path`. Under `tf.distribute.MultiWorkerMirroredStrategy` one small
+    collective per epoch hands the chief's monitored values to every worker,
+    so all stop at the same epoch with the same weights even when their logs
+    differ.
 
     Args:
         monitor: str, the quantity in the logs to monitor.
@@ -210,28 +165,27 @@ class EarlyStopping(keras.callbacks.Callback):
         min_delta_mode=_RULE.min_delta_mode,
         smoothing_window=_RULE.smoothing_window,
     ):
-        super().__init__()
         if not isinstance(monitor, str) or not monitor:
             raise _validation.invalid(
                 "monitor", monitor, "a non-empty str", error=TypeError
             )
-        self.monitor = monitor
-        self.verbose = _validation.check_int("verbose", verbose, low=0)
-        self.mode = _validation.check_choice("mode", mode, _SUPPORTED_MODES)
-        self.restore_best_weights = _validation.check_bool(
-            "restore_best_weights", restore_best_weights
+        keras_arguments = {
+            "monitor": monitor,
+            "verbose": _validation.check_int("verbose", verbose, low=0),
+            "mode": _validation.check_choice("mode", mode, _SUPPORTED_MODES),
+            "restore_best_weights": _validation.check_bool(
+                "restore_best_weights", restore_best_weights
+            ),
+            "start_from_epoch": _validation.check_int(
+                "start_from_epoch", start_from_epoch, low=0
+            ),
+        }
+        self.state_path, self.best_model_path = _state_files.checked_paths(
+            state_path, best_model_path
         )
-        self.start_from_epoch = _validation.check_int(
-            "start_from_epoch", start_from_epoch, low=0
-        )
-        self.best_model_path = _optional_path(
-            "best_model_path", best_model_path, _BEST_MODEL_SUFFIXES
-        )
-        self.state_path = _optional_path("state_path", state_path)
-        _paths.check_apart(self._owned_paths())
         rule = criteria.StopRule(
             criterion=criterion,
-            direction=None if self.mode == "auto" else self.mode,
+            direction=None if mode == "auto" else mode,
             patience=patience,
             min_delta=min_delta,
             min_delta_mode=min_delta_mode,
@@ -242,139 +196,23 @@ class EarlyStopping(keras.callbacks.Callback):
             smoothing_window=smoothing_window,
             stop_on_nan=stop_on_nan,
         )
+        # Keras' attributes are properties over these (`KerasAttributes`).
+        self._state = _state.EarlyStoppingState()
+        self._weights = HostCopy(None)
+        # Keras sets its own attributes, from the checked arguments.
+        super().__init__(
+            min_delta=rule.min_delta,
+            patience=rule.patience,
+            baseline=rule.baseline,
+            **keras_arguments,
+        )
         # Plain attributes, as in Keras: a value written later is checked again
         # and used at the next train begin.
         for name in _RULE_ARGUMENTS:
             setattr(self, name, getattr(rule, name))
-        self._state = _state.EarlyStoppingState()
-        self._weights = HostCopy(None)
-
-    def _owned_paths(self):
-        """Each path argument with the patterns of the files it makes us delete."""
-        state = self.state_path
-        best = self.best_model_path
-        return {
-            "state_path": (state, _state.owned_patterns(state) if state else []),
-            "best_model_path": (
-                best,
-                [_filesystem.temporaries_pattern(best)] if best else [],
-            ),
-        }
-
-    def _stop_rule(self):
-        return criteria.StopRule(
-            direction=self._state.direction
-            or (None if self.mode == "auto" else self.mode),
-            **{name: getattr(self, name) for name in _RULE_ARGUMENTS},
-        )
-
-    def _identity(self):
-        """The configuration a state file belongs to."""
-        return {
-            "monitor": self.monitor,
-            "mode": self.mode,
-            "start_from_epoch": self.start_from_epoch,
-            "restore_best_weights": self.restore_best_weights,
-            **{name: getattr(self, name) for name in _RULE_ARGUMENTS},
-        }
-
-    # Keras' attributes, with Keras' meaning.
-
-    @property
-    def monitor_op(self):
-        """`keras.ops.less` ("min") or `keras.ops.greater` ("max"), the
-        comparison that tells an improvement; `None` until known."""
-        direction = self._state.direction
-        return None if direction is None else _MONITOR_OPS[direction]
-
-    @monitor_op.setter
-    def monitor_op(self, value):
-        if value is not None and value not in _DIRECTIONS:
-            raise _validation.invalid(
-                "monitor_op",
-                value,
-                "keras.ops.less, keras.ops.greater (or NumPy's) or None",
-                error=TypeError,
-            )
-        self._state.direction = None if value is None else _DIRECTIONS[value]
-
-    @property
-    def best(self):
-        """The best monitored value (smoothed, if smoothing), or `None`."""
-        return self._state.best
-
-    @best.setter
-    def best(self, value):
-        if value is not None:
-            value = _validation.check_float("best", value)
-        self._state.best = value
-
-    @property
-    def wait(self):
-        """Epochs since the patience counter was reset (since the best, for
-        Prechelt's criteria)."""
-        return self._state.wait
-
-    @wait.setter
-    def wait(self, value):
-        self._state.wait = _validation.check_int("wait", value, low=0)
-
-    @property
-    def stopped_epoch(self):
-        """The epoch (0-based) at which training stopped; 0 until then, as
-        in Keras (`stop_reason` tells whether it stopped)."""
-        return self._state.stopped_epoch
-
-    @stopped_epoch.setter
-    def stopped_epoch(self, value):
-        self._state.stopped_epoch = _validation.check_int("stopped_epoch", value)
-
-    @property
-    def best_epoch(self):
-        """The epoch (0-based) with the best monitored value; 0 until then,
-        as in Keras."""
-        best_epoch = self._state.best_epoch
-        return 0 if best_epoch is None else best_epoch
-
-    @best_epoch.setter
-    def best_epoch(self, value):
-        self._state.best_epoch = _validation.check_int("best_epoch", value, low=0)
-
-    @property
-    def best_weights(self):
-        """The best epoch's weights as host arrays (a copy from the device),
-        or `None`; restored at train end when `restore_best_weights`."""
-        return self._weights.value
-
-    @best_weights.setter
-    def best_weights(self, value):
-        self._weights.write(value)
-
-    @property
-    def stop_reason(self):
-        """Why training stopped; empty when it did not."""
-        return self._state.stop_reason
 
     def get_config(self):
-        return {
-            "monitor": self.monitor,
-            "min_delta": self.min_delta,
-            "patience": self.patience,
-            "verbose": self.verbose,
-            "mode": self.mode,
-            "baseline": self.baseline,
-            "restore_best_weights": self.restore_best_weights,
-            "start_from_epoch": self.start_from_epoch,
-            "criterion": self.criterion,
-            "alpha": self.alpha,
-            "strip_length": self.strip_length,
-            "strips": self.strips,
-            "best_model_path": self.best_model_path,
-            "state_path": self.state_path,
-            "stop_on_nan": self.stop_on_nan,
-            "min_delta_mode": self.min_delta_mode,
-            "smoothing_window": self.smoothing_window,
-        }
+        return {name: getattr(self, name) for name in _ARGUMENTS}
 
     @classmethod
     def from_config(cls, config):
@@ -383,29 +221,31 @@ class EarlyStopping(keras.callbacks.Callback):
     # Training hooks.
 
     def on_train_begin(self, logs=None):
-        self._rule = self._stop_rule()
-        self._files = _state.StateFiles(
-            self.state_path,
-            self.best_model_path,
-            self.restore_best_weights,
-            self._identity(),
+        rule = {name: getattr(self, name) for name in _RULE_ARGUMENTS}
+        identity = {
+            "monitor": self.monitor,
+            "mode": self.mode,
+            "start_from_epoch": self.start_from_epoch,
+            "restore_best_weights": self.restore_best_weights,
+            **rule,
+        }
+        direction = self._state.direction or (
+            None if self.mode == "auto" else self.mode
         )
-        self._chief = is_chief(self.model)
+        self._rule = criteria.StopRule(direction=direction, **rule)
+        self._values = _monitor.LoggedValues(
+            self.model,
+            [self.monitor, "loss"] if self.criterion == "pq" else [self.monitor],
+        )
         self._weights = best_weights_copy(self.model)
-        self._warned = set()
-        if self._chief:
-            paths = {
-                "state_path": self.state_path,
-                "best_model_path": self.best_model_path,
-            }
-            for argument, path in paths.items():
-                if path:
-                    _paths.check_writable(argument, path)
-            _paths.claim(
-                self,
-                self.model,
-                {argument: (path, _paths.FILE) for argument, path in paths.items()},
-            )
+        _paths.claim_files(
+            self,
+            self.model,
+            {"state_path": self.state_path, "best_model_path": self.best_model_path},
+        )
+        self._files = _state_files.StateFiles(
+            self.state_path, self.best_model_path, identity, self.model, self._weights
+        )
         loaded = self._files.load()
         # As in Keras, `monitor_op` outlives a `fit`; the rest starts afresh.
         self._state = loaded or _state.EarlyStoppingState(
@@ -414,8 +254,6 @@ class EarlyStopping(keras.callbacks.Callback):
         # A loaded state is rolled back at the first epoch, whose number is the
         # first reliable sign of where the (possibly resumed) run starts.
         self._resuming = loaded is not None
-        if self._chief:
-            self._files.remove_leftovers(self._state)
 
     def on_epoch_begin(self, epoch, logs=None):
         if self._resuming:
@@ -426,27 +264,13 @@ class EarlyStopping(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         state = self._state
-        if state.stop_reason:
-            return
-        if state.direction is None:
-            state.direction = self._infer_direction()
-        if self._rule.direction != state.direction:
-            self._rule = self._rule.with_direction(state.direction)
-        value, train_loss = self._logged(logs or {}, epoch)
         best_before = state.best_epoch
-        improved = False
-        if value is not None and train_loss is not None:
-            if epoch < self.start_from_epoch:
-                self._stop(epoch, self._rule.nonfinite_reason(value))
-            else:
-                improved = self._record(epoch, value, train_loss)
+        # A run resumed after it had stopped only records that the epoch ran.
+        improved = not state.stop_reason and self._decide(epoch, logs or {})
         state.last_epoch = epoch
         if improved and self.restore_best_weights:
             self._weights.capture()
-        if self._chief:
-            self._files.write_epoch(
-                state, improved, best_before, self._best_arrays, self._save_model
-            )
+        self._files.write_epoch(state, improved, best_before)
 
     def on_train_end(self, logs=None):
         if self._resuming:  # No epoch ran: nothing to roll back.
@@ -455,61 +279,38 @@ class EarlyStopping(keras.callbacks.Callback):
         if restored:
             self._weights.restore()
         if self.verbose:
-            print(self._summary(restored))
-        if self._chief:
-            _paths.release(self, self.model)
+            print(self._state.summary(self.monitor, restored))
+        _paths.release(self, self.model)
 
     # Decisions.
 
-    def _infer_direction(self):
+    def _monitored_direction(self):
         if self.mode != "auto":
             return self.mode
-        name = self.monitor.removeprefix("val_")
-        direction = "min" if name == "loss" else None
-        for metric in _flat_metrics(getattr(self.model, "metrics", [])):
-            marked = _keras_private.metric_direction(metric)
-            if metric.name == name and marked is not None:
-                direction = marked
-        if direction is None:
-            raise _validation.invalid(
-                "mode",
-                self.mode,
-                f"'min' or 'max', because the direction of `{self.monitor}` "
-                "cannot be inferred",
-            )
-        if self.criterion in ("gl", "pq") and direction == "max":
-            raise _validation.invalid(
-                "monitor",
-                self.monitor,
-                f"a quantity to minimize with criterion={self.criterion!r}",
-            )
-        return direction
+        return _monitor.infer_direction(self.model, self.monitor, self.criterion)
 
-    def _logged(self, logs, epoch):
-        """(monitored value, training loss) of the epoch as the chief logged
-        them; `None` for one that is missing."""
-        keys = [self.monitor, "loss"] if self.criterion == "pq" else [self.monitor]
-        local = [_scalar(key, logs.get(key)) for key in keys]
-        agreed = chief_values(self.model, local)
-        for key, value in zip(keys, agreed, strict=True):
-            if value is None and key not in self._warned:
-                self._warned.add(key)
-                available = ", ".join(sorted(logs)) or "none"
-                warnings.warn(
-                    f"EarlyStopping needs `{key}`, which is not in the logs of "
-                    f"epoch {epoch + 1}; epochs without it are not counted. "
-                    f"Available keys: {available}.",
-                    stacklevel=3,
-                )
-        return agreed[0], agreed[1] if self.criterion == "pq" else 0.0
+    def _decide(self, epoch, logs):
+        """Take the epoch's decision; whether the epoch is the new best."""
+        state = self._state
+        if state.direction is None:
+            state.direction = self._monitored_direction()
+        if self._rule.direction != state.direction:
+            self._rule = self._rule.with_direction(state.direction)
+        values = self._values.read(logs, epoch)
+        if None in values:
+            return False
+        if epoch < self.start_from_epoch:
+            self._stop(epoch, self._rule.nonfinite_reason(values[0]))
+            return False
+        return self._record(epoch, *values)
 
-    def _record(self, epoch, value, train_loss):
+    def _record(self, epoch, value, train_loss=None):
         """Add the epoch to the history and decide; whether it is the best."""
         state = self._state
         previous = criteria.Verdict(
             best_index=state.best_epoch, best=state.best, wait=state.wait
         )
-        state.record(epoch, value, train_loss if self.criterion == "pq" else None)
+        state.record(epoch, value, train_loss)
         verdict = self._rule.step(previous, state.values, state.train_losses, epoch)
         state.set_carry(verdict.best, verdict.best_index, verdict.wait)
         self._stop(epoch, verdict.reason)
@@ -521,59 +322,16 @@ class EarlyStopping(keras.callbacks.Callback):
             self._state.stop_reason = reason
             self.model.stop_training = True
 
-    def _summary(self, restored):
-        state = self._state
-        lines = []
-        if state.stop_reason:
-            lines.append(
-                f"Epoch {state.stopped_epoch + 1}: early stopping, {state.stop_reason}."
-            )
-        if restored and state.best_epoch is not None and state.best is not None:
-            lines.append(
-                f"Restored the weights of epoch {state.best_epoch + 1} "
-                f"({self.monitor}={state.best:.6g})."
-            )
-        elif restored:
-            lines.append("Restored the best weights.")
-        else:
-            lines.append("Kept the weights of the last epoch.")
-        return " ".join(lines)
-
-    # Files (the work is `_state.StateFiles`').
-
-    def _best_arrays(self):
-        if self.restore_best_weights:
-            return self._weights.to_numpy()
-        return self._weights.current_numpy()
-
-    def _save_model(self, path):
-        if path.endswith(".keras"):
-            self.model.save(path)
-        else:
-            self.model.save_weights(path)
-
     def _resume_at(self, epoch):
         self._resuming = False
-        self._files.resume(
-            self._state,
-            epoch,
-            self._weights,
-            self.model,
-            self._chief,
-            self._save_model,
-        )
+        self._files.resume(self._state, epoch)
 
 
 # The arguments EarlyStopping hands to its stop rule, under the same names.
-_RULE_ARGUMENTS = (
-    "criterion",
-    "patience",
-    "min_delta",
-    "min_delta_mode",
-    "baseline",
-    "alpha",
-    "strip_length",
-    "strips",
-    "smoothing_window",
-    "stop_on_nan",
+_RULE_ARGUMENTS = tuple(
+    field.name
+    for field in dataclasses.fields(criteria.StopRule)
+    if field.name != "direction"
 )
+# Every argument, which `get_config` returns under its own name.
+_ARGUMENTS = tuple(inspect.signature(EarlyStopping).parameters)

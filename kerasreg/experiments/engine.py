@@ -8,11 +8,18 @@ serves the oracle from a chief process to workers on other machines. The
 oracle lives on the chief: it alone decides, from the finished trials, what
 runs next, and it holds every result (they travel as metrics), so the workers
 need no shared folder.
+
+The oracle's state is rebuilt from the trial files that are intact whenever a
+study starts (the plan is a pure function of the finished trials): a trial
+whose file is lost or damaged runs again, and keras-tuner's own state files
+(`oracle.json`, `<tuner id>.json`) are written but never read back, so
+damaging or deleting them costs nothing.
 """
 
 import json
 import os
 import time
+import warnings
 
 import keras_tuner
 
@@ -26,8 +33,9 @@ from kerasreg.experiments.records import OBJECTIVE, path_from_metrics, path_to_m
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
 _WAIT = 1.0
-# keras-tuner's `TrialStatus.COMPLETED`.
-_COMPLETED = "COMPLETED"
+# keras-tuner's `TrialStatus.COMPLETED` and `FAILED`.
+_COMPLETED, _FAILED = "COMPLETED", "FAILED"
+_Trial = keras_tuner.engine.trial.Trial
 
 
 class PlanOracle(keras_tuner.Oracle):
@@ -65,22 +73,56 @@ class PlanOracle(keras_tuner.Oracle):
         path = os.path.join(self._get_trial_dir(trial.trial_id), "trial.json")
         _filesystem.write_json(path, trial.get_state())
 
-    def set_state(self, state):
-        super().set_state(state)
-        # keras-tuner writes a trial's file before its own state, which a
-        # kill in between leaves listing the trial as running; it would run
-        # the trial again on reload. One that finished stays finished; one
-        # retried starts afresh, without metrics (keras-tuner would average
-        # a step's values over the two attempts).
-        for tuner_id, trial in list(self.ongoing_trials.items()):
+    def reload(self):
+        """Rebuild the state from the trial files in the project folder.
+
+        A completed trial counts; one that was running when its process died
+        runs again from its start; a trial whose file is damaged is recorded
+        as lost (it ran, its result is gone), with a warning, so that its
+        configuration runs again under a new id.
+        """
+        self.trials, self.ongoing_trials = {}, {}
+        self.start_order, self.end_order, self._retry_queue = [], [], []
+        project = self._project_dir
+        ids = []
+        for name in sorted(os.listdir(project)):
+            path = os.path.join(project, name, "trial.json")
+            if not (name.startswith("trial_") and os.path.isfile(path)):
+                continue
+            try:
+                trial = _Trial.from_state(_filesystem.read_json(path))
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+                trial = self._lost(name[len("trial_") :], path, error)
+            ids.append(trial.trial_id)
+            self.trials[trial.trial_id] = trial
+            self.start_order.append(trial.trial_id)
             if trial.status == _COMPLETED:
-                del self.ongoing_trials[tuner_id]
                 self.end_order.append(trial.trial_id)
-            else:
-                afresh = keras_tuner.engine.trial.Trial(
-                    trial.hyperparameters, trial.trial_id, trial.status
-                )
-                self.trials[trial.trial_id] = self.ongoing_trials[tuner_id] = afresh
+            elif trial.status != _FAILED:
+                # keras-tuner would average a step's values over the two
+                # attempts: the retried trial starts without metrics.
+                afresh = _Trial(trial.hyperparameters, trial.trial_id, "RUNNING")
+                self.trials[trial.trial_id] = afresh
+                self._retry_queue.insert(0, trial.trial_id)
+        # keras-tuner numbers a new trial by the count of trials: a trial
+        # folder deleted from the middle is recorded as lost, so that the
+        # next number is not a finished trial's.
+        numbers = [int(i) for i in ids if i.isdigit()]
+        for number in range(max(numbers, default=-1) + 1):
+            trial_id = f"{number:04d}"
+            if trial_id not in self.trials:
+                path = os.path.join(project, f"trial_{trial_id}", "trial.json")
+                self.trials[trial_id] = self._lost(trial_id, path, None)
+
+    def _lost(self, trial_id, path, error):
+        reason = "is missing" if error is None else f"is damaged ({error})"
+        warnings.warn(
+            f"The study lost a trial: {path!r} {reason}; its trial runs again.",
+            stacklevel=2,
+        )
+        trial = _Trial(self.hyperparameters.copy(), trial_id, _FAILED, message="lost")
+        self._save_trial(trial)
+        return trial
 
     def populate_space(self, trial_id):
         running = {
@@ -106,7 +148,8 @@ def validation_losses(trials):
 
 def finished_paths(trials):
     """Penalty → the `PathPoint`s of every completed path trial."""
-    paths = [t for t in trials if t.hyperparameters.values["path"]]
+    # A trial being rebuilt from a damaged file may hold no values yet.
+    paths = [t for t in trials if t.hyperparameters.values.get("path")]
     return {
         json.loads(key)["path"]: path_from_metrics(metrics)
         for key, metrics in completed_metrics(paths).items()
@@ -122,6 +165,11 @@ def completed_metrics(trials):
         for t in trials
         if t.status == _COMPLETED
     }
+
+
+def tuner_id():
+    """keras-tuner's id of this process: "tuner0" unless distributed."""
+    return os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
 
 
 def is_worker():
@@ -151,6 +199,14 @@ class StudyTuner(keras_tuner.Tuner):
         self.trainer = trainer
         self.plan = plan
         self._asked = False
+        if not is_worker():
+            oracle.reload()
+
+    def reload(self):
+        # keras-tuner reloads only where it finds this tuner's own file, which
+        # holds no state of a `StudyTuner`: the oracle reloads in `__init__`,
+        # from the trial files alone.
+        pass
 
     def pre_create_trial(self):
         # keras-tuner asks again at once when the oracle answers IDLE: a

@@ -60,7 +60,8 @@ def study(
 
     Every trial runs through keras-tuner, recorded in `out/trials`: a study
     that is killed resumes where it stopped when called again with the same
-    arguments, and with `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
+    arguments (a trial whose file was lost or damaged runs again), and with
+    `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
     `KERASTUNER_ORACLE_PORT` set it runs distributed: the chief (tuner id
     "chief") plans and collects, each worker runs trials (see the README).
     Each run's history is logged for TensorBoard under `out/logs`; the
@@ -103,7 +104,9 @@ def study(
             Defaults to `True`.
         image_size: (height, width) of a folder's images. Defaults to 32x32.
         overwrite: bool, start afresh even if `out` holds a study with other
-            arguments (its trials are deleted). Defaults to `False`. A study
+            arguments: the files that study wrote are deleted, nothing else
+            (a folder holding files but no study is refused, whatever
+            `overwrite` says). Defaults to `False`. A study
             is known again by its plan (techniques, grids, rates, seeds,
             epochs, batch size) and its data's fingerprint; `build_model`,
             `loss`, `optimizer` and `augmentation` are code, which a resumed
@@ -120,8 +123,10 @@ def study(
     Raises:
         ValueError, TypeError: an argument is not of the documented kind, or
             `build_model` gives no place to a technique studied.
-        StudyError: the data cannot be read, or `out` holds a different
-            study (and `overwrite` is False).
+        StudyError: the data cannot be read; `out` holds files but no
+            study, a different study (and `overwrite` is False), or a damaged
+            identity file; or another process runs a study in `out`. A
+            refused `out` is left as it was.
 
     Example:
 
@@ -158,40 +163,45 @@ def study(
         log_dir=folder.logs,
     )
     model = _check_build(trainer, plan)
-    identity = folder.claim(arguments.identity(dataset), overwrite)
-    worker = _engine().is_worker()
-    # Checked before any training: an unwritable report folder fails now.
-    report = None if worker else folder.stage_report()
-    start = time.perf_counter()
+    identity = folder.claim(
+        arguments.identity(dataset), overwrite, _engine().tuner_id()
+    )
     try:
-        talk = None if worker or not verbose else (stream or sys.stdout)
-        oracle, resumed = _search(trainer, plan, folder, talk, verbose == 1)
-        if worker:
-            return None
-        settings = {
-            **identity,
-            "model": model.name,
-            "parameters": model.count_params(),
-            "optimizer": arguments.describe_optimizer(),
-            "wall_time": time.perf_counter() - start,
-            "trials_resumed": resumed,
-        }
-        finished = _engine().completed_metrics(oracle.trials.values())
-        result = collect(finished, plan, dataset, settings)
+        worker = _engine().is_worker()
+        # Checked before any training: an unwritable report folder fails now.
+        report = None if worker else folder.stage_report()
+        start = time.perf_counter()
         try:
-            write_report(
-                report.staging, result, logs=folder.logs, augmentation=augmentation
-            )
-        except OSError as error:
-            raise report.unwritable(error) from error
-    except BaseException:
-        if report:
-            report.discard()
-        raise
-    report.publish()
-    if verbose:
-        say(stream or sys.stdout, result, os.path.join(report.out, REPORT))
-    return result
+            talk = None if worker or not verbose else (stream or sys.stdout)
+            oracle, resumed = _search(trainer, plan, folder, talk, verbose == 1)
+            if worker:
+                return None
+            settings = {
+                **identity,
+                "model": model.name,
+                "parameters": model.count_params(),
+                "optimizer": arguments.describe_optimizer(),
+                "wall_time": time.perf_counter() - start,
+                "trials_resumed": resumed,
+            }
+            finished = _engine().completed_metrics(oracle.trials.values())
+            result = collect(finished, plan, dataset, settings)
+            try:
+                write_report(
+                    report.staging, result, logs=folder.logs, augmentation=augmentation
+                )
+            except OSError as error:
+                raise report.unwritable(error) from error
+        except BaseException:
+            if report:
+                report.discard()
+            raise
+        report.publish()
+        if verbose:
+            say(stream or sys.stdout, result, os.path.join(report.out, REPORT))
+        return result
+    finally:
+        folder.release()
 
 
 def _engine():

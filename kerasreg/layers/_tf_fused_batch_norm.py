@@ -81,7 +81,8 @@ def normalize_batch(x, scale, offset, epsilon, data_format):
         data_format=data_format,
         is_training=True,
     )
-    count = tf.cast(tf.size(x) // channels, tf.float32)
+    # int64: a batch of 2**31 elements or more overflows int32.
+    count = tf.cast(tf.size(x, out_type=tf.int64) // channels, tf.float32)
     # The kernel divides by max(n - 1, 1); Keras' variance by n.
     variance = unbiased * (tf.maximum(count - 1.0, 1.0) / count)
     return y, mean, variance, count

@@ -295,6 +295,9 @@ class BatchNormalization(keras.layers.BatchNormalization):
     def build(self, input_shape):
         # kerasreg's own: Keras' builds from one int axis, with its own
         # message for a bad one, and has no renorm weights before Keras 3.14.
+        # So Keras' private `_reduction_axes` stays unset, and the Keras
+        # helpers that read it (`_moments`) are not this layer's: its `call`
+        # is kerasreg's.
         ndim = len(input_shape)
         self._axes = self._resolve_axes(ndim)
         self._reduced_axes = tuple(i for i in range(ndim) if i not in self._axes)

@@ -84,6 +84,32 @@ def test_resumes_like_keras_and_leaves_one_committed_backup(tmp_path):
     assert len(_fit(model, [], epochs=2).history["loss"]) == 2
 
 
+@pytest.mark.parametrize("state", [None, "before", "after"])
+def test_a_crash_at_an_epoch_end_resumes_where_keras_does(tmp_path, state):
+    """A later callback raises in `on_epoch_end` of epoch 2: Keras' backup of
+    epoch 2 is committed, and so is kerasreg's, with an EarlyStopping state
+    before or after the backup in `callbacks`, or none."""
+
+    def callbacks(backup, run):
+        if state is None:
+            return [backup]
+        stop = EarlyStopping(patience=9, state_path=str(tmp_path / run / "es.json"))
+        return [stop, backup] if state == "before" else [backup, stop]
+
+    resumed = {}
+    for run, cls in [
+        ("keras", keras.callbacks.BackupAndRestore),
+        ("kerasreg", BackupAndRestore),
+    ]:
+        backup_dir = str(tmp_path / run / "backup")
+        model = tiny_model()
+        _interrupted(model, [*callbacks(cls(backup_dir), run), _Raise(epoch_end=2)])
+        history = _fit(model, callbacks(cls(backup_dir), run))
+        resumed[run] = (history.epoch, model.get_weights())
+    assert resumed["kerasreg"][0] == resumed["keras"][0] == [3, 4, 5]
+    assert_weights_equal(resumed["kerasreg"][1], resumed["keras"][1])
+
+
 def test_uncommitted_or_broken_folders_are_ignored_and_removed(tmp_path):
     backup_dir = tmp_path / "backup"
     model = tiny_model()
@@ -203,6 +229,17 @@ def test_config_round_trip_and_registration():
         keras.saving.get_registered_name(BackupAndRestore)
         == "kerasreg>BackupAndRestore"
     )
+
+
+def test_is_keras_backup_and_restore(tmp_path):
+    backup_dir = str(tmp_path / "backup")
+    backup = BackupAndRestore(backup_dir)
+    assert isinstance(backup, keras.callbacks.BackupAndRestore)
+    assert isinstance(backup, keras.callbacks.Callback)
+    # Keras' own writes its files in place, without a commit.
+    theirs = keras.callbacks.BackupAndRestore(backup_dir)
+    assert not isinstance(theirs, BackupAndRestore)
+    assert not os.path.exists(backup_dir)  # Neither writes before `fit`.
 
 
 def test_positional_arguments_in_keras_order():

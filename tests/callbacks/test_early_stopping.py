@@ -55,8 +55,9 @@ def test_stops_at_the_same_epoch_as_keras_on_random_sequences():
         ours_stop = drive(ours, values, "val_score", model)
         theirs_stop = drive(theirs, values, "val_score", model)
         if ours_stop == theirs_stop:
-            if ours.best_epoch is not None:
-                assert ours.best_epoch == theirs.best_epoch
+            # The same best too: its epoch, and its value (`None` in both
+            # when no epoch was monitored).
+            assert (ours.best_epoch, ours.best) == (theirs.best_epoch, theirs.best)
             continue
         # The one documented difference: an epoch that improves on the best but
         # not on the baseline may stop training here, never in Keras.
@@ -481,6 +482,14 @@ def test_docstring_example_runs(cls):
 # Keras' signature and attributes (issue 13).
 
 
+def test_is_keras_early_stopping():
+    stop = EarlyStopping()
+    assert isinstance(stop, keras.callbacks.EarlyStopping)
+    assert isinstance(stop, keras.callbacks.Callback)
+    # Keras' own has none of kerasreg's criteria, files or state.
+    assert not isinstance(keras.callbacks.EarlyStopping(), EarlyStopping)
+
+
 def test_positional_arguments_follow_keras_order():
     ours = EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
     theirs = keras.callbacks.EarlyStopping("loss", 0.25, 3, 1, "max", 2.0, False, 4)
@@ -595,19 +604,41 @@ def test_resuming_with_another_configuration_is_an_error(tmp_path):
     )
 
 
+UNREADABLE = (
+    "The EarlyStopping state file {path!r} cannot be read: {reason}. Delete it "
+    "to start afresh, or choose another `state_path`."
+)
+DAMAGED = (
+    "The EarlyStopping state file {path!r} is damaged: {reason}. Delete it to "
+    "start afresh."
+)
+
+
 @pytest.mark.parametrize(
-    "edit,problem",
+    "edit,form,reason",
     [
-        (lambda text: "", "is empty"),
+        (lambda text: "", UNREADABLE, "the file is empty"),
         (
             lambda text: text[: len(text) // 2],
-            "is not valid JSON (truncated or corrupt",
+            UNREADABLE,
+            # The rest is the JSON parser's own message.
+            "the file is truncated or corrupt, not valid JSON (",
         ),
-        (lambda text: "[1, 2]", "is not an EarlyStopping state"),
-        (lambda text: text.replace('"format": 2', '"format": 99'), "has format 99"),
+        (
+            lambda text: "[1, 2]",
+            UNREADABLE,
+            "the file is not a kerasreg EarlyStopping state (it lacks "
+            '"kind": "kerasreg.callbacks.EarlyStopping")',
+        ),
+        (
+            lambda text: text.replace('"format": 2', '"format": 99'),
+            UNREADABLE,
+            "the file has format 99, and this version of kerasreg reads format 2",
+        ),
         (
             lambda text: text.replace('"wait": ', '"wait": "x", "_w": '),
-            "is damaged: `wait` is not an int",
+            DAMAGED,
+            "`wait` is not an int",
         ),
         (
             lambda text: json.dumps(
@@ -616,22 +647,22 @@ def test_resuming_with_another_configuration_is_an_error(tmp_path):
                     "state": {**json.loads(text)["state"], "values": []},
                 }
             ),
-            "is damaged: the history lists differ in length",
+            DAMAGED,
+            "the history lists differ in length",
         ),
     ],
     ids=["empty", "truncated", "foreign", "format99", "wrong_type", "lengths"],
 )
-def test_a_damaged_state_file_is_named_in_one_clear_error(tmp_path, edit, problem):
+def test_a_damaged_state_file_is_named_in_one_clear_error(tmp_path, edit, form, reason):
     state_path = _state_file(tmp_path)
     state_path.write_text(edit(state_path.read_text()))
     message = _resume_error(state_path)
-    assert message.startswith(
-        (
-            f"The EarlyStopping state file {str(state_path)!r} ",
-            f"The file {str(state_path)!r} ",
-        )
-    )
-    assert problem in message
+    expected = form.format(path=str(state_path), reason=reason)
+    if reason.endswith("("):
+        start, end = expected.split("(. ")
+        assert message.startswith(start + "(") and message.endswith(". " + end)
+    else:
+        assert message == expected
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated"])

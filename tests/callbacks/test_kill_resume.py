@@ -3,10 +3,10 @@
 One chain of child processes (`kill_child.py`): each resumes the run left by
 the previous one and kills itself at its own point, chosen to hit every
 window once: mid-training; mid-write of the state and of the best model;
-between the state save and the backup commit (mid-write of the backup, which
-forces a roll-back past an improvement); and while deleting the backup at the
-end. After each kill every file on disk must load; the last process runs to
-the end and must match an uninterrupted run exactly.
+after the state save, mid-write of the backup (which forces a roll-back past
+an improvement); and while deleting the backup at the end. After each kill
+every file on disk must load; the last process runs to the end and must match
+an uninterrupted run exactly.
 """
 
 import json
@@ -31,7 +31,9 @@ CHAIN = [
     # Mid-write of epoch 3's backup, after epoch 3's state was saved: the
     # resumed run repeats epoch 3 and rolls back its improvement.
     ("fsync:backup#3", 3, 3),
-    ("remove:pointer#1", 5, 5),  # stopped at 5, deleting the backup
+    # Stopped at 5, deleting the backup, which epoch 5's end committed: the
+    # resumed run starts at 6 and stops at once.
+    ("remove:pointer#1", 6, 5),
 ]
 
 

@@ -1,13 +1,6 @@
-"""EarlyStopping's state and files, directly: roll-back, round trip, ownership."""
-
-import json
-import re
-
-import pytest
+"""EarlyStopping's state, directly: roll-back."""
 
 from kerasreg.callbacks import _state
-
-IDENTITY = {"monitor": "val_loss", "patience": 2}
 
 
 def _state_after(values):
@@ -40,38 +33,3 @@ def test_roll_back_restores_the_carry_of_the_last_kept_epoch():
         0,
         [],
     )
-
-
-def test_written_state_loads_back_equal(tmp_path):
-    path = str(tmp_path / "es.json")
-    files = _state.StateFiles(path, None, False, IDENTITY)
-    state = _state_after([1.0, 0.5, 0.75])
-    files.write_epoch(state, False, 1, list, None)
-    assert files.load() == state
-    saved = json.loads((tmp_path / "es.json").read_text())
-    assert (saved["format"], saved["config"]) == (_state.FORMAT, IDENTITY)
-
-
-def test_a_weights_name_outside_the_state_folder_is_damage(tmp_path):
-    path = str(tmp_path / "es.json")
-    files = _state.StateFiles(path, None, True, IDENTITY)
-    state = _state_after([1.0])
-    files.write_epoch(state, False, None, list, None)
-    saved = json.loads((tmp_path / "es.json").read_text())
-    saved["state"]["best_files"] = {"0": "../es.json.best-0-x.npz"}
-    (tmp_path / "es.json").write_text(json.dumps(saved))
-    message = (
-        f"The EarlyStopping state file {path!r} is damaged: `best_files` has the "
-        "entry '0': '../es.json.best-0-x.npz'. Delete it to start afresh."
-    )
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
-        files.load()
-
-
-def test_owned_patterns_cover_weights_and_temporaries(tmp_path):
-    weights, state_temporaries, weight_temporaries = _state.owned_patterns(
-        str(tmp_path / "run")
-    )
-    assert weights == f"{tmp_path}/run.best-*"
-    assert state_temporaries == f"{tmp_path}/.run.tmp-*"
-    assert weight_temporaries == f"{tmp_path}/.run.best-*.tmp-*"

@@ -6,7 +6,9 @@ Runs `tiny_study(OUT)` and writes RESULT: the JSON of `digest(result)`, or
 `null` where the process is a distributed worker. With the environment
 variable KILL_MID_STATE set, the process kills itself (SIGKILL) when its
 first trial has finished: after the trial's file is written, halfway through
-writing the oracle's state that records the trial's end. With BARRIER set to
+writing the oracle's state that records the trial's end; with KILL_IN_REPORT
+set, once the report is written into its staging folder, before it is
+published. With BARRIER set to
 "FOLDER:COUNT", it starts the study only once COUNT processes have reached
 that point (each leaves a file in FOLDER), so that a slow start cannot leave
 one worker without a trial. Every trial this process
@@ -144,6 +146,18 @@ def _killing_mid_state():
     os.fsync = flushing
 
 
+def _killing_in_report():
+    """SIGKILL this process once the report is staged, before it is published."""
+    module = sys.modules["kerasreg.experiments.run_study"]
+    write_report = module.write_report
+
+    def writing(*args, **kwargs):
+        write_report(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    module.write_report = writing
+
+
 def _barrier(folder, count):
     os.makedirs(folder, exist_ok=True)
     open(os.path.join(folder, str(os.getpid())), "w").close()
@@ -155,6 +169,8 @@ def main(out, result_path):
     _recording_trials(out)
     if os.environ.get("KILL_MID_STATE"):
         _killing_mid_state()
+    if os.environ.get("KILL_IN_REPORT"):
+        _killing_in_report()
     if os.environ.get("BARRIER"):
         _barrier(*os.environ["BARRIER"].rsplit(":", 1))
     result = tiny_study(out)

@@ -30,8 +30,9 @@ def _geometric(augmentation):
 def test_every_range_scales_with_the_magnitude(digits, magnitude):
     rotation, scale = _geometric(make_augmentation(digits, 0, magnitude))
     unit_rotation, unit_scale = _geometric(make_augmentation(digits, 0))
+    # Keras' config form: the factor as its range (lower, upper).
     assert rotation.get_config()["factor"] == pytest.approx(
-        magnitude * unit_rotation.get_config()["factor"]
+        tuple(magnitude * bound for bound in unit_rotation.get_config()["factor"])
     )
     assert scale.upper - 1 == pytest.approx(magnitude * (unit_scale.upper - 1))
     assert 1 - scale.lower == pytest.approx(magnitude * (1 - unit_scale.lower))

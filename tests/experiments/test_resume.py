@@ -8,16 +8,24 @@ a trial's end (keras-tuner alone would leave a torn state file, and once
 that is fixed, a state that still lists the finished trial as running,
 which it would run again). A finished folder runs
 nothing again; a folder holding another study, or a damaged identity file,
-is refused by name.
+is refused by name. A damaged folder (trial files lost, the oracle's state
+garbage) resumes to the same result, running only what was lost; a kill
+while the report is written leaves the previous report, and the next run
+removes what the kill left; a second process on a running study's folder is
+refused, and the killed first one leaves no lock.
 """
 
+import json
 import os
+import re
+import shutil
 import signal
 import time
 
 import pytest
 
 from kerasreg.experiments import StudyError, engine
+from kerasreg.experiments.folder import StudyFolder
 from tests.distribute._cluster import _tail
 from tests.experiments import _processes, _study_child
 
@@ -114,3 +122,84 @@ def test_a_damaged_identity_file_is_named(tmp_path):
     identity.write_text('{"kind": "kerasreg.st')
     with pytest.raises(StudyError, match=f"identity file {str(identity)!r}"):
         _study_child.tiny_study(str(out))
+
+
+def _counting_trials(monkeypatch):
+    ran = []
+    run_trial = engine.StudyTuner.run_trial
+
+    def counted(self, trial, *args, **kwargs):
+        ran.append(trial.trial_id)
+        return run_trial(self, trial, *args, **kwargs)
+
+    monkeypatch.setattr(engine.StudyTuner, "run_trial", counted)
+    return ran
+
+
+def test_a_damaged_folder_resumes_to_the_same_result(tmp_path, reference, monkeypatch):
+    out = tmp_path / "study"
+    shutil.copytree(reference[0], out)
+    trials = out / "trials"
+    shutil.rmtree(trials / "trial_0003")
+    (trials / "trial_0005" / "trial.json").write_text('{"trial_id": "00')
+    (trials / "oracle.json").write_text("garbage")
+    (trials / "tuner0.json").unlink()
+    ran = _counting_trials(monkeypatch)
+    with pytest.warns(UserWarning, match="The study lost a trial") as caught:
+        result = _study_child.tiny_study(str(out))
+    assert _study_child.digest(result) == reference[1]
+    assert len(ran) == 2
+    lost = [str(w.message) for w in caught if "lost a trial" in str(w.message)]
+    assert sorted(message.split("'")[1] for message in lost) == [
+        str(trials / name / "trial.json") for name in ("trial_0003", "trial_0005")
+    ]
+
+
+def test_a_kill_while_the_report_is_written(tmp_path, reference):
+    out = tmp_path / "study"
+    shutil.copytree(reference[0], out)
+    report = out / "report"
+    before = {path.name: path.read_bytes() for path in report.iterdir()}
+    process, _, stderr = _processes.start(
+        str(tmp_path), "report", str(out), env={"KILL_IN_REPORT": "1"}
+    )
+    assert _processes.finish(process, _TIMEOUT) == -signal.SIGKILL, _tail(stderr)
+    # The previous report is as it was; the staged one is left beside it.
+    assert {path.name: path.read_bytes() for path in report.iterdir()} == before
+    assert [n for n in os.listdir(out) if n.startswith(".report.")] != []
+
+    umask = os.umask(0o022)
+    try:
+        result = _study_child.tiny_study(str(out))
+    finally:
+        os.umask(umask)
+    assert _study_child.digest(result) == reference[1]
+    assert [n for n in os.listdir(out) if n.startswith(".report.")] == []
+    assert os.stat(report).st_mode & 0o777 == 0o755
+
+
+def test_a_second_process_on_a_running_study_is_refused(tmp_path):
+    workdir, out = str(tmp_path), str(tmp_path / "study")
+    process, _, stderr = _processes.start(workdir, "first", out)
+    try:
+        deadline = time.monotonic() + _TIMEOUT
+        while not _processes.ran_by(out):
+            assert process.poll() is None, _tail(stderr)
+            assert time.monotonic() < deadline, "no trial started in time"
+            time.sleep(0.05)
+        message = (
+            f"Another process (pid {process.pid}) is running a study in the folder "
+            f"{out!r}. Wait for it to end, or use another `out`."
+        )
+        with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+            _study_child.tiny_study(out)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    # The killed process left no lock behind.
+    with open(os.path.join(out, "study.json")) as f:
+        fields = json.load(f)
+    del fields["kind"], fields["format"]
+    folder = StudyFolder(out)
+    folder.claim(fields, overwrite=False)
+    folder.release()

@@ -237,10 +237,7 @@ def test_the_paths_model_is_saved_beside_a_fresh_fit_at_its_lambda(tmp_path, gri
     recommended = written["recommended"]["L1"]
     assert recommended["path"]["strength"] == point.strength
     assert recommended["fresh_fit"]["zero_fraction"] == fresh.zero_fraction
-    assert (
-        "| on the path ("
-        in (tmp_path / "report" / "report.md").read_text()
-    )
+    assert "| on the path (" in (tmp_path / "report" / "report.md").read_text()
 
 
 @pytest.mark.parametrize("interrupt_at", [4], ids=["after-two-trials"])
@@ -279,3 +276,23 @@ def test_a_resumed_study_counts_and_times_only_this_runs_trials(
     assert result.settings["trials_resumed"] == done
     report = (tmp_path / "report" / "report.md").read_text()
     assert f"Resumed: {done} trials had finished in an earlier run; this run" in report
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["keep", "overwrite"])
+def test_a_folder_of_the_user_s_is_refused_and_left_as_it_was(tmp_path, overwrite):
+    users = {"logs/server.log": "12:00 started", "trials/clinical_trial.csv": "a,b"}
+    for name, text in users.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    message = (
+        f"Will not write a study into '{tmp_path}': it holds files that are not a "
+        "kerasreg study's ('logs', 'trials'); choose a new or empty folder."
+    )
+    with pytest.raises(StudyError, match=f"^{re.escape(message)}$"):
+        _study(tmp_path, overwrite=overwrite)
+    found = {
+        path.relative_to(tmp_path).as_posix(): path.read_text()
+        for path in tmp_path.rglob("*")
+        if path.is_file()
+    }
+    assert found == users
