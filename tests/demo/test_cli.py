@@ -285,7 +285,7 @@ def test_a_damaged_study_folder_is_told_in_the_command_lines_words(capsys, tmp_p
     (tmp_path / "study.json").write_text("")
     assert main(["demo", "--out", str(tmp_path), "--epochs", "1"]) == 2
     err = capsys.readouterr().err
-    assert "--overwrite" in err and "overwrite=True" not in err
+    assert "--out" in err and "`out`" not in err
 
 
 def test_an_interrupted_study_says_how_to_resume(capsys, monkeypatch):
