@@ -7,6 +7,7 @@ console script (setup.cfg's `entry_points`) both call `main`.
 import argparse
 import logging
 import os
+import shlex
 import sys
 
 import keras
@@ -17,6 +18,20 @@ from kerasreg.experiments import StudyError
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, TECHNIQUES
 
 PROG = "kerasreg"
+# The library's messages name its Python arguments; the command line's user
+# types options. Every message that reaches the terminal passes through this
+# one mapping (with and without the code marks the terminal drops).
+_CLI_WORDS = (
+    ("overwrite=True", "--overwrite"),
+    ("seeds=3", "--seeds 3"),
+    ("`overwrite`", "--overwrite"),
+    ("`out`", "--out"),
+    ("`data`", "--data"),
+    ("`image_size`", "--image-size"),
+    ("`techniques`", "--techniques"),
+    ("`epochs`", "--epochs"),
+    ("`seeds`", "--seeds"),
+)
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -41,6 +56,38 @@ def _image_size(text):
     return (size, size)
 
 
+def in_cli_words(text):
+    """`text` with the library's argument names as the command line's options.
+
+    Example:
+
+    >>> in_cli_words("Use another `out`, or overwrite=True to start afresh.")
+    'Use another --out, or --overwrite to start afresh.'
+    """
+    for library, option in _CLI_WORDS:
+        text = text.replace(library, option)
+    return text
+
+
+class _InCliWords:
+    """A text stream that writes `in_cli_words` of what it is given."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def write(self, text):
+        return self.stream.write(in_cli_words(text))
+
+    def flush(self):
+        self.stream.flush()
+
+
+def _out(text):
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder path, got ''")
+    return text
+
+
 def _folder(text):
     if not os.path.isdir(text):
         raise argparse.ArgumentTypeError(f"not a folder: {text!r}")
@@ -60,6 +107,7 @@ def _techniques(text):
 def _add_study_arguments(command, data_help, out_default):
     command.add_argument(
         "--out",
+        type=_out,
         default=out_default,
         help="the study's folder: trials (resumed when run again with the same "
         "arguments), TensorBoard logs in logs/, the report in report/ "
@@ -175,7 +223,10 @@ def main(argv=None, prog=PROG):
     """Run the command line; return the exit status.
 
     Bad input (an unknown dataset, an unreadable image, an unwritable
-    folder, a non-positive number) prints one line on stderr and returns 2.
+    folder, a non-positive number) prints one line on stderr, in the command
+    line's words (`--overwrite`, not `overwrite=True`), and returns 2. An
+    interrupted study (Ctrl-C) keeps its finished trials and says how to
+    resume: the same command again.
 
     Args:
         argv: list of str, the arguments. Defaults to `sys.argv[1:]`.
@@ -190,6 +241,7 @@ def main(argv=None, prog=PROG):
     >>> main(["demo", "--epochs", "2", "--seeds", "1", "--quiet"])  # doctest: +SKIP
     0
     """
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -208,11 +260,19 @@ def main(argv=None, prog=PROG):
             overwrite=args.overwrite,
             image_size=args.image_size,
             techniques=args.techniques,
+            stream=_InCliWords(sys.stdout),
         )
     except StudyError as error:
-        print(f"{prog} {args.command}: error: {error}", file=sys.stderr)
+        print(
+            f"{prog} {args.command}: error: {in_cli_words(str(error))}", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
-        print(f"{prog} {args.command}: interrupted", file=sys.stderr)
+        print(
+            f"\n{prog} {args.command}: interrupted. The finished trials are kept in "
+            f"{args.out!r}; to resume, run the same command again: "
+            f"{prog} {shlex.join(argv)}",
+            file=sys.stderr,
+        )
         return 130
     return 0

@@ -16,6 +16,7 @@ whose file is lost or damaged runs again, and keras-tuner's own state files
 damaging or deleting them costs nothing.
 """
 
+import json
 import os
 import time
 import warnings
@@ -27,7 +28,7 @@ from keras_tuner.src.distribute import utils as _distribute
 
 from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
-from kerasreg.experiments.records import OBJECTIVE, path_to_metrics
+from kerasreg.experiments.records import OBJECTIVE, path_from_metrics, path_to_metrics
 
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
@@ -127,8 +128,9 @@ class PlanOracle(keras_tuner.Oracle):
         running = {
             trial_key(t.hyperparameters.values) for t in self.ongoing_trials.values()
         }
+        trials = self.trials.values()
         status, values = self.plan.next(
-            validation_losses(self.trials.values()), running
+            validation_losses(trials), running, paths=finished_paths(trials)
         )
         if status == "run":
             return {"status": "RUNNING", "values": values}
@@ -141,6 +143,16 @@ def validation_losses(trials):
         trial_key(t.hyperparameters.values): float(t.metrics.get_last_value(OBJECTIVE))
         for t in trials
         if t.status == _COMPLETED
+    }
+
+
+def finished_paths(trials):
+    """Penalty → the `PathPoint`s of every completed path trial."""
+    # A trial being rebuilt from a damaged file may hold no values yet.
+    paths = [t for t in trials if t.hyperparameters.values.get("path")]
+    return {
+        json.loads(key)["path"]: path_from_metrics(metrics)
+        for key, metrics in completed_metrics(paths).items()
     }
 
 

@@ -8,7 +8,11 @@ measured, never consulted):
 3. the comparison: the baseline, each technique at its chosen strength and
    the combinations, each over every seed (seed 0 is the run of phase 1 or 2);
 4. the regularization path of each L1-type penalty, warm-started from
-   strong to weak λ, one trial each.
+   strong to weak λ, one trial each;
+5. a fresh fit at the λ each path recommends (`recommended_point`): the
+   penalty alone at that λ, from a fresh start (seed 0), which shows what λ
+   gives without the path's warm start (a weight the path once set to zero
+   tends to stay zero).
 
 The plan is a pure function of the finished trials: a killed study, or the
 chief oracle of a distributed one, recomputes where it stands from the
@@ -18,6 +22,7 @@ trials keras-tuner has recorded.
 import dataclasses
 import json
 
+from kerasreg.experiments.records import recommended_point
 from kerasreg.experiments.techniques import PATH_PENALTIES, PENALTIES, Setting
 
 BASELINE = "none"
@@ -59,7 +64,7 @@ class Plan:
         learning_rates: tuple of floats, the rate grid of phase 1.
         seeds: int, runs per compared configuration.
         epochs: int, the epochs of each run.
-        path: bool, whether to run phase 4.
+        path: bool, whether to run phases 4 and 5.
     """
 
     techniques: tuple
@@ -86,11 +91,17 @@ class Plan:
         ratio = (low / high) ** (1 / (PATH_POINTS - 1))
         return tuple(high * ratio**i for i in range(PATH_POINTS))
 
-    def count(self, results=None):
-        """How many trials the study runs: exact once the strengths are chosen
-        (given `results`, trial key → validation loss), else an upper bound
-        (a combination may turn out to equal another configuration)."""
-        planned, complete = self.trials(results or {})
+    def fresh_fit(self, name, strength, learning_rate):
+        """The values of phase 5's trial for `name`'s path: the penalty alone
+        at `strength`, from a fresh start (seed 0)."""
+        return self.values(self._technique(name).setting(strength), learning_rate, 0)
+
+    def count(self, results=None, paths=None):
+        """How many trials the study runs: exact once every choice is made
+        (given `results`, trial key → validation loss, and `paths`), else an
+        upper bound (a combination, or a fresh fit, may turn out to equal
+        another trial)."""
+        planned, complete = self.trials(results or {}, paths)
         if complete:
             return len(planned)
         tuning = len(self.learning_rates) + sum(len(t.grid) for t in self.techniques)
@@ -101,10 +112,13 @@ class Plan:
         )
         # Seed 0 of the baseline and of each technique is its tuning run.
         reused = 1 + len(self.techniques)
-        return tuning + (1 + compared) * self.seeds - reused + paths
+        # Each path is one trial, and its fresh fit another.
+        return tuning + (1 + compared) * self.seeds - reused + 2 * paths
 
-    def trials(self, results):
-        """The trials to run given `results` (trial key → validation loss).
+    def trials(self, results, paths=None):
+        """The trials to run given `results` (trial key → validation loss)
+        and `paths` (penalty → list of `PathPoint` of each finished path;
+        None for none).
 
         Returns:
             `(values, complete)`: the values of every trial known so far, in
@@ -126,22 +140,30 @@ class Plan:
             planned += [
                 self.values(setting, learning_rate, s) for s in range(self.seeds)
             ]
-        if self.path:
-            planned += [
-                self.values(Setting(), learning_rate, 0, path=t.name)
-                for t in self.techniques
-                if t.name in PATH_PENALTIES
-            ]
+        if not self.path:
+            return _unique(planned), True
+        names = [t.name for t in self.techniques if t.name in PATH_PENALTIES]
+        planned += [self.values(Setting(), learning_rate, 0, path=n) for n in names]
+        if not _finished(planned, results) or not set(names) <= set(paths or {}):
+            return _unique(planned), False
+        for name in names:
+            index = recommended_point(paths[name])
+            # A path that diverged at every λ recommends nothing to refit.
+            if index is not None:
+                strength = paths[name][index].strength
+                planned.append(self.fresh_fit(name, strength, learning_rate))
         return _unique(planned), True
 
-    def next(self, results, running):
+    def next(self, results, running, paths=None):
         """`("run", values)`, `("wait", None)` or `("stop", None)`.
 
         Args:
             results: dict, trial key → validation loss of finished trials.
             running: set of trial keys being run now.
+            paths: dict, penalty → list of `PathPoint` of each finished
+                path, or None for none.
         """
-        planned, complete = self.trials(results)
+        planned, complete = self.trials(results, paths)
         waiting = False
         for values in planned:
             key = trial_key(values)

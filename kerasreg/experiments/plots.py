@@ -22,12 +22,17 @@ from matplotlib.ticker import (
 
 from kerasreg.augmentation import preview
 from kerasreg.experiments.plan import BASELINE
+from kerasreg.experiments.records import recommended_point
 from kerasreg.experiments.techniques import PENALTIES
 
 _DPI = 110
 _TRAIN, _VALIDATION = "tab:blue", "tab:orange"
 # Configurations side by side in the learning curves, two panels each.
 _CURVE_COLUMNS = 2
+# A path's accuracy axis shows at least this many standard errors of a
+# validation accuracy on each side of its middle: never so zoomed that one
+# example's noise reads as a trend.
+_MIN_STANDARD_ERRORS = 3
 
 
 def _save(figure, path):
@@ -93,7 +98,10 @@ def plot_learning_curves(runs, path):
                 (f"val_{metric}", _VALIDATION, "validation"),
             ):
                 if key in run.history:
-                    values = scale * np.asarray(run.history[key])
+                    values = scale * np.asarray(run.history[key], dtype="float64")
+                    # A diverged epoch's NaN or inf is a gap, not an axis
+                    # limit matplotlib cannot set.
+                    values[~np.isfinite(values)] = np.nan
                     ax.plot(epochs, values, color=color, label=kind)
             if run.best_epoch is not None:
                 ax.axvline(
@@ -107,14 +115,15 @@ def plot_learning_curves(runs, path):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlabel("epoch")
             ax.grid(alpha=0.3)
-        loss_ax.set_title(f"{name}: loss")
+        diverged = " (diverged)" if run.diverged else ""
+        loss_ax.set_title(f"{name}: loss{diverged}")
         loss_ax.set_yscale("log")
         # Ticks at 1, 2 and 5 per decade, as plain numbers (0.5, not 5×10⁻¹).
         loss_ax.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
         loss_ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         loss_ax.yaxis.set_minor_formatter(NullFormatter())
         loss_ax.set_ylabel("cross-entropy")
-        accuracy_ax.set_title(f"{name}: accuracy")
+        accuracy_ax.set_title(f"{name}: accuracy{diverged}")
         accuracy_ax.set_ylabel("accuracy")
         accuracy_ax.yaxis.set_major_formatter(PercentFormatter())
         accuracy_ax.set_ylim(0, 100)
@@ -129,19 +138,64 @@ def plot_learning_curves(runs, path):
     return figure
 
 
-def plot_paths(paths, chosen, path):
+def accuracy_limits(accuracies, validation_size):
+    """The accuracy axis (percent) of a path: its points, never zoomed in
+    past ±`_MIN_STANDARD_ERRORS` standard errors.
+
+    An accuracy p measured on n examples has the binomial standard error
+    sqrt(p (1 − p) / n), floored at one example (1 / n), since at p = 1 it
+    is 0. The axis spans the points with a margin, and at least
+    ±3 standard errors around their middle (at their mean accuracy), within
+    [0, 100].
+
+    Args:
+        accuracies: sequence of accuracies in percent (NaN for none).
+        validation_size: int, the number of validation examples n.
+
+    Returns:
+        `(low, high)` in percent.
+
+    Example:
+
+    >>> [round(v, 2) for v in accuracy_limits([95.0, 95.3], 300)]
+    [91.43, 98.87]
+    """
+    values = np.asarray(accuracies, dtype="float64")
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return 0.0, 100.0
+    low, high = float(values.min()), float(values.max())
+    p = float(values.mean()) / 100
+    error = 100 * max(math.sqrt(p * (1 - p) / validation_size), 1 / validation_size)
+    middle = (low + high) / 2
+    half = max(0.55 * (high - low), _MIN_STANDARD_ERRORS * error)
+    return max(0.0, middle - half), min(100.0, middle + half)
+
+
+def plot_paths(paths, chosen, path, validation_size=None, fresh_fits=None):
     """Each penalty's regularization path: accuracy and exact zeros against λ.
 
     One panel per penalty, λ on a log scale decreasing from left to right
     (the order the path was fitted in, each fit warm-started from the one
     before): the validation accuracy on the left axis, the share of kernel
     weights that are exactly zero on the right axis, and the λ chosen on
-    validation loss marked, when it is in the panel.
+    validation loss marked, when it is in the panel. Given the validation
+    set's size, a band shows ±1 binomial standard error around each
+    accuracy and the axis is never zoomed past ±3 of them
+    (`accuracy_limits`), so that one example's noise does not read as a
+    trend. The point the path recommends (`recommended_point`) is ringed;
+    given the fresh fits, their accuracy and zeros at that λ are drawn as
+    open diamonds beside it.
 
     Args:
         paths: dict, penalty name → list of `PathPoint`, strong λ first.
         chosen: dict, technique name → its chosen strength.
         path: str, the PNG to write.
+        validation_size: int, the number of validation examples each
+            accuracy was measured on, or None for no band. Defaults to
+            `None`.
+        fresh_fits: dict, penalty name → the `Run` of its fresh fit at the
+            recommended λ, or None for none. Defaults to `None`.
 
     Returns:
         The matplotlib `Figure`.
@@ -161,13 +215,28 @@ def plot_paths(paths, chosen, path):
     twins = []
     for ax, (name, points) in zip(axes, paths.items(), strict=True):
         strengths = [p.strength for p in points]
+        accuracies = np.array([100 * p.measures["val_accuracy"] for p in points])
         accuracy = ax.plot(
-            strengths,
-            [100 * p.measures["val_accuracy"] for p in points],
-            "o-",
-            color=_VALIDATION,
-            label="validation accuracy",
+            strengths, accuracies, "o-", color=_VALIDATION, label="validation accuracy"
         )
+        fresh = (fresh_fits or {}).get(name)
+        if fresh is not None:
+            # The fresh fit's accuracy belongs on the same honest axis.
+            accuracies_shown = np.append(accuracies, 100 * fresh.val_accuracy)
+        else:
+            accuracies_shown = accuracies
+        if validation_size:
+            share = accuracies / 100
+            error = 100 * np.sqrt(share * (1 - share) / validation_size)
+            ax.fill_between(
+                strengths,
+                accuracies - error,
+                accuracies + error,
+                color=_VALIDATION,
+                alpha=0.2,
+                label="±1 standard error (validation size)",
+            )
+            ax.set_ylim(*accuracy_limits(accuracies_shown, validation_size))
         zeros = ax.twinx()
         twins.append(zeros)
         zeros.plot(
@@ -177,6 +246,32 @@ def plot_paths(paths, chosen, path):
             color="tab:purple",
             label="weights exactly 0",
         )
+        index = recommended_point(points)
+        if index is not None:
+            ax.plot(
+                strengths[index],
+                accuracies[index],
+                "o",
+                ms=13,
+                mfc="none",
+                mec="black",
+                label="recommended (path, saved)",
+            )
+        if fresh is not None and index is not None:
+            for axis, value, color in (
+                (ax, fresh.val_accuracy, _VALIDATION),
+                (zeros, fresh.zero_fraction, "tab:purple"),
+            ):
+                axis.plot(
+                    strengths[index],
+                    100 * value,
+                    "D",
+                    ms=9,
+                    mfc="white",
+                    mec=color,
+                    mew=2,
+                    label="fresh fit at that λ",
+                )
         ax.set_xscale("log")
         # Strong λ on the left: the path runs left to right as it was fitted.
         ax.set_xlim(max(strengths) * 1.5, min(strengths) / 1.5)

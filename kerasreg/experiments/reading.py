@@ -5,16 +5,18 @@ comparison's verdict: a difference whose 95% confidence interval covers 0 is
 a tie and is never read as a win, and with one seed every difference is one.
 """
 
+import math
+
 from kerasreg.experiments.plan import ALL_TOGETHER, BASELINE
-from kerasreg.experiments.statistics import paired_comparison
+from kerasreg.experiments.records import PATH_TOLERANCE_POINTS, recommended_point
+from kerasreg.experiments.statistics import paired_comparison, t_quantile
 from kerasreg.experiments.table import format_points, format_share, format_signed
 from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 
 # A gap above this many points counts as overfitting worth curing.
 _OVERFIT_POINTS = 2.0
-# On a regularization path, validation accuracies within this many points of
-# the path's best count as "as good".
-_PATH_TOLERANCE_POINTS = 1.0
+# Fewer seeds than this carry a verdict with a warning.
+_FEW_SEEDS = 3
 _VERDICTS = {
     "better": "Better than without regularization (the 95% interval of the "
     "seed-paired difference lies above 0)",
@@ -62,13 +64,17 @@ def read_results(result):
     others = [s for name, s in summaries.items() if name != BASELINE]
     seeds = settings["plan"]["seeds"]
     lines = [_baseline(none, settings["data"])]
+    lines += [line for line in (_diverged(result),) if line]
     if others:
         lines += [_ranking(none, others, result.comparisons, seeds), _gap(none, others)]
     lines += [
         line
         for line in (
             _sparsity(none, others),
-            *(_path(name, points) for name, points in result.paths.items()),
+            *(
+                _path(name, points, result.fresh_fits.get(name))
+                for name, points in result.paths.items()
+            ),
             _early_stopping(
                 summaries.get("EarlyStopping"),
                 result.choices.strength.get("EarlyStopping"),
@@ -81,6 +87,42 @@ def read_results(result):
     ]
     lines.append(_spread(seeds))
     return lines
+
+
+def _diverged(result):
+    """Which runs and tuned values diverged: shown, never chosen."""
+    runs = [
+        f"{name} seed {run.seed}"
+        for name, runs in result.runs.items()
+        for run in runs
+        if run.diverged
+    ]
+    choices = result.choices
+    tried = {"learning rate": choices.learning_rates}
+    tried.update(
+        (f"{name} {technique(name).strength_name}", scores)
+        for name, scores in choices.strengths.items()
+    )
+    values = [
+        f"{label} {value:g}"
+        for label, scores in tried.items()
+        for value, loss in scores.items()
+        if not math.isfinite(loss)
+    ]
+    parts = []
+    if values:
+        parts.append(
+            f"Diverged while tuning (validation loss not finite, never chosen): "
+            f"{_names(values)}."
+        )
+    if runs:
+        parts.append(
+            f"**Diverged** (validation loss not finite): {_names(runs)}; their "
+            "accuracies are a broken model's, counted in their configuration's "
+            "mean as they are. A smaller learning rate or a weaker strength may "
+            "cure them."
+        )
+    return " ".join(parts)
 
 
 def _baseline(none, data):
@@ -169,21 +211,35 @@ def _sparsity(none, others):
     )
 
 
-def _path(name, points):
-    best = max(p.measures["val_accuracy"] for p in points)
-    # Strong λ first: the first point as good as the best is the sparsest.
-    kept = next(
-        p
-        for p in points
-        if _points(best - p.measures["val_accuracy"]) <= _PATH_TOLERANCE_POINTS
+def _path(name, points, fresh):
+    index = recommended_point(points)
+    if index is None:
+        return f"{name}'s regularization path diverged at every λ."
+    kept = points[index]
+    # The path's first fit starts from scratch, as the fresh fit does.
+    origin = (
+        "warm-started from the stronger λ before it"
+        if index
+        else "its first fit, from scratch like the fresh fit"
     )
-    return (
+    best = max(p.measures["val_accuracy"] for p in points if not p.diverged)
+    line = (
         f"{name}'s regularization path: the strongest λ whose validation "
-        f"accuracy is within {_PATH_TOLERANCE_POINTS:g} point of the path's best "
-        f"({_points(best):.1f}%) is {kept.strength:.3g}, with "
-        f"{format_share(kept.zero_share)} of the kernel weights exactly zero "
+        f"accuracy is within {PATH_TOLERANCE_POINTS:g} point of the path's best "
+        f"({_points(best):.1f}%) is {kept.strength:.3g}, where the path's model "
+        f"({origin}) has "
+        f"{format_share(kept.zero_share)} of its kernel weights exactly zero "
         f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)."
     )
+    if fresh is not None:
+        line += (
+            f" Trained from scratch at that λ alone: "
+            f"{format_share(fresh.zero_fraction)} zeros, validation accuracy "
+            f"{_points(fresh.val_accuracy):.1f}%"
+            + (" (diverged)" if fresh.diverged else "")
+            + ": what λ gives without the path's warm start."
+        )
+    return line
 
 
 def _early_stopping(stopping, patience, epochs):
@@ -259,6 +315,14 @@ def _spread(seeds):
         return (
             "One seed per configuration: differences of a point or so may be "
             "luck. Rerun with `seeds=3` or more before drawing conclusions."
+        )
+    if seeds < _FEW_SEEDS:
+        return (
+            f"**Too few seeds**: with {seeds}, each interval and verdict rests on "
+            f"Student's t with {seeds - 1} degree of freedom (its 95% quantile is "
+            f"{t_quantile(0.975, seeds - 1):.1f}, against 4.3 for three seeds): one "
+            "unlucky seed decides. Rerun with `seeds=3` or more before drawing "
+            "conclusions."
         )
     return (
         f"± is the half-width of the 95% confidence interval over the {seeds} "

@@ -8,6 +8,9 @@ decodes; nothing else spells the metric names.
 """
 
 import dataclasses
+import math
+
+import numpy as np
 
 # The first layer's kernel travels as a histogram over [-limit, limit]; an
 # odd number of bins puts one bin around 0, where L1's exact zeros pile up.
@@ -16,6 +19,31 @@ HISTOGRAM_BINS = 81
 HISTORY = ("loss", "accuracy", "val_loss", "val_accuracy")
 # keras-tuner's objective: what the plan chooses on, for a run and a path.
 OBJECTIVE = "val_loss"
+# On a regularization path, validation accuracies within this many points of
+# the path's best count as "as good".
+PATH_TOLERANCE_POINTS = 1.0
+
+
+def kernel_histogram(kernel):
+    """`(limit, counts)`: `kernel`'s finite weights in `HISTOGRAM_BINS` equal
+    bins over [-limit, limit], limit their largest magnitude (1.0 if none is
+    finite or all are 0).
+
+    A diverged run's NaN or infinite weights are left out, not counted: its
+    histogram shows what is left, and drawing it never fails.
+
+    Example:
+
+    >>> limit, counts = kernel_histogram(np.array([-2.0, 0.0, np.nan, 2.0]))
+    >>> limit, sum(counts), counts[HISTOGRAM_BINS // 2]
+    (2.0, 3, 1)
+    """
+    kernel = np.asarray(kernel, dtype="float64").ravel()
+    finite = kernel[np.isfinite(kernel)]
+    limit = float(np.abs(finite).max()) if finite.size else 0.0
+    limit = limit or 1.0
+    counts, _ = np.histogram(finite, bins=HISTOGRAM_BINS, range=(-limit, limit))
+    return limit, tuple(int(c) for c in counts)
 
 
 @dataclasses.dataclass
@@ -48,6 +76,11 @@ class Run:
     kernel_histogram: tuple
 
     @property
+    def diverged(self):
+        """Whether training diverged: its validation loss is not finite."""
+        return not math.isfinite(self.val_loss)
+
+    @property
     def gap(self):
         """Train minus test accuracy."""
         return self.train_accuracy - self.test_accuracy
@@ -56,14 +89,19 @@ class Run:
         """The run's numbers as JSON-ready values."""
         fields = dataclasses.asdict(self)
         del fields["kernel_histogram"], fields["kernel_limit"]
-        return {**fields, "gap": self.gap}
+        return {**fields, "gap": self.gap, "diverged": self.diverged}
 
     def to_metrics(self):
         """The run as keras-tuner metrics (`val_loss` is the objective)."""
         metrics = {name: _number(getattr(self, name)) for name in _SCALARS}
         for key, values in self.history.items():
+            # A diverged epoch's NaN travels as inf: keras-tuner's running
+            # minimum warns on NaN, and either way it reads "not finite".
             metrics.update(
-                {f"history/{key}/{epoch:04d}": v for epoch, v in enumerate(values)}
+                {
+                    f"history/{key}/{epoch:04d}": v if math.isfinite(v) else math.inf
+                    for epoch, v in enumerate(values)
+                }
             )
         metrics["kernel/limit"] = self.kernel_limit
         metrics.update(
@@ -143,6 +181,11 @@ class PathPoint:
     measures: dict
     zero_share: float
 
+    @property
+    def diverged(self):
+        """Whether the fit diverged: its validation loss is not finite."""
+        return not math.isfinite(self.measures.get(OBJECTIVE, 0.0))
+
     def to_json(self):
         """The point as one flat JSON-ready dict: strength, measures, zeros."""
         return {
@@ -150,6 +193,45 @@ class PathPoint:
             **dict(sorted(self.measures.items())),
             "zero_share": self.zero_share,
         }
+
+
+def path_model(penalty):
+    """The file name of the model a path recommends (`recommended_point`),
+    saved by its trial in the study's logs folder and copied into its report.
+
+    Example:
+
+    >>> path_model("L1")
+    'L1_path.keras'
+    """
+    return f"{penalty}_path.keras"
+
+
+def recommended_point(points):
+    """The index of the point a path recommends, or None if every fit diverged.
+
+    The strongest λ (the sparsest model) whose validation accuracy is within
+    `PATH_TOLERANCE_POINTS` of the best on the path; a diverged point is
+    never recommended. `points` run strong λ first, as the path was fitted.
+
+    Example:
+
+    >>> points = [PathPoint(s, {"val_accuracy": a, "val_loss": 0.3}, 0.0)
+    ...           for s, a in ((1.0, 0.50), (0.1, 0.905), (0.01, 0.91))]
+    >>> recommended_point(points)  # 90.5% is within 1 point of 91%
+    1
+    """
+    finite = [i for i, p in enumerate(points) if not p.diverged]
+    if not finite:
+        return None
+    best = max(points[i].measures["val_accuracy"] for i in finite)
+    # Rounded: 91% - 90% is 1.0000000000000009 points in floats, and counts.
+    return next(
+        i
+        for i in finite
+        if round(100 * (best - points[i].measures["val_accuracy"]), 9)
+        <= PATH_TOLERANCE_POINTS
+    )
 
 
 def path_to_metrics(points):

@@ -7,20 +7,29 @@ import json
 import math
 import os
 import re
+import shutil
 
 import numpy as np
 
 from kerasreg.experiments import augment
 from kerasreg.experiments.reading import read_results
-from kerasreg.experiments.records import HISTOGRAM_BINS
+from kerasreg.experiments.records import HISTOGRAM_BINS, path_model, recommended_point
 from kerasreg.experiments.table import format_share, format_table
-from kerasreg.experiments.techniques import technique
+from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 
 REPORT, RESULTS = "report.md", "results.json"
 CURVES, PATHS = "learning_curves.png", "paths.png"
 AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
 # What a report folder holds; a folder holding anything else is not replaced.
-FILES = (REPORT, RESULTS, CURVES, PATHS, AUGMENTATION, WEIGHTS)
+FILES = (
+    REPORT,
+    RESULTS,
+    CURVES,
+    PATHS,
+    AUGMENTATION,
+    WEIGHTS,
+    *(path_model(name) for name in PATH_PENALTIES),
+)
 
 
 def write_report(folder, result, logs=None, augmentation=None):
@@ -31,13 +40,16 @@ def write_report(folder, result, logs=None, augmentation=None):
     validation with the loss of every value tried, what each configuration
     gets, and the figures: learning curves (loss and accuracy), the
     regularization paths, the augmentation at its chosen magnitude and the
-    weight histograms. matplotlib is imported here, only to draw them.
+    weight histograms. matplotlib is imported here, only to draw them. The
+    model each path recommends, which its trial saved in `logs`, is copied
+    in beside them (`kerasreg.experiments.records.path_model`).
 
     Args:
         folder: str, an existing, writable folder.
         result: the `kerasreg.experiments.StudyResult`.
-        logs: str, the folder of the runs' TensorBoard and CSV logs, named in
-            the report; None if there are none. Defaults to `None`.
+        logs: str, the folder of the runs' TensorBoard and CSV logs and the
+            paths' models, named in the report; None if there are none.
+            Defaults to `None`.
         augmentation: the study's augmentation factory, `(magnitude, seed) ->
             layer`, previewed at the chosen magnitude; None for the default,
             `kerasreg.experiments.augment.make_augmentation`. Defaults to
@@ -61,8 +73,13 @@ def write_report(folder, result, logs=None, augmentation=None):
     plots.plot_learning_curves(result.runs, os.path.join(folder, CURVES))
     if result.paths:
         plots.plot_paths(
-            result.paths, result.choices.strength, os.path.join(folder, PATHS)
+            result.paths,
+            result.choices.strength,
+            os.path.join(folder, PATHS),
+            validation_size=result.settings["data"]["n_val"],
+            fresh_fits=result.fresh_fits,
         )
+    models = _copy_path_models(folder, result.paths, logs)
     magnitude = result.choices.strength.get("Augmentation")
     if magnitude is not None:
         factory = augmentation or augment.for_dataset(result.dataset)
@@ -77,8 +94,21 @@ def write_report(folder, result, logs=None, augmentation=None):
         json.dump(results_json(result), file, indent=1, allow_nan=False)
     path = os.path.join(folder, REPORT)
     with open(path, "w", encoding="utf-8") as file:
-        file.write(_markdown(result, logs, default_augmentation=augmentation is None))
+        file.write(
+            _markdown(result, logs, models, default_augmentation=augmentation is None)
+        )
     return path
+
+
+def _copy_path_models(folder, paths, logs):
+    """Copy each path's recommended model from `logs`; the names copied."""
+    copied = []
+    for name, points in paths.items():
+        source = os.path.join(logs, path_model(name)) if logs else None
+        if recommended_point(points) is not None and source and os.path.isfile(source):
+            shutil.copyfile(source, os.path.join(folder, path_model(name)))
+            copied.append(name)
+    return copied
 
 
 def say(stream, result, path):
@@ -97,7 +127,9 @@ def results_json(result):
     The settings; the choices (the learning rate and each technique's
     strength, with the validation loss of every value tried); per
     configuration its summary and its comparison with the baseline; the
-    regularization paths; and every run. NumPy numbers become Python
+    regularization paths; each path's recommended point beside the fresh fit
+    at its λ (`"recommended"`: penalty → `{"path": point, "fresh_fit": run,
+    "model": file name}`); and every run. NumPy numbers become Python
     numbers, and a NaN or infinite one (an interval one seed cannot give, a
     diverged run's loss) becomes None (null).
 
@@ -132,6 +164,16 @@ def results_json(result):
                 name: [point.to_json() for point in points]
                 for name, points in result.paths.items()
             },
+            "recommended": {
+                name: {
+                    "path": points[index].to_json(),
+                    "fresh_fit": result.fresh_fits[name].to_json(),
+                    "model": path_model(name),
+                }
+                for name, points in result.paths.items()
+                if (index := recommended_point(points)) is not None
+                and name in result.fresh_fits
+            },
             "runs": [run.to_json() for runs in result.runs.values() for run in runs],
         }
     )
@@ -161,7 +203,7 @@ def _jsonable(value):
     return value
 
 
-def _markdown(result, logs, default_augmentation):
+def _markdown(result, logs, models, default_augmentation):
     settings, choices = result.settings, result.choices
     plan, data = settings["plan"], settings["data"]
     model = f"`{settings['model']}`" if settings.get("model") else "the model"
@@ -178,12 +220,12 @@ def _markdown(result, logs, default_augmentation):
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
         f"{settings['optimizer']} at the learning rate "
         f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
-        "measured in inference mode. Total wall time "
-        f"{settings['wall_time']:.0f} s ({versions}).",
+        f"measured in inference mode. {_wall_time(settings)} ({versions}).",
         "## Results",
         format_table(result.summaries, result.comparisons, markdown=True),
         "± is the half-width of the 95% confidence interval over the seeds "
-        "(Student's t); – : one seed, no interval. *vs baseline*: the test "
+        "(Student's t), clipped to [0, 100]%: a clipped one reads -below/+above; "
+        "– : one seed, no interval. *vs baseline*: the test "
         "accuracy's difference from no regularization, paired by seed, with its "
         "interval; better or worse only when the interval excludes 0, else a tie.",
         "## Reading",
@@ -203,7 +245,7 @@ def _markdown(result, logs, default_augmentation):
         "early stopping kept; dotted red: the epoch at which it stopped.",
     ]
     if result.paths:
-        sections += _paths_section(result.paths, plan["epochs"])
+        sections += _paths_section(result, plan["epochs"], models)
     if "Augmentation" in choices.strength:
         sections += _augmentation_section(
             result.dataset, choices.strength["Augmentation"], default_augmentation
@@ -231,14 +273,36 @@ def _markdown(result, logs, default_augmentation):
     return "\n\n".join(sections) + "\n"
 
 
-def _loss(loss):
-    return f"{loss:.3f}" if math.isfinite(loss) else "diverged"
+def _wall_time(settings):
+    resumed = settings.get("trials_resumed", 0)
+    if not resumed:
+        return f"Total wall time {settings['wall_time']:.0f} s"
+    # The earlier runs' time is not known here: say what this run took.
+    return (
+        f"Resumed: {resumed} trials had finished in an earlier run; this run "
+        f"took {settings['wall_time']:.0f} s of wall time for the rest"
+    )
+
+
+def _loss(loss, decimals=3):
+    return f"{loss:.{decimals}f}" if math.isfinite(loss) else "diverged"
+
+
+def _decimals(losses):
+    """The fewest decimals, 3 or more, that tell every two different losses
+    apart: a winner's 0.2031 never reads as the runner-up's "0.203"."""
+    finite = {loss for loss in losses if math.isfinite(loss)}
+    return next(
+        (d for d in range(3, 17) if len({f"{v:.{d}f}" for v in finite}) == len(finite)),
+        17,
+    )
 
 
 def _choice_row(label, scores, chosen, described):
+    decimals = _decimals(scores.values())
     tried = [
         # Batch normalization's one "strength" is True: on.
-        f"{'on' if value is True else format(value, 'g')} → {_loss(loss)}"
+        f"{'on' if value is True else format(value, 'g')} → {_loss(loss, decimals)}"
         for value, loss in scores.items()
     ]
     tried = ", ".join(
@@ -284,29 +348,79 @@ def _configurations_table(configurations):
     return "\n".join(rows)
 
 
-def _paths_section(paths, epochs):
+def _paths_section(result, epochs, models):
+    n_val = result.settings["data"]["n_val"]
     sections = [
         "## Regularization paths",
         f"![Validation accuracy and exact zeros against λ]({PATHS})",
-        "From strong to weak λ, each fit warm-started from the one before (as "
-        f"glmnet and scikit-learn's `lasso_path` do), {epochs} epochs each at "
-        "the chosen learning rate, seed 0: the sparsity the penalty buys, and "
-        "what it costs in validation accuracy.",
+        "What a path is: one model trained at each λ from strong to weak, each "
+        "fit starting from the weights of the one before (a warm start, as "
+        "glmnet and scikit-learn's `lasso_path` do), "
+        f"{epochs} epochs each at the chosen learning rate, seed 0. A weight "
+        "the strong λ set to exactly 0 tends to stay 0 at the weaker λ that "
+        "follow, so a path point's zeros come from its λ *and* the stronger "
+        "ones before it: the same λ trained from scratch may give far fewer. "
+        "The fresh fit below shows how many. The band around the accuracy is "
+        f"±1 standard error of an accuracy measured on {n_val} validation "
+        f"examples (one example is {100 / n_val:.2g} points).",
     ]
-    for name, points in paths.items():
+    for name, points in result.paths.items():
         rows = [
             f"**{name}**",
             "",
             "| λ | validation accuracy | validation loss | kernel weights exactly 0 |",
             "| ---: | ---: | ---: | ---: |",
         ]
+        index = recommended_point(points)
         rows += [
-            f"| {p.strength:.3g} | {100 * p.measures['val_accuracy']:.1f}% | "
+            f"| {'**' if i == index else ''}{p.strength:.3g}"
+            f"{'**' if i == index else ''} | "
+            f"{100 * p.measures['val_accuracy']:.1f}% | "
             f"{_loss(p.measures['val_loss'])} | {format_share(p.zero_share)} |"
-            for p in points
+            for i, p in enumerate(points)
         ]
         sections.append("\n".join(rows))
+        if index is not None:
+            sections.append(_recommended(name, points[index], result, name in models))
     return sections
+
+
+def _recommended(name, point, result, saved):
+    fresh = result.fresh_fits.get(name)
+    # The path's first fit starts from scratch too: the two agree there.
+    first = point is result.paths[name][0]
+    origin = "its first fit, from scratch" if first else "warm-started"
+    rows = [
+        f"Recommended (in bold above): λ = {point.strength:.3g}, the strongest "
+        "whose validation accuracy is within 1 point of the path's best.",
+        "",
+        "| λ = " + f"{point.strength:.3g} | validation accuracy | kernel weights "
+        "exactly 0 | model |",
+        "| --- | ---: | ---: | --- |",
+        f"| on the path ({origin}) | {100 * point.measures['val_accuracy']:.1f}% "
+        f"| {format_share(point.zero_share)} | "
+        + (
+            f"[`{path_model(name)}`]({path_model(name)})"
+            if saved
+            else "not found in the logs folder"
+        )
+        + " |",
+    ]
+    if fresh is not None:
+        state = " (diverged)" if fresh.diverged else ""
+        rows.append(
+            f"| trained from scratch{state} | {100 * fresh.val_accuracy:.1f}% | "
+            f"{format_share(fresh.zero_fraction)} | test accuracy "
+            f"{100 * fresh.test_accuracy:.1f}% |"
+        )
+    if saved:
+        rows += [
+            "",
+            f"`{path_model(name)}` is the path's model at that λ, the sparse one "
+            "the path found: `keras.saving.load_model` reads it once `kerasreg` "
+            "is imported.",
+        ]
+    return "\n".join(rows)
 
 
 def _augmentation_section(data, magnitude, default_augmentation):

@@ -4,7 +4,12 @@ import dataclasses
 
 from kerasreg.experiments import statistics
 from kerasreg.experiments.plan import BASELINE, trial_key
-from kerasreg.experiments.records import OBJECTIVE, Run, path_from_metrics
+from kerasreg.experiments.records import (
+    OBJECTIVE,
+    Run,
+    path_from_metrics,
+    recommended_point,
+)
 from kerasreg.experiments.summary import summarize
 from kerasreg.experiments.techniques import PATH_PENALTIES, Setting
 
@@ -26,6 +31,10 @@ class StudyResult:
             accuracy with the baseline's, paired by seed.
         paths: dict, penalty name → list of path points (λ, validation
             accuracy and loss, share of exact zeros), strong λ first.
+        fresh_fits: dict, penalty name → the `Run` of the penalty alone at
+            the λ its path recommends (`recommended_point`), trained from a
+            fresh start: what λ gives without the path's warm start. A path
+            that diverged at every λ has none.
         settings: dict of the study's settings, JSON-ready.
         dataset: the `Dataset` studied.
 
@@ -53,6 +62,7 @@ class StudyResult:
     paths: dict
     settings: dict
     dataset: object
+    fresh_fits: dict = dataclasses.field(default_factory=dict)
 
 
 def collect(finished, plan, dataset, settings):
@@ -85,6 +95,12 @@ def collect(finished, plan, dataset, settings):
         for t in plan.techniques
         if plan.path and t.name in PATH_PENALTIES
     }
+    fresh_fits = {}
+    for name, points in paths.items():
+        index = recommended_point(points)
+        if index is not None:
+            values = plan.fresh_fit(name, points[index].strength, lr)
+            fresh_fits[name] = Run.from_metrics(name, 0, finished[trial_key(values)])
     summaries = {name: summarize(r) for name, r in runs.items()}
     baseline = [run.test_accuracy for run in runs[BASELINE]]
     comparisons = {
@@ -93,5 +109,13 @@ def collect(finished, plan, dataset, settings):
         if name != BASELINE
     }
     return StudyResult(
-        choices, configurations, runs, summaries, comparisons, paths, settings, dataset
+        choices,
+        configurations,
+        runs,
+        summaries,
+        comparisons,
+        paths,
+        settings,
+        dataset,
+        fresh_fits,
     )

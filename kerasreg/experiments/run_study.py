@@ -175,7 +175,8 @@ def study(
         report = None if worker else folder.stage_report()
         start = time.perf_counter()
         try:
-            oracle = _search(trainer, plan, folder, verbose == 1 and not worker)
+            talk = None if worker or not verbose else (stream or sys.stdout)
+            oracle, resumed = _search(trainer, plan, folder, talk, verbose == 1)
             if worker:
                 return None
             settings = {
@@ -184,6 +185,7 @@ def study(
                 "parameters": model.count_params(),
                 "optimizer": arguments.describe_optimizer(),
                 "wall_time": time.perf_counter() - start,
+                "trials_resumed": resumed,
             }
             finished = _engine().completed_metrics(oracle.trials.values())
             result = collect(finished, plan, dataset, settings)
@@ -213,27 +215,47 @@ def _engine():
     return engine
 
 
-def _search(trainer, plan, folder, verbose):
-    """Run every trial, resuming what `folder` holds; returns the oracle."""
+def _search(trainer, plan, folder, stream, bar):
+    """Run every trial, resuming what `folder` holds.
+
+    Says on `stream` (None: silent) how many trials are planned before the
+    first starts; `bar`: a progress bar with an ETA. Returns the oracle and
+    how many trials had finished in an earlier run.
+    """
     engine = _engine()
-    progress = keras.utils.Progbar(
-        plan.count(), unit_name="trial", verbose=1 if verbose else 0
-    )
     oracle = engine.PlanOracle(
-        plan, on_trial_end=lambda: _advance(progress, plan, oracle)
+        plan, on_trial_end=lambda: _advance(progress, plan, oracle, done)
     )
     tuner = engine.StudyTuner(
         oracle, trainer, plan, overwrite=False, **folder.tuner_project
     )
     oracle.verbose = 0
-    progress.update(len(oracle.end_order))
+    done = len(oracle.end_order)
+    trials = oracle.trials.values()
+    losses, paths = engine.validation_losses(trials), engine.finished_paths(trials)
+    _, exact = plan.trials(losses, paths)
+    total = plan.count(losses, paths)
+    if stream:
+        earlier = f", {done} finished in an earlier run, {total - done} to go" * bool(
+            done
+        )
+        bound = "" if exact else " (at most: exact once the strengths are chosen)"
+        stream.write(f"{total} trials planned{bound}{earlier}.\n")
+        stream.flush()
+    # The bar counts only this run's trials: its ETA rests on them alone.
+    progress = keras.utils.Progbar(
+        total - done, unit_name="trial", verbose=1 if stream and bar else 0
+    )
     tuner.search()
-    return oracle
+    return oracle, done
 
 
-def _advance(progress, plan, oracle):
+def _advance(progress, plan, oracle, done):
     # Once the strengths are chosen the plan knows its exact length.
-    progress.target = plan.count(_engine().validation_losses(oracle.trials.values()))
+    trials = oracle.trials.values()
+    engine = _engine()
+    total = plan.count(engine.validation_losses(trials), engine.finished_paths(trials))
+    progress.target = total - done
     progress.add(1)
 
 

@@ -112,9 +112,10 @@ class Interval:
     """A mean over `n` seeds with its confidence interval [low, high].
 
     `low` and `high` are NaN for one seed: a single run says nothing about the
-    spread. `str()` gives `"0.912 ± 0.013"`, or `"0.912 (1 seed, no interval)"`;
-    `format(interval, ".1f")` applies the float format to the mean and the
-    half-width.
+    spread. `str()` gives `"0.912 ± 0.013"`, `"0.997 -0.014/+0.003"` for an
+    interval clipped to a bound (see `mean_interval`), or
+    `"0.912 (1 seed, no interval)"`; `format(interval, ".1f")` applies the
+    float format to the mean and the distances to the ends.
 
     Args:
         mean: float, the mean of the values.
@@ -144,7 +145,11 @@ class Interval:
         spec = spec or ".3f"
         if self.n < 2:
             return f"{self.mean:{spec}} (1 seed, no interval)"
-        return f"{self.mean:{spec}} ± {self.half_width:{spec}}"
+        below = format(self.mean - self.low, spec)
+        above = format(self.high - self.mean, spec)
+        if below == above:
+            return f"{self.mean:{spec}} ± {below}"
+        return f"{self.mean:{spec}} -{below}/+{above}"
 
     def __str__(self):
         return format(self)
@@ -181,30 +186,45 @@ def _sample(argument, values):
     return array
 
 
-def _interval(array, confidence):
+def _interval(array, confidence, bounds=None):
     n = array.size
     mean = float(array.mean())
     if n < 2:
         return Interval(mean, math.nan, math.nan, n, confidence)
     standard_error = float(array.std(ddof=1)) / math.sqrt(n)
     half_width = t_quantile((1 + confidence) / 2, n - 1) * standard_error
-    return Interval(mean, mean - half_width, mean + half_width, n, confidence)
+    low, high = mean - half_width, mean + half_width
+    if bounds is not None:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return Interval(mean, low, high, n, confidence)
 
 
 def _check_confidence(confidence):
     return check_float("confidence", confidence, low=0.0, high=1.0, low_inclusive=False)
 
 
-def mean_interval(values, confidence=0.95):
+def mean_interval(values, confidence=0.95, bounds=None):
     """The mean of `values` with its Student-t confidence interval.
 
     The half-width is t_{(1 + confidence) / 2, n - 1} · s / sqrt(n), with s the
     sample standard deviation (ddof=1). For one value the interval is
     undefined: `low` and `high` are NaN.
 
+    Given `bounds` (an accuracy's (0, 1)), the t interval is clipped to them:
+    [max(low, bounds[0]), min(high, bounds[1])], so "99.6 ± 3.0" becomes
+    99.6 with an interval from 96.6 to 100. Clipped rather than replaced by a
+    bounded interval: the mean of accuracies over seeds is not a binomial
+    proportion (the spread is between seeds, not between examples), so a
+    Wilson or Clopper-Pearson interval does not apply; a logit-scale t
+    interval fails at exactly 100% (every seed perfect) and is biased for a
+    handful of seeds. The true mean lies within the bounds, so clipping
+    drops only impossible values and keeps the t interval's coverage.
+
     Args:
         values: sequence of finite numbers, one per seed.
         confidence: float in (0, 1), the confidence level. Defaults to `0.95`.
+        bounds: `(low, high)` the mean cannot leave, or None for none.
+            Defaults to `None`.
 
     Returns:
         An `Interval`.
@@ -216,9 +236,24 @@ def mean_interval(values, confidence=0.95):
     0.910 ± 0.025
     >>> print(mean_interval([0.91]))
     0.910 (1 seed, no interval)
+    >>> print(mean_interval([1.0, 0.99, 1.0], bounds=(0.0, 1.0)))
+    0.997 -0.014/+0.003
     """
     confidence = _check_confidence(confidence)
-    return _interval(_sample("values", values), confidence)
+    if bounds is not None:
+        bounds = _check_bounds(bounds)
+    return _interval(_sample("values", values), confidence, bounds)
+
+
+def _check_bounds(bounds):
+    expected = "a pair (low, high) of finite floats, low < high"
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise invalid("bounds", bounds, expected, error=TypeError) from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise invalid("bounds", bounds, expected)
+    return low, high
 
 
 def paired_comparison(values, baseline, confidence=0.95, higher_is_better=True):

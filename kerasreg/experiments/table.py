@@ -21,9 +21,10 @@ _NOT_APPLICABLE = "—"
 
 
 def format_points(interval, signed=False):
-    """An `Interval` of fractions in points: "93.7 ± 1.2", or "93.7 ± –".
+    """An `Interval` of fractions in points: "93.7 ± 1.2", "99.6 -3.0/+0.4"
+    (clipped at 100%), or "93.7 ± –".
 
-    The half-width is that of the 95% confidence interval; with one seed
+    The distances to the ends of the 95% confidence interval; with one seed
     there is none, and a dash says so (never "± 0.0").
 
     Example:
@@ -33,13 +34,20 @@ def format_points(interval, signed=False):
     '94.0 ± 2.5'
     >>> format_points(mean_interval([0.012]), signed=True)
     '+1.2 ± –'
+    >>> format_points(mean_interval([1.0, 0.99, 1.0], bounds=(0, 1)))
+    '99.7 -1.4/+0.3'
     """
     mean = (
         format_signed(100 * interval.mean) if signed else f"{100 * interval.mean:.1f}"
     )
     if interval.n < 2 or math.isnan(interval.half_width):
         return f"{mean} ± {NO_INTERVAL}"
-    return f"{mean} ± {100 * interval.half_width:.1f}"
+    below = f"{100 * (interval.mean - interval.low):.1f}"
+    above = f"{100 * (interval.high - interval.mean):.1f}"
+    if below == above:
+        return f"{mean} ± {below}"
+    # Clipped at a bound (an accuracy's 100%): the two ends, not one ±.
+    return f"{mean} -{below}/+{above}"
 
 
 def format_signed(points):
@@ -79,8 +87,11 @@ def _cells(summary, comparison):
         if comparison is None
         else f"{format_points(comparison.difference, signed=True)} {comparison.verdict}"
     )
+    name = summary.technique
+    if summary.diverged:
+        name += f" ({summary.diverged} of {summary.seeds} diverged)"
     return (
-        summary.technique,
+        name,
         format_points(summary.train_accuracy),
         format_points(summary.test_accuracy),
         versus,
@@ -94,7 +105,8 @@ def _cells(summary, comparison):
 def format_table(summaries, comparisons, markdown=False):
     """The table of `summaries`, one row per configuration, in their order.
 
-    Columns: the configuration; train and test accuracy (mean ± half-width
+    Columns: the configuration (with how many of its runs diverged, if
+    any); train and test accuracy (mean ± half-width
     of the 95% confidence interval over the seeds, in percent; "± –" with
     one seed); the test accuracy's difference from the baseline paired by
     seed (in points, ± its interval) with the verdict: "better" or "worse"

@@ -12,7 +12,13 @@ import kerasreg
 from kerasreg._validation import invalid
 from kerasreg.callbacks import EarlyStopping
 from kerasreg.experiments import tf_data
-from kerasreg.experiments.records import HISTOGRAM_BINS, HISTORY, Run
+from kerasreg.experiments.records import (
+    HISTORY,
+    Run,
+    kernel_histogram,
+    path_model,
+    recommended_point,
+)
 from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from kerasreg.experiments.switches import Switches
 from kerasreg.experiments.techniques import TECHNIQUES, Setting
@@ -123,8 +129,7 @@ class Trainer:
         val_loss, val_accuracy = self.evaluate(model)
         kernels = _kernels(model)
         first = kernels[0]
-        limit = float(np.abs(first).max()) or 1.0
-        counts, _ = np.histogram(first, bins=HISTOGRAM_BINS, range=(-limit, limit))
+        limit, counts = kernel_histogram(first)
         return Run(
             technique=name,
             seed=seed,
@@ -149,7 +154,7 @@ class Trainer:
                 if key in history
             },
             kernel_limit=limit,
-            kernel_histogram=tuple(int(c) for c in counts),
+            kernel_histogram=counts,
         )
 
     def run_path(self, penalty, strengths, values):
@@ -163,11 +168,20 @@ class Trainer:
         def train(model):
             self.fit(model, Setting(), values["seed"], epochs)
 
+        models = []
+
         def measure(model):
+            models.append(model)
             val_loss, val_accuracy = self.evaluate(model)
             return {"val_accuracy": val_accuracy, "val_loss": val_loss}
 
-        return warm_started_path(build, strengths, train, measure)
+        points = warm_started_path(build, strengths, train, measure)
+        index = recommended_point(points)
+        if index is not None and self.log_dir is not None:
+            # The sparse model the path recommends, for the report to hand out.
+            os.makedirs(self.log_dir, exist_ok=True)
+            models[index].save(os.path.join(self.log_dir, path_model(penalty)))
+        return points
 
     def evaluate(self, model):
         """(validation loss, validation accuracy); the loss is inf if diverged."""

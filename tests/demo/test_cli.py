@@ -40,7 +40,7 @@ def test_short_run_succeeds_and_prints_the_table(short_run):
     for name in NAMES:
         assert f"\n{name} " in stdout
     # --quiet: no progress bar.
-    assert "trial" not in stdout
+    assert "/trial" not in stdout
     assert f"Report: {out / 'report' / 'report.md'}" in stdout
 
 
@@ -75,6 +75,15 @@ def test_running_it_again_resumes_and_trains_nothing(short_run):
     assert status == 0, "\n".join(stderr)
     after = sorted(p.stat().st_mtime_ns for p in out.glob("trials/trial_*/trial.json"))
     assert after == before
+    # Said in this run's words: nothing left, and no wall time of 0 s.
+    trials = len(before)
+    # After keras-tuner's "Reloading Tuner from ...".
+    assert stdout.splitlines()[1] == (
+        f"{trials} trials planned, {trials} finished in an earlier run, 0 to go."
+    )
+    report = (out / "report" / "report.md").read_text()
+    assert f"Resumed: {trials} trials had finished in an earlier run" in report
+    assert "Total wall time" not in report
 
 
 def _image_folder(root, broken=False):
@@ -123,6 +132,11 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
             "positive int, got '0' (see --help)",
         ),
         (
+            ["--out", ""],
+            "kerasreg demo: error: argument --out: expected a folder path, got '' "
+            "(see --help)",
+        ),
+        (
             ["--epochs", "ten"],
             "kerasreg demo: error: argument --epochs: expected a "
             "positive int, got 'ten' (see --help)",
@@ -132,7 +146,7 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
             "kerasreg: error: unrecognized arguments: --colour blue (see --help)",
         ),
     ],
-    ids=["negative-epochs", "zero-seeds", "text-epochs", "unknown-option"],
+    ids=["negative-epochs", "zero-seeds", "empty-out", "text-epochs", "unknown-option"],
 )
 def test_bad_arguments(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -230,3 +244,68 @@ def test_console_script_is_declared_and_resolves():
     assert scripts == ["kerasreg", "=", "kerasreg.demo.cli:main"]
     module, name = scripts[2].split(":")
     assert getattr(importlib.import_module(module), name) is main
+
+
+@pytest.mark.parametrize(
+    "message, said",
+    [
+        (
+            "The folder 'x' holds a study with other arguments or data (see "
+            "'x/study.json'). Use another `out`, or overwrite=True to start afresh.",
+            "The folder 'x' holds a study with other arguments or data (see "
+            "'x/study.json'). Use another --out, or --overwrite to start afresh.",
+        ),
+        (
+            "Cannot read the study's identity file 'x/study.json' (empty). Delete "
+            "the folder, or pass overwrite=True, to start afresh.",
+            "Cannot read the study's identity file 'x/study.json' (empty). Delete "
+            "the folder, or pass --overwrite, to start afresh.",
+        ),
+        (
+            "`data` holds NaN or inf.",
+            "--data holds NaN or inf.",
+        ),
+        (
+            "`image_size` must match the images.",
+            "--image-size must match the images.",
+        ),
+    ],
+    ids=["other-study", "damaged-identity", "data", "image-size"],
+)
+def test_study_errors_use_the_command_lines_words(capsys, monkeypatch, message, said):
+    def run_demo(**kwargs):
+        raise kerasreg.experiments.StudyError(message)
+
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", run_demo)
+    assert main(["demo", "--out", "x"]) == 2
+    assert capsys.readouterr().err.splitlines() == [f"kerasreg demo: error: {said}"]
+
+
+def test_a_damaged_study_folder_is_told_in_the_command_lines_words(capsys, tmp_path):
+    (tmp_path / "study.json").write_text("")
+    assert main(["demo", "--out", str(tmp_path), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "`out`" not in err
+
+
+def test_an_interrupted_study_says_how_to_resume(capsys, monkeypatch):
+    def run_demo(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", run_demo)
+    argv = ["demo", "--out", "my study", "--epochs", "5"]
+    assert main(argv) == 130
+    assert capsys.readouterr().err.splitlines() == [
+        "",
+        "kerasreg demo: interrupted. The finished trials are kept in 'my study'; "
+        "to resume, run the same command again: kerasreg demo --out 'my study' "
+        "--epochs 5",
+    ]
+
+
+def test_the_planned_trials_are_said_before_the_first(short_run):
+    out, _, stdout, _ = short_run
+    trials = len(list(out.glob("trials/trial_*")))
+    assert stdout.splitlines()[0] == (
+        f"{trials} trials planned (at most: exact once the strengths are chosen)."
+    )

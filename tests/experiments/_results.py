@@ -5,7 +5,7 @@ import numpy as np
 from kerasreg.experiments.arguments import DEFAULT_OPTIMIZER
 from kerasreg.experiments.data import Dataset
 from kerasreg.experiments.plan import BASELINE, Plan, trial_key
-from kerasreg.experiments.records import HISTOGRAM_BINS, PathPoint, Run
+from kerasreg.experiments.records import PathPoint, Run, kernel_histogram
 from kerasreg.experiments.result import StudyResult
 from kerasreg.experiments.statistics import paired_comparison
 from kerasreg.experiments.summary import summarize
@@ -57,14 +57,27 @@ def make_run(
     best_epoch=None,
     stopped_epoch=None,
     val_loss=0.3,
+    diverged=False,
 ):
-    """A `Run` with made-up curves and the histogram of a random kernel."""
+    """A `Run` with made-up curves and the histogram of a random kernel; a
+    diverged one has NaN weights and losses from its third epoch on."""
     rng = np.random.default_rng(seed)
     kernel = rng.normal(scale=0.1, size=2048)
     kernel[rng.random(kernel.shape) < zeros] = 0.0
-    limit = float(np.abs(kernel).max())
-    counts, _ = np.histogram(kernel, bins=HISTOGRAM_BINS, range=(-limit, limit))
     steps = np.arange(1, epochs + 1)
+    history = {
+        "loss": list(2.0 / steps),
+        "val_loss": list(2.0 / steps + 0.02 * steps),
+        "accuracy": list(1 - 1 / (steps + 1)),
+        "val_accuracy": list(0.9 - 1 / (steps + 2)),
+    }
+    if diverged:
+        kernel[: kernel.size // 2] = np.nan
+        kernel[-3:] = np.inf
+        val_loss = float("inf")
+        for key in ("loss", "val_loss"):
+            history[key][2:] = [float("nan")] * (epochs - 2)
+    limit, counts = kernel_histogram(kernel)
     return Run(
         technique=name,
         seed=seed,
@@ -78,14 +91,9 @@ def make_run(
         zero_fraction=zeros,
         first_zero_fraction=float(np.mean(kernel == 0.0)),
         wall_time=1.0,
-        history={
-            "loss": list(2.0 / steps),
-            "val_loss": list(2.0 / steps + 0.02 * steps),
-            "accuracy": list(1 - 1 / (steps + 1)),
-            "val_accuracy": list(0.9 - 1 / (steps + 2)),
-        },
+        history=history,
         kernel_limit=limit,
-        kernel_histogram=tuple(int(c) for c in counts),
+        kernel_histogram=counts,
     )
 
 
@@ -109,7 +117,9 @@ def path_points():
     ]
 
 
-def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
+def make_result(
+    tests, epochs=60, paths=None, run_options=None, wall_time=12.5, fresh_fits=None
+):
     """A `StudyResult` whose configurations have the given test accuracies.
 
     Args:
@@ -119,6 +129,8 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
         paths: dict, penalty → path points, or None for none.
         run_options: dict, configuration name → keyword arguments of
             `make_run` (besides the test accuracy).
+        fresh_fits: dict, penalty → its fresh fit's `Run`; None for one
+            with 2% zeros and 92% test accuracy per path.
     """
     run_options = run_options or {}
     runs = {
@@ -185,6 +197,11 @@ def make_result(tests, epochs=60, paths=None, run_options=None, wall_time=12.5):
         paths=paths or {},
         settings=settings,
         dataset=tiny_dataset(),
+        fresh_fits=(
+            {name: make_run(name, test=0.92, zeros=0.02) for name in paths or {}}
+            if fresh_fits is None
+            else fresh_fits
+        ),
     )
 
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from kerasreg.experiments import engine, study
 
-# 11 trials: 2 learning rates, 3 strengths, 5 further seeds, 1 path.
+# 12 trials: 2 learning rates, 3 strengths, 5 further seeds, 1 path and the
+# fresh fit at the λ it recommends.
 ARGUMENTS = {
     "techniques": ("L1", "Dropout"),
     "grids": {"L1": (1e-3, 1e-2), "Dropout": (0.2,)},
@@ -37,7 +38,7 @@ ARGUMENTS = {
     "epochs": 2,
     "batch_size": 16,
 }
-TRIALS = 11
+TRIALS = 12
 
 
 def tiny_data():

@@ -1,6 +1,8 @@
 """The report's figures, drawn from hand-built runs: readable PNGs, the
 panels and axes the report describes."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -74,7 +76,10 @@ def test_paths_put_strong_lambda_left_and_zeros_on_a_second_axis(tmp_path):
     assert l1_zeros.get_ylabel() == "kernel weights exactly 0"
     # The chosen λ is marked where one was chosen.
     assert [line.get_label() for line in l1.lines][-1] == "chosen λ (validation)"
-    assert len(elastic_net.lines) == 1
+    assert [line.get_label() for line in elastic_net.lines] == [
+        "validation accuracy",
+        "recommended (path, saved)",
+    ]
 
 
 def test_weight_histograms_from_the_runs_counts(tmp_path, runs):
@@ -107,3 +112,77 @@ def test_augmentation_preview(tmp_path):
     _assert_readable(tmp_path / "augmentation.png")
     # `Figure.get_suptitle` is newer than matplotlib 3.7; the title is a text.
     assert [text.get_text() for text in figure.texts] == ["Augmentation at magnitude 2"]
+
+
+@pytest.mark.parametrize("name", ["none", "L1"], ids=["baseline", "penalty"])
+def test_a_diverged_run_is_drawn_and_titled_diverged(tmp_path, runs, name):
+    runs[name] = [make_run(name, diverged=True)]
+    figure = plots.plot_learning_curves(runs, tmp_path / "curves.png")
+    _assert_readable(tmp_path / "curves.png", min_width=1000)
+    titles = [ax.get_title() for ax in _visible(figure)]
+    assert f"{name}: loss (diverged)" in titles
+    assert sum("diverged" in title for title in titles) == 2
+    plots.plot_weight_histograms(runs, tmp_path / "weights.png")
+    _assert_readable(tmp_path / "weights.png", min_width=1000)
+
+
+@pytest.mark.parametrize(
+    "accuracies, size",
+    [
+        ((0.95, 0.9533, 0.9517), 300),  # one example in 300 apart
+        ((1.0, 1.0, 1.0), 300),
+        ((0.40, 0.88, 0.93), 1000),
+        ((0.5, 0.5, 0.501), 50_000),
+    ],
+    ids=["one-example", "perfect", "wide", "large-validation"],
+)
+def test_the_path_accuracy_axis_never_zooms_past_three_standard_errors(
+    tmp_path, accuracies, size
+):
+    points = [
+        dataclasses.replace(p, measures={"val_accuracy": a, "val_loss": 0.3})
+        for p, a in zip(path_points(), accuracies, strict=False)
+    ]
+    figure = plots.plot_paths({"L1": points}, {}, tmp_path / "p.png", size)
+    ax = figure.axes[0]
+    low, high = ax.get_ylim()
+    percent = 100 * np.array(accuracies)
+    p = percent.mean() / 100
+    # Independent reference: the binomial standard error, floored at 1/n.
+    error = 100 * max(np.sqrt(p * (1 - p) / size), 1 / size)
+    assert low <= percent.min() and high >= percent.max()
+    assert low >= 0 and high <= 100
+    middle = (percent.min() + percent.max()) / 2
+    assert min(middle - low, high - middle) >= 3 * error - 1e-9 or (
+        low == 0 or high == 100
+    )
+    band = [c for c in ax.collections if c.get_label().startswith("±1 standard")]
+    assert len(band) == 1
+
+
+def test_without_the_validation_size_there_is_no_band(tmp_path):
+    figure = plots.plot_paths({"L1": path_points()}, {}, tmp_path / "p.png")
+    assert not figure.axes[0].collections
+
+
+def test_the_recommended_point_is_ringed_beside_its_fresh_fit(tmp_path):
+    fresh = make_run("L1", zeros=0.02)
+    figure = plots.plot_paths(
+        {"L1": path_points()}, {}, tmp_path / "p.png", 300, fresh_fits={"L1": fresh}
+    )
+    accuracy_ax, zeros_ax = figure.axes
+    marks = {
+        line.get_label(): (list(line.get_xdata()), list(line.get_ydata()))
+        for line in [*accuracy_ax.lines, *zeros_ax.lines]
+        if len(line.get_xdata()) == 1
+    }
+    # path_points: 1e-4 (92.5%) is the strongest within 1 point of 93%.
+    assert marks["recommended (path, saved)"] == ([1e-4], [92.5])
+    fresh_marks = [
+        (list(line.get_xdata()), list(line.get_ydata()))
+        for line in [*accuracy_ax.lines, *zeros_ax.lines]
+        if line.get_label() == "fresh fit at that λ"
+    ]
+    assert fresh_marks == [([1e-4], [90.0]), ([1e-4], [2.0])]
+    low, high = accuracy_ax.get_ylim()
+    assert low <= 90.0 <= high

@@ -4,6 +4,8 @@ Hand-computed references use t(0.975, 2) = 4.3027: a half-width is
 4.3027 · s / sqrt(3), with s the sample deviation over the 3 seeds.
 """
 
+import pytest
+
 from kerasreg.experiments.reading import read_results
 from tests.experiments._results import make_result, path_points
 
@@ -52,8 +54,11 @@ def test_reading_is_drawn_from_the_numbers():
         "`Proximal` as soft-thresholding: L1 42.0% (test +0.0 points). A plain "
         "subgradient step would leave them small but nonzero.",
         "L1's regularization path: the strongest λ whose validation accuracy "
-        "is within 1 point of the path's best (93.0%) is 0.0001, with 20.0% of "
-        "the kernel weights exactly zero (validation accuracy 92.5%).",
+        "is within 1 point of the path's best (93.0%) is 0.0001, where the "
+        "path's model (warm-started from the stronger λ before it) has 20.0% of "
+        "its kernel weights exactly zero (validation accuracy 92.5%). Trained "
+        "from scratch at that λ alone: 2.0% zeros, validation accuracy 90.0%: "
+        "what λ gives without the path's warm start.",
         "EarlyStopping (patience 10) trained 31.0 of 60 epochs on average (48% "
         "fewer) and kept the weights of epoch 21.0, the one with the lowest "
         "validation loss.",
@@ -131,4 +136,24 @@ def test_the_baseline_alone():
     assert lines[0].endswith(
         "a generalization gap of 0.0 points, it hardly overfits here."
     )
-    assert len(lines) == 2 and lines[1].startswith("± is the half-width")
+    assert len(lines) == 2 and lines[1].startswith("**Too few seeds**: with 2")
+
+
+@pytest.mark.parametrize(
+    "seeds, warned",
+    [(2, True), (3, False), (5, False)],
+    ids=["two-seeds", "three-seeds", "five-seeds"],
+)
+def test_fewer_than_three_seeds_carry_a_warning(seeds, warned):
+    tests = {name: (values * 2)[:seeds] for name, values in TESTS.items()}
+    lines = _reading(tests)
+    warning = [line for line in lines if line.startswith("**Too few seeds**")]
+    if warned:
+        assert warning == [
+            "**Too few seeds**: with 2, each interval and verdict rests on "
+            "Student's t with 1 degree of freedom (its 95% quantile is 12.7, "
+            "against 4.3 for three seeds): one unlucky seed decides. Rerun with "
+            "`seeds=3` or more before drawing conclusions."
+        ]
+    else:
+        assert warning == []

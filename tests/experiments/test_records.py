@@ -9,8 +9,10 @@ from kerasreg.experiments.records import (
     HISTOGRAM_BINS,
     PathPoint,
     Run,
+    kernel_histogram,
     path_from_metrics,
     path_to_metrics,
+    recommended_point,
 )
 
 
@@ -71,3 +73,52 @@ def test_a_path_point_reads_as_one_flat_json_object():
         "val_loss",
         "zero_share",
     ]
+
+
+@pytest.mark.parametrize(
+    "kernel, limit, total",
+    [
+        ([-2.0, 0.0, 2.0], 2.0, 3),
+        ([math.nan, 1.0, -0.5], 1.0, 2),
+        ([math.inf, -math.inf, 0.25], 0.25, 1),
+        ([math.nan, math.nan], 1.0, 0),
+        ([0.0, 0.0], 1.0, 2),
+    ],
+    ids=["finite", "nan-left-out", "inf-left-out", "all-nan", "all-zero"],
+)
+def test_kernel_histogram_counts_the_finite_weights(kernel, limit, total):
+    got_limit, counts = kernel_histogram(kernel)
+    assert got_limit == limit
+    assert len(counts) == HISTOGRAM_BINS and sum(counts) == total
+
+
+def _point(strength, accuracy, loss=0.3):
+    return PathPoint(strength, {"val_accuracy": accuracy, "val_loss": loss}, 0.0)
+
+
+@pytest.mark.parametrize(
+    "points, index",
+    [
+        ([_point(1.0, 0.5), _point(0.1, 0.905), _point(0.01, 0.91)], 1),
+        ([_point(1.0, 0.91), _point(0.1, 0.5)], 0),
+        # A diverged fit is never recommended, and sets no "best".
+        ([_point(1.0, 0.99, math.inf), _point(0.1, 0.9), _point(0.01, 0.8)], 1),
+        ([_point(1.0, 0.1, math.inf)], None),
+    ],
+    ids=["within-one-point", "strongest-best", "diverged-skipped", "all-diverged"],
+)
+def test_recommended_point_is_the_strongest_as_good_as_the_best(points, index):
+    assert recommended_point(points) == index
+
+
+@pytest.mark.parametrize(
+    "history, sent",
+    [([0.5, math.nan], [0.5, math.inf]), ([math.inf], [math.inf])],
+    ids=["nan", "inf"],
+)
+def test_a_diverged_history_travels_as_inf(history, sent):
+    run = _run(history={"loss": history}, val_loss=math.inf)
+    metrics = run.to_metrics()
+    assert [metrics[f"history/loss/{i:04d}"] for i in range(len(sent))] == sent
+    back = Run.from_metrics("L1", 1, metrics)
+    assert back.diverged and back.to_json()["diverged"] is True

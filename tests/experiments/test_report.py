@@ -12,6 +12,7 @@ import pytest
 
 from kerasreg.experiments.augment import make_augmentation
 from kerasreg.experiments.reading import read_results
+from kerasreg.experiments.records import path_model
 from kerasreg.experiments.report import (
     AUGMENTATION,
     CURVES,
@@ -25,6 +26,7 @@ from kerasreg.experiments.report import (
     write_report,
 )
 from kerasreg.experiments.table import format_table
+from kerasreg.experiments.techniques import PATH_PENALTIES
 from tests.experiments._results import make_result, path_points, tiny_dataset
 
 # The study's report: report.md, results.json, the figures, the terminal.
@@ -54,7 +56,9 @@ def _write(tmp_path, result, **options):
 def test_report_holds_settings_choices_results_and_figures(tmp_path):
     result = _result(paths={"L1": path_points()})
     folder, text = _write(tmp_path, result, logs="out/logs")
-    assert sorted(os.listdir(folder)) == sorted(FILES)
+    # No model in the logs to hand out.
+    models = {path_model(name) for name in PATH_PENALTIES}
+    assert sorted(os.listdir(folder)) == sorted(set(FILES) - models)
     assert text.startswith(
         "# Which regularization helps the model? A kerasreg study on tiny\n\n"
         "The model trained without regularization and with each technique, 2 "
@@ -149,6 +153,7 @@ def test_results_json_is_json_ready(tmp_path):
         "summaries",
         "comparisons",
         "paths",
+        "recommended",
         "runs",
     ]
     assert written["settings"] == result.settings
@@ -249,3 +254,135 @@ def test_the_study_needs_matplotlib_only_to_draw():
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     assert completed.stdout == "drawing needs matplotlib\n"
+
+
+@pytest.mark.parametrize(
+    "diverged", ["none", "L1", "all together"], ids=lambda name: name.replace(" ", "-")
+)
+def test_a_diverged_run_is_written_and_shown_as_diverged(tmp_path, diverged):
+    tests = {"none": [0.90, 0.91], "L1": [0.91, 0.93], "Dropout": [0.92, 0.93]}
+    tests["all together"] = [0.92, 0.94]
+    points = path_points()
+    points[0] = dataclasses.replace(
+        points[0], measures={"val_accuracy": 0.1, "val_loss": math.inf}
+    )
+    result = _result(
+        tests, paths={"L1": points}, run_options={diverged: {"diverged": True}}
+    )
+    folder, text = _write(tmp_path, result)
+    assert {CURVES, PATHS, WEIGHTS, RESULTS} <= set(os.listdir(folder))
+    assert f"| {diverged} (2 of 2 diverged) |" in text
+    assert f"**Diverged** (validation loss not finite): {diverged} seed 0 and " in text
+    written = json.loads((folder / RESULTS).read_text())
+    flags = {(r["technique"], r["seed"]): r["diverged"] for r in written["runs"]}
+    assert [key for key, flag in flags.items() if flag] == [
+        (diverged, 0),
+        (diverged, 1),
+    ]
+    assert written["paths"]["L1"][0]["val_loss"] is None
+    stream = io.StringIO()
+    say(stream, result, "report.md")
+    assert f"{diverged} (2 of 2 diverged)" in stream.getvalue()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["model-saved", "model-missing"])
+def test_the_paths_model_and_a_fresh_fit_at_its_lambda_side_by_side(tmp_path, saved):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    if saved:
+        (logs / "L1_path.keras").write_bytes(b"the model")
+    result = _result(paths={"L1": path_points()})
+    folder, text = _write(tmp_path, result, logs=str(logs))
+    assert ((folder / "L1_path.keras").exists()) is saved
+    assert "What a path is: one model trained at each λ from strong to weak" in text
+    # The recommended point (1e-4: within a point of 93%) is in bold.
+    assert "\n| **0.0001** | 92.5% | 0.280 | 20.0% |\n" in text
+    model = (
+        "[`L1_path.keras`](L1_path.keras)" if saved else "not found in the logs folder"
+    )
+    assert (
+        "| λ = 0.0001 | validation accuracy | kernel weights exactly 0 | model |\n"
+        "| --- | ---: | ---: | --- |\n"
+        f"| on the path (warm-started) | 92.5% | 20.0% | {model} |\n"
+        "| trained from scratch | 90.0% | 2.0% | test accuracy 92.0% |"
+    ) in text
+    assert (
+        "Trained from scratch at that λ alone: 2.0% zeros, validation accuracy "
+        "90.0%: what λ gives without the path's warm start." in text
+    )
+    written = json.loads((folder / RESULTS).read_text())["recommended"]["L1"]
+    assert written["path"]["strength"] == 1e-4 and written["path"]["zero_share"] == 0.2
+    assert written["fresh_fit"]["zero_fraction"] == 0.02
+    assert written["model"] == "L1_path.keras"
+
+
+@pytest.mark.parametrize(
+    "losses, row",
+    [
+        ({0.01: 0.2034, 0.03: 0.2031, 0.1: 0.45}, "0.01 → 0.2034, **0.03 → 0.2031**"),
+        (
+            {0.01: 0.20301, 0.03: 0.20300, 0.1: math.inf},
+            "0.01 → 0.20301, **0.03 → 0.20300**",
+        ),
+        ({0.01: 0.52, 0.03: 0.31, 0.1: 0.45}, "0.01 → 0.520, **0.03 → 0.310**"),
+    ],
+    ids=["four-decimals", "five-decimals", "three-suffice"],
+)
+def test_tuning_losses_show_the_digits_that_decide(tmp_path, losses, row):
+    result = _result({"none": [0.9, 0.91], "L2": [0.92, 0.93]})
+    choices = dataclasses.replace(
+        result.choices, learning_rates=losses, learning_rate=0.03
+    )
+    _, text = _write(tmp_path, dataclasses.replace(result, choices=choices))
+    assert f"| learning rate | {row}" in text
+
+
+@pytest.mark.parametrize(
+    "train, cell",
+    [([1.0, 0.99, 1.0], "99.7 -1.4/+0.3"), ([0.9, 0.91, 0.92], "91.0 ± 2.5")],
+    ids=["clipped-at-100", "inside"],
+)
+def test_accuracy_intervals_stay_within_100(tmp_path, train, cell):
+    result = _result(
+        {"none": [0.9, 0.91, 0.9], "L2": [0.92, 0.93, 0.94]},
+        run_options={"none": {"train": 1.0}},
+    )
+    runs = [
+        dataclasses.replace(r, train_accuracy=t)
+        for r, t in zip(result.runs["none"], train, strict=True)
+    ]
+    from kerasreg.experiments.summary import summarize
+
+    summaries = {**result.summaries, "none": summarize(runs)}
+    result = dataclasses.replace(
+        result, runs={**result.runs, "none": runs}, summaries=summaries
+    )
+    _, text = _write(tmp_path, result)
+    assert f"| none | {cell} |" in text
+    assert summaries["none"].train_accuracy.high <= 1.0
+
+
+def test_too_few_seeds_are_said_in_the_terminal_and_the_report(tmp_path):
+    result = _result({"none": [0.9, 0.91], "L2": [0.92, 0.93]})
+    _, text = _write(tmp_path, result)
+    stream = io.StringIO()
+    say(stream, result, "report.md")
+    assert "- **Too few seeds**: with 2, each interval" in text
+    assert "- Too few seeds: with 2, each interval" in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    "accuracies, origin",
+    [
+        ((0.93, 0.92, 0.925, 0.93), "its first fit, from scratch"),
+        ((0.40, 0.88, 0.925, 0.93), "warm-started"),
+    ],
+    ids=["first-point", "warm-started-point"],
+)
+def test_the_recommended_points_origin_is_said(tmp_path, accuracies, origin):
+    points = [
+        dataclasses.replace(p, measures={**p.measures, "val_accuracy": a})
+        for p, a in zip(path_points(), accuracies, strict=True)
+    ]
+    _, text = _write(tmp_path, _result(paths={"L1": points}))
+    assert f"| on the path ({origin}) |" in text

@@ -3,6 +3,7 @@ influences a choice."""
 
 import io
 import json
+import math
 import re
 
 import keras
@@ -196,6 +197,85 @@ def test_another_study_in_the_same_folder_is_refused(tmp_path):
     _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.5,)}, seeds=1)
     with pytest.raises(StudyError, match="holds a study with other arguments"):
         _study(tmp_path, techniques=("Dropout",), grids={"Dropout": (0.3,)}, seeds=1)
+
+
+@pytest.mark.parametrize("rates", [(0.1, 1e30)], ids=["lr-1e30"])
+def test_a_diverging_learning_rate_is_recorded_and_never_chosen(tmp_path, rates):
+    result = _study(
+        tmp_path,
+        learning_rates=rates,
+        seeds=1,
+        path=True,
+        grids={"L1": (1e-4,), "Dropout": (0.1,)},
+    )
+    assert result.choices.learning_rate == 0.1
+    assert math.isinf(result.choices.learning_rates[1e30])
+    text = (tmp_path / "report" / "report.md").read_text()
+    assert "1e+30 → diverged" in text
+    assert "Diverged while tuning (validation loss not finite, never chosen): " in text
+
+
+@pytest.mark.parametrize("grid", [(1e-3, 3e-2)], ids=["l1"])
+def test_the_paths_model_is_saved_beside_a_fresh_fit_at_its_lambda(tmp_path, grid):
+    from kerasreg.experiments.records import recommended_point
+    from kerasreg.experiments.regularization_path import zero_share
+
+    result = _study(
+        tmp_path, techniques=("L1",), grids={"L1": grid}, seeds=1, epochs=3, path=True
+    )
+    points = result.paths["L1"]
+    point = points[recommended_point(points)]
+    fresh = result.fresh_fits["L1"]
+    # The fresh fit is the penalty alone at the recommended λ, seed 0.
+    values = [json.loads(v) for v in _trial_values(tmp_path)]
+    assert {"penalty": "L1", "strength": point.strength, "seed": 0, "path": ""} in [
+        {k: v[k] for k in ("penalty", "strength", "seed", "path")} for v in values
+    ]
+    model = keras.saving.load_model(tmp_path / "report" / "L1_path.keras")
+    assert zero_share(model) == pytest.approx(point.zero_share)
+    written = json.loads((tmp_path / "report" / "results.json").read_text())
+    recommended = written["recommended"]["L1"]
+    assert recommended["path"]["strength"] == point.strength
+    assert recommended["fresh_fit"]["zero_fraction"] == fresh.zero_fraction
+    assert "| on the path (" in (tmp_path / "report" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("interrupt_at", [4], ids=["after-two-trials"])
+def test_a_resumed_study_counts_and_times_only_this_runs_trials(
+    tmp_path, capsys, interrupt_at
+):
+    calls = []
+
+    def interrupted(switches):
+        # The first call is the check before any trial; then one per trial.
+        calls.append(None)
+        if len(calls) == interrupt_at:
+            raise KeyboardInterrupt
+        return _mlp(switches)
+
+    with pytest.raises(KeyboardInterrupt):
+        _study(tmp_path, build_model=interrupted, seeds=1, verbose=1)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert re.fullmatch(
+        r"\d+ trials planned \(at most: exact once the strengths are chosen\)\.", first
+    )
+    result = _study(tmp_path, seeds=1, verbose=1)
+    out = capsys.readouterr().out
+    total, done, left = map(
+        int,
+        re.fullmatch(
+            r"(\d+) trials planned \(at most: exact once the strengths are "
+            r"chosen\), (\d+) finished in an earlier run, (\d+) to go\.",
+            # keras-tuner says first that it reloads the folder.
+            next(line for line in out.splitlines() if "planned" in line),
+        ).groups(),
+    )
+    assert (done, left) == (interrupt_at - 2, total - done)
+    # The bar, and so its ETA, counts this run's trials alone.
+    assert f"{left}/{left}" in out and f"{total}/{total}" not in out
+    assert result.settings["trials_resumed"] == done
+    report = (tmp_path / "report" / "report.md").read_text()
+    assert f"Resumed: {done} trials had finished in an earlier run; this run" in report
 
 
 @pytest.mark.parametrize("overwrite", [False, True], ids=["keep", "overwrite"])

@@ -182,6 +182,30 @@ CONFIDENCE = "a finite float in (0, 1)"
 GOOD = [0.5, 0.6]
 
 
+BOUNDS = "a pair (low, high) of finite floats, low < high"
+
+
+@pytest.mark.parametrize(
+    "values, low, high",
+    [
+        ([1.0, 0.99, 1.0], None, 1.0),
+        ([0.0, 0.01, 0.0], 0.0, None),
+        ([0.5, 0.6, 0.55], None, None),
+        ([1.0, 1.0, 1.0], 1.0, 1.0),
+    ],
+    ids=["clipped-at-1", "clipped-at-0", "inside", "all-perfect"],
+)
+def test_a_bounded_interval_is_the_t_interval_clipped(values, low, high):
+    free = mean_interval(values)
+    bounded = mean_interval(values, bounds=(0.0, 1.0))
+    # Reference: SciPy's t interval, clipped by hand.
+    half = stats.t.ppf(0.975, len(values) - 1) * np.std(values, ddof=1) / 3**0.5
+    assert bounded.mean == free.mean
+    assert bounded.low == pytest.approx(low if low is not None else free.mean - half)
+    assert bounded.high == pytest.approx(high if high is not None else free.mean + half)
+    assert 0.0 <= bounded.low <= bounded.high <= 1.0
+
+
 @pytest.mark.parametrize(
     ("function", "arguments", "error", "argument", "expected"),
     [
@@ -245,6 +269,21 @@ GOOD = [0.5, 0.6]
             "higher_is_better",
             "a bool",
         ),
+        (
+            mean_interval,
+            {"values": GOOD, "bounds": (1.0, 0.0)},
+            ValueError,
+            "bounds",
+            BOUNDS,
+        ),
+        (
+            mean_interval,
+            {"values": GOOD, "bounds": (0.0, math.nan)},
+            ValueError,
+            "bounds",
+            BOUNDS,
+        ),
+        (mean_interval, {"values": GOOD, "bounds": 1.0}, TypeError, "bounds", BOUNDS),
     ],
     ids=[
         "empty",
@@ -259,6 +298,9 @@ GOOD = [0.5, 0.6]
         "both-empty",
         "comparison-confidence",
         "higher-is-better",
+        "bounds-reversed",
+        "bounds-nan",
+        "bounds-not-a-pair",
     ],
 )
 def test_bad_input(function, arguments, error, argument, expected):
