@@ -100,7 +100,7 @@ class Dataset:
 
         >>> x = np.zeros((50, 4, 4, 1), "float32")
         >>> print(as_dataset((x, np.arange(50) % 2)).describe())
-        data (arrays): 50 examples of shape 4×4×1, 2 classes (0: 25, 1: 25); 30 train, 10 validation, 10 test.
+        data (arrays, split 60/20/20 stratified): 50 examples of shape 4×4×1, 2 classes (0: 25, 1: 25); 30 train, 10 validation, 10 test.
         """  # noqa: E501
         d = self.description()
         classes = ", ".join(f"{name}: {count}" for name, count in d["classes"].items())
