@@ -263,7 +263,7 @@ def _markdown(result, logs, models, default_augmentation):
             "## Logs",
             f"Every run's history is logged in `{logs}`, one folder per trial "
             "named by the techniques it ran with their strengths, then by its "
-            "learning rate and seed: TensorBoard's event files, and "
+            "learning rate, seed and epochs: TensorBoard's event files, and "
             "`history.csv` from Keras' `CSVLogger`. To browse them: "
             f"`tensorboard --logdir {logs}`",
         ]
