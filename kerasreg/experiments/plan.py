@@ -1,6 +1,6 @@
 """The study's plan: which trials to run, given the ones that have finished.
 
-Four phases, each choosing only on validation loss (the test split is
+Five phases, each choosing only on validation loss (the test split is
 measured, never consulted):
 
 1. the learning rate: the unregularized model at each rate of the grid;
@@ -116,7 +116,16 @@ class Plan:
     def rungs(self, size, halving=True):
         """The epochs of each rung tuning a grid of `size` values, the full
         budget last: only the full budget without halving (`halving` False:
-        the technique's strength cannot be halved)."""
+        the technique's strength cannot be halved).
+
+        Example:
+
+        >>> plan = Plan(
+        ...     techniques=(), combinations=(), learning_rates=(0.1,), seeds=1,
+        ...     epochs=60)
+        >>> plan.rungs(1), plan.rungs(3), plan.rungs(9), plan.rungs(3, False)
+        ((60,), (20, 60), (7, 20, 60), (60,))
+        """
         if not (self.halving and halving):
             return (self.epochs,)
         below = 0
@@ -149,7 +158,21 @@ class Plan:
     def epochs_planned(self, results=None, paths=None):
         """How many epochs the study trains, over all its trials (a path's
         points count `epochs` each): exact once every choice is made (given
-        `results` and `paths`, as `count` takes them), else an upper bound."""
+        `results` and `paths`, as `count` takes them), else an upper bound.
+
+        Example:
+
+        >>> from kerasreg.experiments.techniques import technique
+        >>> plan = Plan(
+        ...     techniques=(technique("Dropout"),), combinations=(),
+        ...     learning_rates=(0.01, 0.03, 0.1), seeds=3, epochs=60, path=False)
+        >>> # Two grids of three: 3 × 20 + 60 epochs each; then seeds 1 and 2
+        >>> # of the baseline and of Dropout, 60 epochs each.
+        >>> plan.epochs_planned(), 2 * (3 * 20 + 60) + 4 * 60
+        (480, 480)
+        >>> dataclasses.replace(plan, halving=False).epochs_planned()
+        600
+        """
         planned, complete = self.trials(results or {}, paths)
         if complete:
             return sum(_epochs(values) for values in planned)
