@@ -45,6 +45,7 @@ class StudyArguments:
     batch_size: int
     augmentation: object
     path: bool
+    halving: bool
     image_size: object
     overwrite: bool
     verbose: int
@@ -65,6 +66,7 @@ class StudyArguments:
         check_int("epochs", arguments["epochs"], low=1)
         check_int("batch_size", arguments["batch_size"], low=1)
         check_bool("path", arguments["path"])
+        check_bool("halving", arguments["halving"])
         check_bool("overwrite", arguments["overwrite"])
         verbose = arguments["verbose"]
         if verbose not in (0, 1, 2) or isinstance(verbose, bool):
@@ -122,6 +124,7 @@ class StudyArguments:
             seeds=self.seeds,
             epochs=self.epochs,
             path=self.path,
+            halving=self.halving,
         )
 
     def optimizer_factory(self):
@@ -152,6 +155,7 @@ class StudyArguments:
                 "seeds": self.seeds,
                 "epochs": self.epochs,
                 "path": self.path,
+                "halving": self.halving,
                 "batch_size": self.batch_size,
             },
             "data": {
