@@ -155,7 +155,9 @@ class StudyArguments:
                 "seeds": self.seeds,
                 "epochs": self.epochs,
                 "path": self.path,
-                "halving": self.halving,
+                # Recorded only when on: a study written before halving
+                # existed is the same study without it.
+                **({"halving": True} if self.halving else {}),
                 "batch_size": self.batch_size,
             },
             "data": {

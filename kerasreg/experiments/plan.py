@@ -14,7 +14,7 @@ measured, never consulted):
    gives without the path's warm start (a weight the path once set to zero
    tends to stay zero).
 
-Phases 1 and 2 only choose, so with `halving` (the default) each grid is
+Phases 1 and 2 only choose, so with `halving` (off by default) each grid is
 tuned by successive halving with η = 3, the rule of Hyperband and ASHA: a
 grid of n values gets K = ⌈log₃ n⌉ rungs below the full budget; rung
 k = 0 … K−1 trains the values still in, each from a fresh start (seed 0),
@@ -100,7 +100,7 @@ class Plan:
     seeds: int
     epochs: int
     path: bool = True
-    halving: bool = True
+    halving: bool = False
 
     def values(self, setting, learning_rate, seed, path="", epochs=None):
         """The keras-tuner values of one trial; `epochs` None: the full

@@ -38,6 +38,7 @@ ARGUMENTS = {
     "seeds": 2,
     "epochs": 2,
     "batch_size": 16,
+    "halving": True,
 }
 TRIALS = 14
 

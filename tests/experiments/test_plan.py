@@ -369,6 +369,7 @@ def test_each_rung_keeps_the_best_third_and_triples_the_epochs():
         seeds=1,
         epochs=27,
         path=False,
+        halving=True,
     )
 
     def loss(values):

@@ -48,6 +48,7 @@ SMALL = {
     "grids": {"L1": (1e-4, 1e-2), "Dropout": (0.1, 0.5)},
     "learning_rates": (0.01, 0.1),
     "path": False,
+    "halving": True,
     "verbose": 0,
 }
 
