@@ -193,9 +193,9 @@ def _died(process, workers, oracle, out):
     if code < 0:
         how += f" (killed by {signal.Signals(-code).name})"
     message = (
-        f"Worker {process.name} (process {process.pid}, one of {workers}) of the "
-        f"study ended with {how}; the other workers were stopped. The finished "
-        f"trials are kept in {out!r}: run the study again to resume."
+        f"The study's worker process {process.name} (pid {process.pid}, one of "
+        f"{workers}) ended with {how}; the other workers were stopped. The "
+        f"finished trials are kept in {out!r}: run the study again to resume."
     )
     failed = _failure(oracle)
     return f"{message} Its trial failed:\n{failed}" if failed else message
