@@ -31,7 +31,7 @@ _CLI_WORDS = (
     ("`techniques`", "--techniques"),
     ("`epochs`", "--epochs"),
     ("`seeds`", "--seeds"),
-    ("`workers`", "--workers"),
+    ("run the study again to resume", "run the same command again to resume"),
 )
 
 
