@@ -5,16 +5,19 @@ over gRPC, and workers, which ask it for trials and run them (given
 `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT`).
 `serve` does the same on one machine: the calling process is the chief, on
 127.0.0.1 at a port the system picks, and starts N processes as its workers.
-The chief plans, collects and writes the report as a distributed chief does;
-it keeps its own environment unchanged (it serves the oracle itself rather
-than through keras-tuner's `search`, which reads the variables).
+The chief plans, collects and writes the report as a distributed chief does.
+It serves the oracle itself rather than through keras-tuner's `search`, which
+would read the variables from its environment: the environment changes only
+while each worker is started (a spawned process inherits it), and is
+restored at once.
 
 The workers are started with multiprocessing's "spawn" (a fork of a process
 that holds TensorFlow's threads can deadlock), so what they need travels
 pickled: the `Trainer` (the user's `build_model`, the loaded data, loss,
 optimizer and augmentation), the plan and the trials' folder. Each worker
-gives TensorFlow `cores // N` threads (at least one), so that N workers do
-not fight over the cores.
+gives TensorFlow `cores // N` threads (intra- and inter-op, at least one)
+before TensorFlow runs anything, so that N workers do not fight over the
+cores. Workers train silently: the chief's progress bar counts their trials.
 
 The chief watches its workers while it serves: a worker that dies ends the
 study with a `StudyError` that names it and its exit code, after the other
@@ -31,6 +34,7 @@ import os
 import pickle
 import signal
 import sys
+from concurrent import futures
 
 from kerasreg._validation import check_int, invalid
 from kerasreg.experiments.errors import StudyError
@@ -110,9 +114,11 @@ def serve(oracle, trainer, plan, project, workers, out):
     from keras_tuner.src import protos
     from keras_tuner.src.distribute.oracle_chief import OracleServicer
 
+    # Not keras-tuner's `start_server`: it cannot watch the workers, and
+    # notices the end only up to 20 s after the last worker asked.
     payload = pickle.dumps((trainer, plan, project))
     # One thread: keras-tuner's oracle serves one request at a time.
-    server = grpc.server(_thread_pool())
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
     protos.get_service_grpc().add_OracleServicer_to_server(
         OracleServicer(oracle), server
     )
@@ -125,12 +131,6 @@ def serve(oracle, trainer, plan, project, workers, out):
     finally:
         _stop(processes)
         server.stop(grace=None)
-
-
-def _thread_pool():
-    from concurrent import futures
-
-    return futures.ThreadPoolExecutor(max_workers=1)
 
 
 def _start(payload, port, workers):
@@ -202,15 +202,16 @@ def _died(process, workers, oracle, out):
 
 
 def _failure(oracle):
-    """The traceback of the trial that ended the study, if one failed."""
+    """The traceback of the trial that ended the study, if one failed: the
+    oracle's answer to its end fails, so its worker exits with code 1."""
     import keras_tuner
 
     if not oracle.end_order:
         return None
+    # Only this run's trials end: a resumed study's are completed ones.
     trial = oracle.trials[oracle.end_order[-1]]
     failed = trial.status == keras_tuner.engine.trial.TrialStatus.FAILED
-    # A trial lost with its file ("lost") failed in no worker.
-    return trial.message if failed and trial.message != "lost" else None
+    return trial.message if failed else None
 
 
 def _stop(processes):
