@@ -127,7 +127,7 @@ def serve(oracle, trainer, plan, project, workers, out):
     processes = []
     try:
         processes = _start(payload, port, workers)
-        _supervise(processes, oracle, out)
+        _supervise(processes, out)
     finally:
         _stop(processes)
         server.stop(grace=None)
@@ -176,7 +176,7 @@ def _environment(**values):
                 os.environ[name] = value
 
 
-def _supervise(processes, oracle, out):
+def _supervise(processes, out):
     """Return once every worker ended well; raise when one did not."""
     running = list(processes)
     while running:
@@ -184,34 +184,21 @@ def _supervise(processes, oracle, out):
         for process in [p for p in running if p.exitcode is not None]:
             running.remove(process)
             if process.exitcode != 0:
-                raise StudyError(_died(process, len(processes), oracle, out))
+                raise StudyError(_died(process, len(processes), out))
 
 
-def _died(process, workers, oracle, out):
+def _died(process, workers, out):
     code = process.exitcode
     how = f"exit code {code}"
     if code < 0:
         how += f" (killed by {signal.Signals(-code).name})"
-    message = (
+    # A trial that raised is told on the worker's stderr: keras-tuner sends
+    # no trial's error message to the chief.
+    return (
         f"The study's worker process {process.name} (pid {process.pid}, one of "
         f"{workers}) ended with {how}; the other workers were stopped. The "
         f"finished trials are kept in {out!r}: run the study again to resume."
     )
-    failed = _failure(oracle)
-    return f"{message} Its trial failed:\n{failed}" if failed else message
-
-
-def _failure(oracle):
-    """The traceback of the trial that ended the study, if one failed: the
-    oracle's answer to its end fails, so its worker exits with code 1."""
-    import keras_tuner
-
-    if not oracle.end_order:
-        return None
-    # Only this run's trials end: a resumed study's are completed ones.
-    trial = oracle.trials[oracle.end_order[-1]]
-    failed = trial.status == keras_tuner.engine.trial.TrialStatus.FAILED
-    return trial.message if failed else None
 
 
 def _stop(processes):
