@@ -125,8 +125,9 @@ def study(
         workers: int >= 1, processes that run trials at once on this
             machine. With N > 1 this process serves keras-tuner's oracle on
             127.0.0.1 as a distributed study's chief does (its environment
-            left unchanged) and starts N processes by multiprocessing's
-            "spawn", each with `cores // N` TensorFlow threads (at least 1):
+            is set only while each worker starts) and starts N processes by
+            multiprocessing's "spawn", each with `cores // N` TensorFlow
+            threads (at least 1), training silently:
             `build_model`, `optimizer`, `augmentation` and `loss` must be
             picklable (module-level functions, not lambdas or closures), and
             a script that calls `study` must do so under
