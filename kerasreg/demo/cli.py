@@ -31,6 +31,7 @@ _CLI_WORDS = (
     ("`techniques`", "--techniques"),
     ("`epochs`", "--epochs"),
     ("`seeds`", "--seeds"),
+    ("run the study again to resume", "run the same command again to resume"),
 )
 
 
@@ -141,6 +142,14 @@ def _add_study_arguments(command, data_help, out_default):
         help="comma-separated techniques to compare (default: "
         + ",".join(DEFAULT_TECHNIQUES)
         + ")",
+    )
+    command.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="run trials in N processes at once on this machine, each with "
+        "its share of the cores (default: %(default)s)",
     )
     command.add_argument(
         "--overwrite",
@@ -260,6 +269,7 @@ def main(argv=None, prog=PROG):
             overwrite=args.overwrite,
             image_size=args.image_size,
             techniques=args.techniques,
+            workers=args.workers,
             stream=_InCliWords(sys.stdout),
         )
     except StudyError as error:

@@ -22,6 +22,7 @@ def run_demo(
     overwrite=False,
     image_size=None,
     techniques=None,
+    workers=1,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
 
@@ -51,6 +52,8 @@ def run_demo(
             for the size they all share. Defaults to `None`.
         techniques: names of the techniques to compare, or None for
             `kerasreg.study`'s default. Defaults to `None`.
+        workers: int >= 1, processes that run trials at once (see
+            `kerasreg.study`). Defaults to `1`.
 
     Returns:
         The `kerasreg.experiments.StudyResult`.
@@ -79,6 +82,7 @@ def run_demo(
         overwrite=overwrite,
         verbose=2 if quiet else 1,
         stream=stream,
+        workers=workers,
     )
 
 

@@ -1,5 +1,7 @@
 """The demo's network: a small MLP, with the study's switches in place."""
 
+import dataclasses
+
 import keras
 
 # Wide enough to memorize a few hundred images, small enough for two cores.
@@ -18,7 +20,8 @@ def network(image_shape, num_classes):
         num_classes: int.
 
     Returns:
-        A callable `kerasreg.experiments.Switches -> keras.Model`.
+        A callable `kerasreg.experiments.Switches -> keras.Model`, picklable
+        (a study's `workers` receive it pickled).
 
     Example:
 
@@ -27,9 +30,18 @@ def network(image_shape, num_classes):
     >>> [type(layer).__name__ for layer in model.layers][-4:]
     ['Dense', 'ReLU', 'Dropout', 'Dense']
     """
+    return _Network(tuple(image_shape), num_classes)
 
-    def build_model(switches):
-        inputs = keras.Input(image_shape)
+
+@dataclasses.dataclass(frozen=True)
+class _Network:
+    # A class, not a closure: `study(..., workers=N)` sends it pickled to
+    # its worker processes.
+    image_shape: tuple
+    num_classes: int
+
+    def __call__(self, switches):
+        inputs = keras.Input(self.image_shape)
         x = keras.layers.Flatten()(switches.augment(inputs))
         for units in HIDDEN_UNITS:
             # A bias before batch normalization would be cancelled by its mean.
@@ -40,8 +52,6 @@ def network(image_shape, num_classes):
             )(x)
             x = switches.dropout(keras.layers.ReLU()(switches.batch_norm(x)))
         outputs = keras.layers.Dense(
-            num_classes, kernel_regularizer=switches.kernel_regularizer
+            self.num_classes, kernel_regularizer=switches.kernel_regularizer
         )(x)
         return keras.Model(inputs, outputs, name="demo_mlp")
-
-    return build_model

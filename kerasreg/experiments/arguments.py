@@ -11,6 +11,7 @@ import kerasreg
 from kerasreg._validation import check_bool, check_float, check_int, invalid
 from kerasreg.experiments.plan import Plan
 from kerasreg.experiments.techniques import PENALTIES, technique
+from kerasreg.experiments.workers import check_sendable, check_workers
 
 DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1)
 # The optimizer when the study is given none, and how the report names it.
@@ -50,6 +51,7 @@ class StudyArguments:
     overwrite: bool
     verbose: int
     stream: object
+    workers: int
 
     @classmethod
     def checked(cls, **arguments):
@@ -104,6 +106,10 @@ class StudyArguments:
         if arguments["optimizer"] is not None:
             _check_optimizer(arguments["optimizer"], rates)
         _check_loss(arguments["loss"])
+        workers = check_workers(arguments["workers"])
+        # Checked before any data is read: the workers receive them pickled.
+        for argument in ("build_model", "optimizer", "augmentation", "loss"):
+            check_sendable(argument, arguments[argument], workers)
         del arguments["grids"]
         return cls(
             **{

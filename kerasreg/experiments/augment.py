@@ -4,6 +4,8 @@ Its strength in a study is one magnitude m: m = 1 is the augmentation below,
 and every random range (rotation angle, scale, shift) grows in proportion.
 """
 
+import dataclasses
+
 import keras
 
 from kerasreg.augmentation import (
@@ -38,11 +40,16 @@ def for_dataset(data):
     >>> factory(2.0, 0).name
     'augmentation'
     """
+    return _Factory(data)
 
-    def augmentation(magnitude, seed):
-        return make_augmentation(data, seed, magnitude)
 
-    return augmentation
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Factory:
+    # A class, not a closure: a study with workers sends it to them pickled.
+    data: object
+
+    def __call__(self, magnitude, seed):
+        return make_augmentation(self.data, seed, magnitude)
 
 
 def make_augmentation(data, seed, magnitude=1.0):

@@ -20,6 +20,7 @@ from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 from kerasreg.experiments.training import Trainer
+from kerasreg.experiments.workers import serve
 
 
 def study(
@@ -43,6 +44,7 @@ def study(
     overwrite=False,
     verbose=1,
     stream=None,
+    workers=1,
 ):
     """Which regularization helps `build_model`? Tune, train, compare.
 
@@ -66,6 +68,8 @@ def study(
     `KERASTUNER_TUNER_ID`, `KERASTUNER_ORACLE_IP` and
     `KERASTUNER_ORACLE_PORT` set it runs distributed: the chief (tuner id
     "chief") plans and collects, each worker runs trials (see the README).
+    With `workers=N` this process is such a chief on this machine and N
+    worker processes run the trials (see `workers` below).
     Each run's history is logged for TensorBoard under `out/logs`; the
     report (report.md, results.json, figures) is written to `out/report`.
 
@@ -130,6 +134,18 @@ def study(
             its reading and the report's path) or 2 (the table, reading and
             path without the progress bar). Defaults to `1`.
         stream: text stream for the table. Defaults to `sys.stdout`.
+        workers: int >= 1, processes that run trials at once on this
+            machine. With N > 1 this process serves keras-tuner's oracle on
+            127.0.0.1 as a distributed study's chief does (its environment
+            is set only while each worker starts) and starts N processes by
+            multiprocessing's "spawn", each with `cores // N` TensorFlow
+            threads (at least 1), training silently:
+            `build_model`, `optimizer`, `augmentation` and `loss` must be
+            picklable (module-level functions, not lambdas or closures), and
+            a script that calls `study` must do so under
+            `if __name__ == "__main__":`. A study run with one number of
+            workers resumes with any other. Not in a process that is already
+            one of a distributed study's. Defaults to `1`.
 
     Returns:
         A `StudyResult` — or `None` in a distributed worker, whose results
@@ -141,7 +157,8 @@ def study(
         StudyError: the data cannot be read; `out` holds files but no
             study, a different study (and `overwrite` is False), or a damaged
             identity file; or another process runs a study in `out`. A
-            refused `out` is left as it was.
+            refused `out` is left as it was. Or a worker process died: it is
+            named with its exit code, and the finished trials are kept.
 
     Example:
 
@@ -188,7 +205,9 @@ def study(
         start = time.perf_counter()
         try:
             talk = None if worker or not verbose else (stream or sys.stdout)
-            oracle, resumed = _search(trainer, plan, folder, talk, verbose == 1)
+            oracle, resumed = _search(
+                trainer, plan, folder, talk, verbose == 1, arguments.workers
+            )
             if worker:
                 return None
             settings = {
@@ -227,8 +246,9 @@ def _engine():
     return engine
 
 
-def _search(trainer, plan, folder, stream, bar):
-    """Run every trial, resuming what `folder` holds.
+def _search(trainer, plan, folder, stream, bar, workers):
+    """Run every trial, resuming what `folder` holds, in this process or in
+    `workers` (> 1) processes that this one serves.
 
     Says on `stream` (None: silent) how many trials are planned before the
     first starts; `bar`: a progress bar with an ETA. Returns the oracle and
@@ -258,7 +278,10 @@ def _search(trainer, plan, folder, stream, bar):
     progress = keras.utils.Progbar(
         total - done, unit_name="trial", verbose=1 if stream and bar else 0
     )
-    tuner.search()
+    if workers > 1:
+        serve(oracle, trainer, plan, folder.tuner_project, workers, folder.out)
+    else:
+        tuner.search()
     return oracle, done
 
 

@@ -165,6 +165,11 @@ class Technique:
                 )
         return dataclasses.replace(self, grid=tuple(grid))
 
+    def __reduce__(self):
+        # Pickled as its registry name and grid (its functions are lambdas):
+        # a study with `workers` sends its plan to the worker processes.
+        return technique, (self.name, self.grid)
+
 
 def _penalty(name, factory, grid, describe=None, default=True):
     return Technique(

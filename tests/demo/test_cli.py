@@ -132,6 +132,11 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
             "positive int, got '0' (see --help)",
         ),
         (
+            ["--workers", "0"],
+            "kerasreg demo: error: argument --workers: expected a "
+            "positive int, got '0' (see --help)",
+        ),
+        (
             ["--out", ""],
             "kerasreg demo: error: argument --out: expected a folder path, got '' "
             "(see --help)",
@@ -146,7 +151,14 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
             "kerasreg: error: unrecognized arguments: --colour blue (see --help)",
         ),
     ],
-    ids=["negative-epochs", "zero-seeds", "empty-out", "text-epochs", "unknown-option"],
+    ids=[
+        "negative-epochs",
+        "zero-seeds",
+        "zero-workers",
+        "empty-out",
+        "text-epochs",
+        "unknown-option",
+    ],
 )
 def test_bad_arguments(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -269,8 +281,13 @@ def test_console_script_is_declared_and_resolves():
             "`image_size` must match the images.",
             "--image-size must match the images.",
         ),
+        (
+            "The finished trials are kept in 'x': run the study again to resume.",
+            "The finished trials are kept in 'x': run the same command again to "
+            "resume.",
+        ),
     ],
-    ids=["other-study", "damaged-identity", "data", "image-size"],
+    ids=["other-study", "damaged-identity", "data", "image-size", "dead-worker"],
 )
 def test_study_errors_use_the_command_lines_words(capsys, monkeypatch, message, said):
     def run_demo(**kwargs):
@@ -279,6 +296,22 @@ def test_study_errors_use_the_command_lines_words(capsys, monkeypatch, message, 
     monkeypatch.setattr("kerasreg.demo.cli.run_demo", run_demo)
     assert main(["demo", "--out", "x"]) == 2
     assert capsys.readouterr().err.splitlines() == [f"kerasreg demo: error: {said}"]
+
+
+@pytest.mark.parametrize(
+    "argv,workers",
+    [
+        (["demo"], 1),
+        (["demo", "--workers", "2"], 2),
+        (["study", "--data", ".", "--workers", "3"], 3),
+    ],
+    ids=["default", "demo", "study"],
+)
+def test_workers_reach_the_study(monkeypatch, argv, workers):
+    calls = []
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", lambda **kw: calls.append(kw))
+    assert main(argv) == 0
+    assert calls[0]["workers"] == workers
 
 
 def test_a_damaged_study_folder_is_told_in_the_command_lines_words(capsys, tmp_path):

@@ -1,5 +1,6 @@
 """run_demo: `kerasreg.study` with the demo's network, and its own arguments."""
 
+import pickle
 import re
 
 import keras
@@ -36,12 +37,27 @@ def test_run_demo_is_the_study_with_the_demo_network(study_calls):
         "overwrite": False,
         "verbose": 2,
         "stream": None,
+        "workers": 1,
     }
     model = build_model(Switches(dropout_rate=0.5, batch_norm=True))
     assert isinstance(model, keras.Model)
     assert model.output_shape == (None, 10)
     kinds = [type(layer).__name__ for layer in model.layers]
     assert kinds.count("Dropout") == kinds.count("BatchNormalization") == 2
+
+
+def test_the_demo_network_reaches_worker_processes(study_calls):
+    run_demo(out="somewhere", quiet=True, workers=2)
+    [(build_model, _, kwargs)] = study_calls
+    assert kwargs["workers"] == 2
+    sent, here = (
+        model(Switches(dropout_rate=0.5, batch_norm=True))
+        for model in (pickle.loads(pickle.dumps(build_model)), build_model)
+    )
+    assert [type(layer) for layer in sent.layers] == [
+        type(layer) for layer in here.layers
+    ]
+    assert sent.count_params() == here.count_params()
 
 
 def test_techniques_can_be_chosen(study_calls):
