@@ -362,8 +362,11 @@ def bench_verdicts(bench):
         trained_epochs(engine.completed_metrics(finished_trials(out)))
         for out in (cheap_out, full_out)
     ]
-    for name, (a, b) in (("wall time, s", (cheap_s, full_s)), ("epochs", epochs)):
-        print(f"{name:<28}{a:>14.1f}{b:>14.1f}{a / b:>7.2f}x")
+    for name, (a, b) in (
+        ("wall time, s", (round(cheap_s, 1), round(full_s, 1))),
+        ("epochs", epochs),
+    ):
+        print(f"{name:<28}{a:>14g}{b:>14g}{a / b:>7.2f}x")
     plan = full.settings["plan"]
     chosen = [
         (
@@ -384,7 +387,7 @@ def bench_verdicts(bench):
     for name in full.comparisons:
         a, b = cheap.comparisons.get(name), full.comparisons[name]
         cells = [
-            f"{c.verdict} {c.difference:+.3f}" if c else "(missing)" for c in (a, b)
+            f"{c.verdict} {c.difference:.3f}" if c else "(missing)" for c in (a, b)
         ]
         agree = "AGREE" if a and a.verdict == b.verdict else "DIFFER"
         print(f"{name:<28}{cells[0]:>26}{cells[1]:>26}  {agree}")
