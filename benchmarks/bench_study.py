@@ -34,6 +34,7 @@ for scikit-learn's digits (fast), or `--data PATH` for a folder of yours.
 
 Run: python benchmarks/bench_study.py [--quick] [--data mnist5000|digits|PATH]
      [--only trial,overhead,epochs,workers,verdicts] [--verdicts] [--out DIR]
+     [--epochs E] [--rounds N]
 (`pip install ".[benchmark]"` for mlxtend and Pillow.)
 """
 
@@ -436,8 +437,18 @@ def main():
     parser.add_argument(
         "--out", help="keep the studies in this folder (default: a temporary one)"
     )
+    parser.add_argument(
+        "--epochs", type=int, help="epochs of the trial and every study (60; quick 5)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, help="rounds of the trial against the plain fit (3; 2)"
+    )
     args = parser.parse_args()
     profile = QUICK if args.quick else FULL
+    changed = {"epochs": args.epochs, "rounds": args.rounds}
+    profile = dataclasses.replace(
+        profile, **{name: n for name, n in changed.items() if n is not None}
+    )
     chosen = list(args.only)
     if args.verdicts and "verdicts" not in chosen:
         chosen.append("verdicts")
