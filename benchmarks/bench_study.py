@@ -281,8 +281,8 @@ def bench_overhead(bench):
     trials = sum(timed_trials)
     search = result.settings["wall_time"]
     described = describe_study(bench.profile.small, bench.profile.epochs)
-    untimed = f" ({untimed} without a wall time)" * bool(untimed)
-    print(f"\nstudy overhead: {described}; {len(metrics)} trials{untimed}")
+    note = f" ({untimed} without a wall time)" if untimed else ""
+    print(f"\nstudy overhead: {described}; {len(metrics)} trials{note}")
     print(f"{'':<44}{'seconds':>9}{'overhead':>10}")
     print(f"{'sum of the trials (Run.wall_time)':<44}{trials:>9.1f}")
     for name, seconds in (
