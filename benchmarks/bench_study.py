@@ -349,6 +349,15 @@ def bench_workers(bench):
     print(f"workers=2 / workers=1 wall time: {spread(ratios)}")
 
 
+def verdict(comparison):
+    """'tie +0.7 ± 7.6': the verdict and the paired difference, in points."""
+    difference = comparison.difference
+    return (
+        f"{comparison.verdict} {100 * difference.mean:+.1f} "
+        f"± {100 * difference.half_width:.1f}"
+    )
+
+
 def grid_steps(grid, a, b):
     """How many steps of `grid` lie between its values `a` and `b`."""
     return abs(list(grid).index(a) - list(grid).index(b))
@@ -390,12 +399,13 @@ def bench_verdicts(bench):
         steps = grid_steps(grid, a, b)
         flag = "  FLAG" if steps > 1 else ""
         print(f"{name:<28}{a:>14g}{b:>14g}  {steps}{flag}")
-    print(f"\n{'configuration':<28}{'halving':>26}{'full budget':>26}")
+    print(
+        f"\n{'configuration, vs baseline':<28}{'halving':>26}{'full budget':>26}"
+        "  (test accuracy, points)"
+    )
     for name in full.comparisons:
         a, b = cheap.comparisons.get(name), full.comparisons[name]
-        cells = [
-            f"{c.verdict} {c.difference:.3f}" if c else "(missing)" for c in (a, b)
-        ]
+        cells = [verdict(c) if c else "(missing)" for c in (a, b)]
         agree = "AGREE" if a and a.verdict == b.verdict else "DIFFER"
         print(f"{name:<28}{cells[0]:>26}{cells[1]:>26}  {agree}")
 
