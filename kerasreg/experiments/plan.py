@@ -65,6 +65,8 @@ class Plan:
         seeds: int, runs per compared configuration.
         epochs: int, the epochs of each run.
         path: bool, whether to run phases 4 and 5.
+        path_points: int, the λ of each regularization path. Defaults to
+            `PATH_POINTS`.
     """
 
     techniques: tuple
@@ -73,6 +75,7 @@ class Plan:
     seeds: int
     epochs: int
     path: bool = True
+    path_points: int = PATH_POINTS
 
     def values(self, setting, learning_rate, seed, path=""):
         """The keras-tuner values of one trial."""
@@ -88,8 +91,8 @@ class Plan:
         """The λ of `name`'s path, strong to weak, geometrically spaced."""
         grid = self._technique(name).grid
         high, low = max(grid) * _PATH_REACH, min(grid) / _PATH_REACH
-        ratio = (low / high) ** (1 / (PATH_POINTS - 1))
-        return tuple(high * ratio**i for i in range(PATH_POINTS))
+        ratio = (low / high) ** (1 / (self.path_points - 1))
+        return tuple(high * ratio**i for i in range(self.path_points))
 
     def fresh_fit(self, name, strength, learning_rate):
         """The values of phase 5's trial for `name`'s path: the penalty alone
