@@ -20,6 +20,7 @@ from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
+from kerasreg.experiments.timing import time_models
 from kerasreg.experiments.training import Trainer
 
 
@@ -238,7 +239,7 @@ def _timing(folder, fields, arguments, trainer, plan, talk):
 
     A study resumed on the same data reuses the timing its first start
     recorded: the plan a budget gives rests on it, and the same timing gives
-    the same plan. Otherwise the plan's first model is timed, only when a
+    the same plan. Otherwise the plan's models are timed, only when a
     budget needs it or the estimate is said (`talk`).
     """
     held = None if arguments.overwrite else folder.recorded()
@@ -247,9 +248,7 @@ def _timing(folder, fields, arguments, trainer, plan, talk):
         return recorded["seconds_per_epoch"], recorded["seconds_per_fit"]
     if arguments.budget is None and talk is None:
         return None
-    from kerasreg.experiments.timing import time_model
-
-    return time_model(trainer, plan)
+    return time_models(trainer, plan)
 
 
 def _fitted(arguments, plan, timing, fields):

@@ -1,6 +1,7 @@
-"""How long a study's model takes on this machine: an epoch, and the fixed
-cost of a trial, timed on the first trial's model before the first trial."""
+"""How long a study's models take on this machine: an epoch, and the fixed
+cost of a model, timed before the first trial."""
 
+import functools
 import time
 
 import keras
@@ -9,25 +10,41 @@ from kerasreg.experiments.techniques import Setting
 from kerasreg.experiments.training import accuracy
 
 
-def time_model(trainer, plan):
-    """`(seconds_per_epoch, seconds_per_fit)` of the plan's first trial's model.
+def time_models(trainer, plan):
+    """`(seconds_per_epoch, seconds_per_fit)` of a typical trial of `plan`.
 
-    The model of the first trial (no regularization, the first learning
-    rate, seed 0) is built and trained for two epochs on the training split,
+    Two models are timed: the first trial's (no regularization, the first
+    learning rate) and the one with every technique on (the costliest: an
+    augmentation or batch normalization costs time every step). A trial
+    turns on one technique or a few, so the mean of the two is a typical
+    trial's. Each is built and trained for two epochs on the training split,
     then measured as a trial measures it (validation loss and accuracy,
-    training and test accuracy). The second epoch is the time of an epoch:
-    the first also traces the training step. The rest of the time, less two
-    epochs, is the fixed cost of a model: building it, tracing, measuring.
-    Nothing is written.
+    training and test accuracy). The second epoch is the time of an epoch
+    (the first also traces the training step); the rest of the time, less
+    two epochs, is the fixed cost of a model: building, tracing and
+    measuring it. The logs a trial writes are not timed, and nothing is
+    written.
 
     Args:
         trainer: the study's `kerasreg.experiments.training.Trainer`.
         plan: the study's `kerasreg.experiments.plan.Plan`.
 
     Returns:
-        A pair of floats, the seconds of one epoch and of a model's fixed
-        cost (each at least 0).
+        A pair of floats: the seconds of one epoch and of a model's fixed
+        cost (at least 0).
     """
+    everything = functools.reduce(
+        Setting.merged, (t.setting(t.grid[0]) for t in plan.techniques), Setting()
+    )
+    timed = [
+        _time_model(trainer, setting, plan.learning_rates[0])
+        for setting in (Setting(), everything)
+    ]
+    epoch, fit = (sum(seconds) / len(timed) for seconds in zip(*timed, strict=True))
+    return epoch, fit
+
+
+def _time_model(trainer, setting, learning_rate):
     ends = []
 
     class _EpochEnds(keras.callbacks.Callback):
@@ -35,8 +52,7 @@ def time_model(trainer, plan):
             ends.append(time.perf_counter())
 
     start = time.perf_counter()
-    setting = Setting()
-    model = trainer.model(setting, plan.learning_rates[0], seed=0)
+    model = trainer.model(setting, learning_rate, seed=0)
     trainer.fit(model, setting, seed=0, epochs=2, callbacks=[_EpochEnds()])
     data = trainer.data
     trainer.evaluate(model)
