@@ -4,6 +4,7 @@ import os
 
 from kerasreg.demo.network import network
 from kerasreg.experiments import study
+from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES
 from kerasreg.experiments.data import load_dataset
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 
@@ -22,6 +23,9 @@ def run_demo(
     overwrite=False,
     image_size=None,
     techniques=None,
+    learning_rates=None,
+    grids=None,
+    budget=None,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
 
@@ -51,6 +55,12 @@ def run_demo(
             for the size they all share. Defaults to `None`.
         techniques: names of the techniques to compare, or None for
             `kerasreg.study`'s default. Defaults to `None`.
+        learning_rates: the learning rates to choose from, or None for
+            `kerasreg.study`'s default. Defaults to `None`.
+        grids: dict, technique name → strengths to try in place of its
+            default grid, or None. Defaults to `None`.
+        budget: float > 0, the minutes the study may take (see
+            `kerasreg.study`), or None for no limit. Defaults to `None`.
 
     Returns:
         The `kerasreg.experiments.StudyResult`.
@@ -76,9 +86,12 @@ def run_demo(
         seeds=seeds,
         epochs=epochs,
         out=os.fspath(out),
+        learning_rates=learning_rates or DEFAULT_LEARNING_RATES,
+        grids=grids,
         overwrite=overwrite,
         verbose=2 if quiet else 1,
         stream=stream,
+        budget=budget,
     )
 
 
