@@ -98,7 +98,8 @@ def fit_to_budget(plan, seconds_per_epoch, seconds_per_fit, minutes):
         "budget",
         minutes,
         f"at least {needed:g} minute{'s' * (needed != 1)}: the smallest plan a "
-        f"budget may cut this study to ({_describe(smallest)}) takes about that long on this machine "
+        f"budget may cut this study to ({_describe(smallest)}) takes about that "
+        "long on this machine "
         f"({epoch} s an epoch, {fit} s to build and measure each model)",
     )
 
