@@ -135,6 +135,15 @@ def test_cuts_come_in_order_and_only_as_far_as_needed(seconds, expected, plan_ch
     assert cuts(_plan(), plan) == expected
 
 
+def test_fewer_path_points_span_the_same_strengths():
+    asked, cut = _plan().path_strengths("L1"), _plan(path_points=3).path_strengths("L1")
+    assert len(asked) == 6 and len(cut) == 3
+    # From ten times the grid's largest λ to a tenth of its smallest.
+    assert cut[0] == pytest.approx(asked[0]) == pytest.approx(1e-2)
+    assert cut[-1] == pytest.approx(asked[-1]) == pytest.approx(1e-5)
+    assert cut[1] == pytest.approx((cut[0] * cut[2]) ** 0.5)
+
+
 def test_the_fixed_cost_of_each_model_counts():
     # 1 s a model and no epoch cost: 25 models, then 24 with 5 path points.
     plan, said = fit_to_budget(_plan(), 0.0, 1.0, minutes=24 / 60)
