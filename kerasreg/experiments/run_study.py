@@ -118,20 +118,22 @@ def study(
             `loss`, `optimizer` and `augmentation` are code, which a resumed
             study cannot compare: change them in a new `out`.
         verbose: 0 (silent), 1 (before the first trial the number of trials
-            and an estimate of the whole study's time, for which the first
-            trial's model is timed; then a progress bar with ETA, the table,
-            its reading and the report's path) or 2 (the same without the
-            progress bar). Defaults to `1`.
+            and an estimate of the whole study's time, for which two models
+            are timed as `budget` says; then a progress bar with ETA, the
+            table, its reading and the report's path) or 2 (the same without
+            the progress bar). Defaults to `1`.
         stream: text stream for the table. Defaults to `sys.stdout`.
         budget: float > 0, the minutes the study may take on this machine,
-            or None for no limit. The first trial's model is timed (an
-            epoch, and a model's fixed cost) and the plan cut to fit, in
-            `kerasreg.experiments.budget`'s order: the paths' points, the
-            grids coarser, the epochs (to half), the seeds (to 2). What was
-            cut is said before the first trial and in the report; the cut
-            plan is the study's identity. A resumed study reuses the timing
-            its first start recorded, so the same budget gives the same plan.
-            Defaults to `None`.
+            or None for no limit. The first trial's model and the one with
+            every technique on are timed for two epochs (an epoch, and a
+            model's fixed cost: `kerasreg.experiments.timing`) and the plan
+            is cut to fit, in `kerasreg.experiments.budget`'s order: the
+            paths' points, the grids coarser, the epochs (to half), the seeds
+            (to 2). What was cut is said before the first trial and in the
+            report; the cut plan is the study's identity. A resumed study
+            reuses the timing its first start recorded in `out`, so the same
+            budget gives the same plan (in a distributed study, so do workers
+            that share the chief's `out`). Defaults to `None`.
 
     Returns:
         A `StudyResult` — or `None` in a distributed worker, whose results
