@@ -9,7 +9,7 @@ import keras
 
 import kerasreg
 from kerasreg._validation import check_bool, check_float, check_int, invalid
-from kerasreg.experiments.plan import Plan
+from kerasreg.experiments.plan import PATH_POINTS, Plan
 from kerasreg.experiments.techniques import PENALTIES, technique
 
 DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1)
@@ -45,6 +45,7 @@ class StudyArguments:
     batch_size: int
     augmentation: object
     path: bool
+    halving: bool
     image_size: object
     overwrite: bool
     verbose: int
@@ -66,6 +67,7 @@ class StudyArguments:
         check_int("epochs", arguments["epochs"], low=1)
         check_int("batch_size", arguments["batch_size"], low=1)
         check_bool("path", arguments["path"])
+        check_bool("halving", arguments["halving"])
         check_bool("overwrite", arguments["overwrite"])
         verbose = arguments["verbose"]
         if verbose not in (0, 1, 2) or isinstance(verbose, bool):
@@ -127,6 +129,7 @@ class StudyArguments:
             seeds=self.seeds,
             epochs=self.epochs,
             path=self.path,
+            halving=self.halving,
         )
 
     def optimizer_factory(self):
@@ -174,7 +177,14 @@ class StudyArguments:
             "seeds": plan.seeds,
             "epochs": plan.epochs,
             "path": plan.path,
-            "path_points": plan.path_points,
+            # Recorded only when on, or cut: a study written before halving or
+            # budgets existed is the same study without them.
+            **({"halving": True} if plan.halving else {}),
+            **(
+                {"path_points": plan.path_points}
+                if plan.path_points != PATH_POINTS
+                else {}
+            ),
             "batch_size": self.batch_size,
         }
 

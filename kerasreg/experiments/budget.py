@@ -6,9 +6,9 @@ A study's time is about
 
 where `models` counts every model built (a trial, or one λ of a
 regularization path), each of which costs a fixed time to build, trace and
-measure, and `epochs` every epoch trained, each the time of one epoch on the
-training split (with its validation). Both are timed on this machine before
-the first trial (`kerasreg.experiments.timing`).
+measure, and `epochs` every epoch trained (`Plan.epochs_planned`), each the
+time of one epoch on the training split (with its validation). Both are
+timed on this machine before the first trial (`kerasreg.experiments.timing`).
 
 Given a budget in minutes, `fit_to_budget` cuts the plan the way a careful
 experimenter would, in this order, each cut only as far as it must go:
@@ -107,21 +107,14 @@ def fit_to_budget(plan, seconds_per_epoch, seconds_per_fit, minutes):
 def estimate_seconds(plan, seconds_per_epoch, seconds_per_fit):
     """The time `plan` takes: models × seconds_per_fit + epochs ×
     seconds_per_epoch, counted before any choice is made (an upper bound)."""
-    return models(plan) * seconds_per_fit + epochs_planned(plan) * seconds_per_epoch
+    epochs = plan.epochs_planned()
+    return models(plan) * seconds_per_fit + epochs * seconds_per_epoch
 
 
 def models(plan):
     """How many models `plan` builds: one a trial, one a point of each path."""
     paths = _paths(plan)
     return plan.count() + paths * (plan.path_points - 1)
-
-
-def epochs_planned(plan):
-    """The epochs every planned trial trains, a path's points `epochs` each,
-    counted before any choice is made (an upper bound)."""
-    # Until `Plan.epochs_planned` counts them, from the plan's own count.
-    paths = _paths(plan)
-    return (plan.count() - paths + paths * plan.path_points) * plan.epochs
 
 
 def _paths(plan):
@@ -211,7 +204,7 @@ def estimate_line(plan, seconds_per_epoch, seconds_per_fit):
     epoch, fit = format_seconds(seconds_per_epoch), format_seconds(seconds_per_fit)
     return (
         f"The whole study: about {_duration(seconds)} on this machine ({epoch} s "
-        f"an epoch, {epochs_planned(plan)} epochs in all, and {fit} s to build "
+        f"an epoch, {plan.epochs_planned()} epochs in all, and {fit} s to build "
         f"and measure each of {models(plan)} models)."
     )
 

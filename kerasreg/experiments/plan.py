@@ -1,6 +1,6 @@
 """The study's plan: which trials to run, given the ones that have finished.
 
-Four phases, each choosing only on validation loss (the test split is
+Five phases, each choosing only on validation loss (the test split is
 measured, never consulted):
 
 1. the learning rate: the unregularized model at each rate of the grid;
@@ -14,6 +14,21 @@ measured, never consulted):
    gives without the path's warm start (a weight the path once set to zero
    tends to stay zero).
 
+Phases 1 and 2 only choose, so with `halving` (off by default) each grid is
+tuned by successive halving with η = 3, the rule of Hyperband and ASHA: a
+grid of n values gets K = ⌈log₃ n⌉ rungs below the full budget; rung
+k = 0 … K−1 trains the values still in, each from a fresh start (seed 0),
+for max(1, round(epochs / 3^(K−k))) epochs, and the best ⌈n_k / 3⌉ of its
+n_k values by validation loss go on (a tie goes to the value first in the
+grid; a diverged run never beats a finite one). The one left trains the
+full `epochs`: that run is its configuration's seed 0 in the comparison,
+which trains every configuration and seed the full `epochs` from scratch.
+For a grid of three values and 60 epochs: the three at 20 epochs, then the
+best at 60. A grid of one value has no rung, nor has a technique whose
+strength a shortened run cannot show (`Technique.halving`: early stopping's
+patience counts epochs). Without `halving` every value trains the full
+`epochs`.
+
 The plan is a pure function of the finished trials: a killed study, or the
 chief oracle of a distributed one, recomputes where it stands from the
 trials keras-tuner has recorded.
@@ -21,6 +36,7 @@ trials keras-tuner has recorded.
 
 import dataclasses
 import json
+import math
 
 from kerasreg.experiments.records import recommended_point
 from kerasreg.experiments.techniques import PATH_PENALTIES, PENALTIES, Setting
@@ -31,6 +47,9 @@ ALL_TOGETHER = "all together"
 # (strong enough that nearly every weight is zero, weak enough for none).
 PATH_POINTS = 6
 _PATH_REACH = 10.0
+# Successive halving's η: each rung keeps the best third and triples the
+# epochs (Hyperband's and ASHA's default).
+_ETA = 3
 
 
 def trial_key(values):
@@ -43,13 +62,18 @@ class Choices:
     """What the plan chose on validation loss, with the scores behind it.
 
     `learning_rates` and `strengths` map each value tried to its validation
-    loss (seed 0); `strength` maps a technique's name to its chosen value.
+    loss (seed 0) after the epochs `learning_rate_epochs` and
+    `strength_epochs` give: the full budget for the value chosen, fewer for
+    one successive halving stopped early. `strength` maps a technique's
+    name to its chosen value.
     """
 
     learning_rate: float
     learning_rates: dict
     strength: dict
     strengths: dict
+    learning_rate_epochs: dict
+    strength_epochs: dict
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,8 +87,11 @@ class Plan:
             two techniques or more.
         learning_rates: tuple of floats, the rate grid of phase 1.
         seeds: int, runs per compared configuration.
-        epochs: int, the epochs of each run.
+        epochs: int, the epochs of each compared run.
         path: bool, whether to run phases 4 and 5.
+        halving: bool, whether phases 1 and 2 choose by successive halving
+            (see the module's docstring); False trains every value tried the
+            full `epochs`.
         path_points: int, the λ of each regularization path. Defaults to
             `PATH_POINTS`.
     """
@@ -75,17 +102,41 @@ class Plan:
     seeds: int
     epochs: int
     path: bool = True
+    halving: bool = False
     path_points: int = PATH_POINTS
 
-    def values(self, setting, learning_rate, seed, path=""):
-        """The keras-tuner values of one trial."""
+    def values(self, setting, learning_rate, seed, path="", epochs=None):
+        """The keras-tuner values of one trial; `epochs` None: the full
+        budget."""
         return {
             **setting.values(),
             "learning_rate": float(learning_rate),
             "seed": seed,
-            "epochs": self.epochs,
+            "epochs": self.epochs if epochs is None else epochs,
             "path": path,
         }
+
+    def rungs(self, size, halving=True):
+        """The epochs of each rung tuning a grid of `size` values, the full
+        budget last: only the full budget without halving (`halving` False:
+        the technique's strength cannot be halved).
+
+        Example:
+
+        >>> plan = Plan(
+        ...     techniques=(), combinations=(), learning_rates=(0.1,), seeds=1,
+        ...     epochs=60)
+        >>> plan.rungs(1), plan.rungs(3), plan.rungs(9), plan.rungs(3, False)
+        ((60,), (20, 60), (7, 20, 60), (60,))
+        """
+        if not (self.halving and halving):
+            return (self.epochs,)
+        below = 0
+        while _ETA**below < size:
+            below += 1
+        return tuple(
+            max(1, round(self.epochs / _ETA ** (below - k))) for k in range(below)
+        ) + (self.epochs,)
 
     def path_strengths(self, name):
         """The λ of `name`'s path, strong to weak, geometrically spaced."""
@@ -105,18 +156,30 @@ class Plan:
         upper bound (a combination, or a fresh fit, may turn out to equal
         another trial)."""
         planned, complete = self.trials(results or {}, paths)
+        return len(planned) if complete else len(self._bound())
+
+    def epochs_planned(self, results=None, paths=None):
+        """How many epochs the study trains, over all its trials (a path's
+        points count `epochs` each): exact once every choice is made (given
+        `results` and `paths`, as `count` takes them), else an upper bound.
+
+        Example:
+
+        >>> from kerasreg.experiments.techniques import technique
+        >>> plan = Plan(
+        ...     techniques=(technique("Dropout"),), combinations=(),
+        ...     learning_rates=(0.01, 0.03, 0.1), seeds=3, epochs=60, path=False)
+        >>> # Two grids of three: 3 × 20 + 60 epochs each; then seeds 1 and 2
+        >>> # of the baseline and of Dropout, 60 epochs each.
+        >>> plan.epochs_planned(), 2 * (3 * 20 + 60) + 4 * 60
+        (480, 480)
+        >>> dataclasses.replace(plan, halving=False).epochs_planned()
+        600
+        """
+        planned, complete = self.trials(results or {}, paths)
         if complete:
-            return len(planned)
-        tuning = len(self.learning_rates) + sum(len(t.grid) for t in self.techniques)
-        compared = len(self.techniques) + len(self.combinations)
-        compared += 1 if len(self.techniques) > 1 else 0
-        paths = (
-            sum(t.name in PATH_PENALTIES for t in self.techniques) if self.path else 0
-        )
-        # Seed 0 of the baseline and of each technique is its tuning run.
-        reused = 1 + len(self.techniques)
-        # Each path is one trial, and its fresh fit another.
-        return tuning + (1 + compared) * self.seeds - reused + 2 * paths
+            return sum(self._epochs(values) for values in planned)
+        return sum(self._bound())
 
     def trials(self, results, paths=None):
         """The trials to run given `results` (trial key → validation loss)
@@ -127,18 +190,10 @@ class Plan:
             `(values, complete)`: the values of every trial known so far, in
             order, and whether that list is final (every choice made).
         """
-        planned = [self.values(Setting(), lr, 0) for lr in self.learning_rates]
-        if not _finished(planned, results):
-            return planned, False
-        learning_rate = self._best(self.learning_rates, planned, results)
-        tuning = {
-            t.name: [self.values(t.setting(s), learning_rate, 0) for s in t.grid]
-            for t in self.techniques
-        }
-        planned += [values for runs in tuning.values() for values in runs]
-        if not _finished(planned, results):
-            return planned, False
-        choices = self.choices(results)
+        planned, choices = self._tuning(results)
+        if choices is None:
+            return _unique(planned), False
+        learning_rate = choices.learning_rate
         for setting in self.configurations(choices, results).values():
             planned += [
                 self.values(setting, learning_rate, s) for s in range(self.seeds)
@@ -177,20 +232,9 @@ class Plan:
         return ("wait", None) if waiting or not complete else ("stop", None)
 
     def choices(self, results):
-        """The chosen learning rate and strengths (phases 1 and 2 finished)."""
-        lr_runs = [self.values(Setting(), lr, 0) for lr in self.learning_rates]
-        learning_rate = self._best(self.learning_rates, lr_runs, results)
-        strength, strengths = {}, {}
-        for t in self.techniques:
-            runs = [self.values(t.setting(s), learning_rate, 0) for s in t.grid]
-            strength[t.name] = self._best(t.grid, runs, results)
-            strengths[t.name] = _scores(t.grid, runs, results)
-        return Choices(
-            learning_rate=learning_rate,
-            learning_rates=_scores(self.learning_rates, lr_runs, results),
-            strength=strength,
-            strengths=strengths,
-        )
+        """The chosen learning rate and strengths: a `Choices`, or None
+        until phases 1 and 2 are finished."""
+        return self._tuning(results)[1]
 
     def configurations(self, choices, results):
         """Name → `Setting` of every compared configuration, baseline first.
@@ -218,22 +262,109 @@ class Plan:
     def _technique(self, name):
         return next(t for t in self.techniques if t.name == name)
 
-    @staticmethod
-    def _best(grid, runs, results):
-        # The lowest validation loss; a tie goes to the first value of the
-        # grid, and a diverged run (inf) is never chosen over a finite one.
-        losses = [results[trial_key(values)] for values in runs]
-        return grid[min(range(len(grid)), key=lambda i: (losses[i], i))]
+    def _tuning(self, results):
+        """Phases 1 and 2 as far as `results` go: `(planned, choices)`, the
+        values of their trials known so far and the `Choices`, None until
+        every value is chosen."""
+        planned, rates, learning_rate = _tune(
+            self.learning_rates,
+            self.rungs(len(self.learning_rates)),
+            lambda rate, epochs: self.values(Setting(), rate, 0, epochs=epochs),
+            results,
+        )
+        if learning_rate is None:
+            return planned, None
+        strength, strengths = {}, {}
+        for t in self.techniques:
+            runs, strengths[t.name], strength[t.name] = _tune(
+                t.grid,
+                self.rungs(len(t.grid), t.halving),
+                lambda value, epochs, t=t: self.values(
+                    t.setting(value), learning_rate, 0, epochs=epochs
+                ),
+                results,
+            )
+            planned += runs
+        if any(value is None for value in strength.values()):
+            return planned, None
+        return planned, Choices(
+            learning_rate=learning_rate,
+            learning_rates=_losses(rates),
+            strength=strength,
+            strengths={name: _losses(s) for name, s in strengths.items()},
+            learning_rate_epochs=_rung_epochs(rates),
+            strength_epochs={name: _rung_epochs(s) for name, s in strengths.items()},
+        )
+
+    def _epochs(self, values):
+        # A path trains each of its points the full epochs.
+        return values["epochs"] * (self.path_points if values["path"] else 1)
+
+    def _bound(self):
+        """The epochs of every trial the plan may hold, before any choice:
+        once they are made, some may turn out to be another's."""
+        grids = [(len(self.learning_rates), True)]
+        grids += [(len(t.grid), t.halving) for t in self.techniques]
+        epochs = []
+        for size, halving in grids:
+            for k, rung in enumerate(self.rungs(size, halving)):
+                # ⌈size / 3^k⌉ values reach rung k (the last one: a single
+                # value with halving, the whole grid without).
+                epochs += [rung] * math.ceil(size / _ETA**k)
+        compared = len(self.techniques) + len(self.combinations)
+        compared += 1 if len(self.techniques) > 1 else 0
+        # Seed 0 of the baseline and of each technique is its tuning run.
+        reused = 1 + len(self.techniques)
+        epochs += [self.epochs] * ((1 + compared) * self.seeds - reused)
+        paths = sum(t.name in PATH_PENALTIES for t in self.techniques)
+        # Each path is one trial, and its fresh fit another.
+        epochs += [self.path_points * self.epochs, self.epochs] * (
+            paths if self.path else 0
+        )
+        return epochs
+
+
+def _tune(grid, rungs, run, results):
+    """Successive halving over `grid` (one rung: every value at once).
+
+    Args:
+        grid: the values tried, in order.
+        rungs: the epochs of each rung, the full budget last.
+        run: callable `(value, epochs) -> trial values`.
+        results: dict, trial key → validation loss of finished trials.
+
+    Returns:
+        `(planned, scored, chosen)`: the values of every trial known so far;
+        value → `(validation loss, epochs)` of each value at the last rung it
+        finished; the chosen value, None until the last rung has finished.
+    """
+    alive, planned, scored = list(range(len(grid))), [], {}
+    for k, epochs in enumerate(rungs):
+        runs = [run(grid[i], epochs) for i in alive]
+        planned += runs
+        if not _finished(runs, results):
+            return planned, scored, None
+        losses = [float(results[trial_key(values)]) for values in runs]
+        for i, loss in zip(alive, losses, strict=True):
+            scored[grid[i]] = (loss, epochs)
+        # The lowest validation losses go on; a tie goes to the value first
+        # in the grid, and a diverged run (inf) never beats a finite one.
+        ranked = sorted(range(len(alive)), key=lambda j: (losses[j], alive[j]))
+        kept = 1 if k == len(rungs) - 1 else math.ceil(len(alive) / _ETA)
+        alive = sorted(alive[j] for j in ranked[:kept])
+    return planned, scored, grid[alive[0]]
+
+
+def _losses(scored):
+    return {value: loss for value, (loss, _) in scored.items()}
+
+
+def _rung_epochs(scored):
+    return {value: epochs for value, (_, epochs) in scored.items()}
 
 
 def _finished(planned, results):
     return all(trial_key(values) in results for values in planned)
-
-
-def _scores(grid, runs, results):
-    return {
-        value: float(results[trial_key(v)]) for value, v in zip(grid, runs, strict=True)
-    }
 
 
 def _merge(settings):

@@ -146,16 +146,22 @@ def results_json(result):
     >>> written["comparisons"]["L2"]["verdict"]
     'better'
     >>> written["choices"]["learning_rate"]["tried"][0]
-    {'value': 0.01, 'val_loss': 0.52}
+    {'value': 0.01, 'val_loss': 0.52, 'epochs': 60}
     """
     choices = result.choices
     return _jsonable(
         {
             "settings": result.settings,
             "choices": {
-                "learning_rate": _tried(choices.learning_rates, choices.learning_rate),
+                "learning_rate": _tried(
+                    choices.learning_rates,
+                    choices.learning_rate_epochs,
+                    choices.learning_rate,
+                ),
                 "techniques": {
-                    name: _tried(scores, choices.strength[name])
+                    name: _tried(
+                        scores, choices.strength_epochs[name], choices.strength[name]
+                    )
                     for name, scores in choices.strengths.items()
                 },
             },
@@ -180,10 +186,13 @@ def results_json(result):
     )
 
 
-def _tried(scores, chosen):
+def _tried(scores, epochs, chosen):
     return {
         "chosen": chosen,
-        "tried": [{"value": value, "val_loss": loss} for value, loss in scores.items()],
+        "tried": [
+            {"value": value, "val_loss": loss, "epochs": epochs[value]}
+            for value, loss in scores.items()
+        ],
     }
 
 
@@ -233,12 +242,8 @@ def _markdown(result, logs, models, default_augmentation):
         "## Reading",
         "\n".join("- " + line for line in read_results(result)),
         "## Chosen on validation",
-        "Each value was trained once (seed 0) and scored by its validation "
-        "loss, the data loss without any penalty; the lowest wins (a tie goes to "
-        "the value tried first). The learning rate was chosen first, for the "
-        "model without regularization, and kept for every configuration; each "
-        "technique's strength then at that rate. The test split played no part.",
-        _choices_table(choices),
+        _choices_text(choices, plan["epochs"]),
+        _choices_table(choices, plan["epochs"]),
         "## Configurations",
         _configurations_table(result.configurations),
         "## Learning curves",
@@ -265,7 +270,7 @@ def _markdown(result, logs, models, default_augmentation):
             "## Logs",
             f"Every run's history is logged in `{logs}`, one folder per trial "
             "named by the techniques it ran with their strengths, then by its "
-            "learning rate and seed: TensorBoard's event files, and "
+            "learning rate, seed and epochs: TensorBoard's event files, and "
             "`history.csv` from Keras' `CSVLogger`. To browse them: "
             f"`tensorboard --logdir {logs}`",
         ]
@@ -318,11 +323,48 @@ def _decimals(losses):
     )
 
 
-def _choice_row(label, scores, chosen, described):
+def _choices_text(choices, epochs):
+    grids = (choices.learning_rate_epochs, *choices.strength_epochs.values())
+    stops = sorted({e for tried in grids for e in tried.values() if e < epochs})
+    order = (
+        "The learning rate was chosen first, for the model without "
+        "regularization, and kept for every configuration; each technique's "
+        "strength then at that rate. The test split played no part."
+    )
+    if not stops:
+        return (
+            "Each value was trained once (seed 0) and scored by its validation "
+            "loss, the data loss without any penalty; the lowest wins (a tie goes "
+            f"to the value tried first). {order}"
+        )
+    patience = (
+        " Early stopping's patience counts epochs, which a shortened run cannot "
+        f"show: its values all trained the full {epochs}."
+        if "EarlyStopping" in choices.strength
+        else ""
+    )
+    stopped = " or ".join(str(e) for e in stops)
+    return (
+        "The values were compared by successive halving (Hyperband's rule): "
+        "all of a grid's values trained from a fresh start (seed 0) for a "
+        f"fraction of the {epochs} epochs, the best third of them by validation "
+        "loss (the data loss without any penalty; a tie goes to the value "
+        "tried first) went on for about three times as many, and so on until "
+        f"one trained the full {epochs}: it is chosen. Each rung's losers "
+        f"stopped after {stopped} epochs; the table gives the loss each value "
+        f"reached and, in brackets, where it stopped.{patience} {order} The "
+        f"comparison trains every configuration and seed the full {epochs} "
+        "epochs from scratch."
+    )
+
+
+def _choice_row(label, scores, epochs_of, chosen, described, epochs):
     decimals = _decimals(scores.values())
     tried = [
         # Batch normalization's one "strength" is True: on.
         f"{'on' if value is True else format(value, 'g')} → {_loss(loss, decimals)}"
+        # A value successive halving stopped early: the epochs it reached.
+        + (f" ({epochs_of[value]} ep)" if epochs_of[value] < epochs else "")
         for value, loss in scores.items()
     ]
     tried = ", ".join(
@@ -332,15 +374,17 @@ def _choice_row(label, scores, chosen, described):
     return f"| {label} | {tried} | {described} |"
 
 
-def _choices_table(choices):
+def _choices_table(choices, epochs):
     rows = [
         "| choice | value tried → validation loss (chosen in bold) | chosen |",
         "| --- | --- | --- |",
         _choice_row(
             "learning rate",
             choices.learning_rates,
+            choices.learning_rate_epochs,
             choices.learning_rate,
             f"{choices.learning_rate:g}",
+            epochs,
         ),
     ]
     for name, scores in choices.strengths.items():
@@ -350,8 +394,10 @@ def _choices_table(choices):
             _choice_row(
                 f"{name} {known.strength_name}",
                 scores,
+                choices.strength_epochs[name],
                 chosen,
                 known.describe(chosen),
+                epochs,
             )
         )
     return "\n".join(rows)

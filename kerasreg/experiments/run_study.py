@@ -40,6 +40,7 @@ def study(
     batch_size=32,
     augmentation=None,
     path=True,
+    halving=False,
     image_size=None,
     overwrite=False,
     verbose=1,
@@ -106,17 +107,28 @@ def study(
             magnitude (`kerasreg.experiments.augment.make_augmentation`).
         path: bool, whether to run the regularization paths.
             Defaults to `True`.
+        halving: bool, whether the learning rate and the strengths are
+            chosen by successive halving: every value of a grid trains a
+            third (or a ninth, …) of `epochs`, and only the best third of
+            them goes on, until one trains the full `epochs` (Hyperband's
+            rule, η = 3; early stopping's patience is always tuned at the
+            full `epochs`). False trains every value tried the full
+            `epochs`. The compared runs train the full `epochs` either way.
+            Off by default: on the demo, choices made at a third of the
+            epochs moved the learning rate and the strengths towards the
+            ones that win early (a fast rate, weak regularization) and
+            changed two verdicts (see the README). Defaults to `False`.
         image_size: (height, width) to read a folder's images at, or None
             for the size they all share (see `as_dataset`). Only for a
             folder. Defaults to `None`.
         overwrite: bool, start afresh even if `out` holds a study with other
             arguments: the files that study wrote are deleted, nothing else
             (a folder holding files but no study is refused, whatever
-            `overwrite` says). Defaults to `False`. A study
-            is known again by its plan (techniques, grids, rates, seeds,
-            epochs, batch size) and its data's fingerprint; `build_model`,
-            `loss`, `optimizer` and `augmentation` are code, which a resumed
-            study cannot compare: change them in a new `out`.
+            `overwrite` says). Defaults to `False`. A study is known again
+            by its plan (techniques, grids, rates, seeds, epochs, halving,
+            batch size) and its data's fingerprint; `build_model`, `loss`,
+            `optimizer` and `augmentation` are code, which a resumed study
+            cannot compare: change them in a new `out`.
         verbose: 0 (silent), 1 (before the first trial the number of trials
             and an estimate of the whole study's time, for which two models
             are timed as `budget` says; then a progress bar with ETA, the

@@ -122,6 +122,11 @@ class Technique:
             zeros against λ). Defaults to `False`.
         default: bool, whether a study compares it unless told which
             techniques to compare. Defaults to `True`.
+        halving: bool, whether its grid may be tuned by successive halving
+            (short runs first, see `kerasreg.experiments.plan`). False for a
+            strength a shortened run cannot show: early stopping's patience
+            counts epochs, and a patience of 20 never fires in a 20-epoch
+            run. Defaults to `True`.
     """
 
     name: str
@@ -134,6 +139,7 @@ class Technique:
     switch: str | None = None
     path: bool = False
     default: bool = True
+    halving: bool = True
 
     def setting(self, strength):
         """The `Setting` with this technique at `strength`."""
@@ -214,6 +220,7 @@ TECHNIQUES = {
         strength_name="patience",
         check=_epochs,
         describe=lambda s: f"`EarlyStopping(patience={s})`, best weights",
+        halving=False,
     ),
     "Augmentation": Technique(
         "Augmentation",

@@ -105,12 +105,13 @@ class Trainer:
                 monitor="val_loss", patience=setting.patience, restore_best_weights=True
             )
             callbacks.append(stopper)
+        # The validation scores come first: the other callbacks (early
+        # stopping, the loggers, Keras' history) read them in this epoch's logs.
+        callbacks.insert(0, _Validation(self.evaluate))
         history = model.fit(
             tf_data.training_data(self.data, seed, self.batch_size),
             steps_per_epoch=math.ceil(len(self.data.x_train) / self.batch_size),
             epochs=epochs,
-            validation_data=tf_data.validation_data(self.data),
-            validation_steps=1,
             callbacks=callbacks,
             shuffle=False,  # the dataset shuffles itself, reproducibly per seed
             verbose=0,
@@ -184,9 +185,12 @@ class Trainer:
         return points
 
     def evaluate(self, model):
-        """(validation loss, validation accuracy); the loss is inf if diverged."""
+        """(validation loss, validation accuracy); the loss is inf if diverged.
+
+        The data loss alone (no penalty), as after every epoch of `fit`.
+        """
         # One inference pass over the validation split serves both numbers.
-        logits = _logits(model, self.data.x_val)
+        logits = _logits(model, self.data.x_val, compiled=True)
         value = float(
             keras.ops.convert_to_numpy(
                 keras.losses.get(self.loss)(self.data.y_val, logits)
@@ -203,13 +207,33 @@ class Trainer:
         folder = os.path.join(
             self.log_dir,
             setting.describe().replace(" ", ""),
-            f"lr{values['learning_rate']:g}_seed{values['seed']}",
+            # A halving rung and the full run share their setting and seed.
+            f"lr{values['learning_rate']:g}_seed{values['seed']}"
+            f"_epochs{values['epochs']}",
         )
         os.makedirs(folder, exist_ok=True)
         return [
             keras.callbacks.TensorBoard(folder, write_graph=False, profile_batch=0),
             keras.callbacks.CSVLogger(os.path.join(folder, "history.csv")),
         ]
+
+
+class _Validation(keras.callbacks.Callback):
+    """Logs `val_loss` and `val_accuracy`, from `evaluate(model)`, at the end
+    of each epoch.
+
+    In place of `fit(validation_data=...)`: Keras' validation pass runs
+    under the training's `steps_per_execution` and, on a small network,
+    costs more than the epoch's training. This is one inference call on the
+    validation split, and its loss is the study's: the data loss alone.
+    """
+
+    def __init__(self, evaluate):
+        super().__init__()
+        self.evaluate = evaluate
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_loss"], logs["val_accuracy"] = self.evaluate(self.model)
 
 
 def _check_placed(setting, switches, build_model):
@@ -245,13 +269,17 @@ def _accuracy(logits, y):
     return float(np.mean(np.argmax(logits, axis=-1) == y))
 
 
-def _logits(model, x):
-    return np.concatenate(
-        [
-            keras.ops.convert_to_numpy(model(x[i : i + _CHUNK], training=False))
-            for i in range(0, len(x), _CHUNK)
-        ]
-    )
+def _logits(model, x, compiled=False):
+    # `compiled`: through Keras' inference function, for the validation split
+    # scored after every epoch (traced once per model; an eager call costs
+    # several times more). The one-off passes stay eager: each new shape
+    # would trace the function again.
+    call = model.predict_on_batch if compiled else _eager(model)
+    return np.concatenate([call(x[i : i + _CHUNK]) for i in range(0, len(x), _CHUNK)])
+
+
+def _eager(model):
+    return lambda x: keras.ops.convert_to_numpy(model(x, training=False))
 
 
 def _one_based(epoch):

@@ -118,7 +118,13 @@ def path_points():
 
 
 def make_result(
-    tests, epochs=60, paths=None, run_options=None, wall_time=12.5, fresh_fits=None
+    tests,
+    epochs=60,
+    paths=None,
+    run_options=None,
+    wall_time=12.5,
+    fresh_fits=None,
+    halving=False,
 ):
     """A `StudyResult` whose configurations have the given test accuracies.
 
@@ -131,6 +137,8 @@ def make_result(
             `make_run` (besides the test accuracy).
         fresh_fits: dict, penalty → its fresh fit's `Run`; None for one
             with 2% zeros and 92% test accuracy per path.
+        halving: whether the values were chosen by successive halving (their
+            made-up losses are the same at every budget).
     """
     run_options = run_options or {}
     runs = {
@@ -156,6 +164,7 @@ def make_result(
         seeds=seeds,
         epochs=epochs,
         path=bool(paths),
+        halving=halving,
     )
     losses = _tuning_losses(plan)
     choices = plan.choices(losses)
@@ -171,6 +180,7 @@ def make_result(
             "seeds": seeds,
             "epochs": epochs,
             "path": bool(paths),
+            "halving": halving,
             "batch_size": 32,
         },
         "data": {
@@ -206,15 +216,17 @@ def make_result(
 
 
 def _tuning_losses(plan):
-    """Trial key → made-up validation loss of every tuning run (seed 0)."""
-    losses = {
-        trial_key(plan.values(Setting(), rate, 0)): loss
-        for rate, loss in LEARNING_RATES.items()
-    }
-    rate = min(LEARNING_RATES, key=LEARNING_RATES.get)
-    for known in plan.techniques:
-        for strength, loss in GRIDS[known.name].items():
-            losses[trial_key(plan.values(known.setting(strength), rate, 0))] = loss
+    """Trial key → made-up validation loss of every tuning run (seed 0), the
+    same at every budget."""
+    losses = {}
+    while plan.choices(losses) is None:
+        for values in plan.trials(losses)[0]:
+            on = Setting.from_values(values).techniques()
+            losses[trial_key(values)] = (
+                GRIDS[next(iter(on))][next(iter(on.values()))]
+                if on
+                else LEARNING_RATES[values["learning_rate"]]
+            )
     return losses
 
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from kerasreg.experiments import engine, study
 
-# 12 trials: 2 learning rates, 3 strengths, 5 further seeds, 1 path and the
+# 14 trials: 2 learning rates and 2 λ, each at 1 epoch (successive halving)
+# then the better at 2, 1 dropout rate, 5 further seeds, 1 path and the
 # fresh fit at the λ it recommends.
 ARGUMENTS = {
     "techniques": ("L1", "Dropout"),
@@ -37,8 +38,9 @@ ARGUMENTS = {
     "seeds": 2,
     "epochs": 2,
     "batch_size": 16,
+    "halving": True,
 }
-TRIALS = 12
+TRIALS = 14
 
 
 def tiny_data():

@@ -10,7 +10,6 @@ from kerasreg.experiments.budget import (
     budget_lines,
     coarser,
     cuts,
-    epochs_planned,
     estimate_line,
     estimate_seconds,
     fit_to_budget,
@@ -72,7 +71,7 @@ def test_the_counts_match_hand_counts(changes, trials, model_count, epochs):
     plan = _plan(**changes)
     assert plan.count() == trials
     assert models(plan) == model_count
-    assert epochs_planned(plan) == epochs
+    assert plan.epochs_planned() == epochs
     assert estimate_seconds(plan, 2.0, 3.0) == 2.0 * epochs + 3.0 * model_count
 
 

@@ -196,6 +196,7 @@ def _arguments(build_model, loss=None):
         batch_size=8,
         augmentation=None,
         path=False,
+        halving=True,
         image_size=None,
         overwrite=False,
         verbose=0,

@@ -160,9 +160,9 @@ def test_results_json_is_json_ready(tmp_path):
     assert written["choices"]["learning_rate"] == {
         "chosen": 0.03,
         "tried": [
-            {"value": 0.01, "val_loss": 0.52},
-            {"value": 0.03, "val_loss": 0.31},
-            {"value": 0.1, "val_loss": 0.45},
+            {"value": 0.01, "val_loss": 0.52, "epochs": 60},
+            {"value": 0.03, "val_loss": 0.31, "epochs": 60},
+            {"value": 0.1, "val_loss": 0.45, "epochs": 60},
         ],
     }
     assert written["choices"]["techniques"]["Dropout"]["chosen"] == 0.5
@@ -183,6 +183,63 @@ def test_results_json_is_json_ready(tmp_path):
     assert len(written["runs"]) == 2 * len(TESTS)
     assert written["runs"][0]["technique"] == "none"
     assert "kernel_histogram" not in written["runs"][0]
+
+
+_FULL_BUDGET = (
+    "Each value was trained once (seed 0) and scored by its validation loss, "
+    "the data loss without any penalty; the lowest wins (a tie goes to the "
+    "value tried first). The learning rate was chosen first"
+)
+
+
+def test_values_stopped_by_successive_halving_show_where_they_stopped(tmp_path):
+    tests = {"none": [0.9, 0.91], "L1": [0.91, 0.93], "EarlyStopping": [0.9, 0.9]}
+    stopping = {"EarlyStopping": {"best_epoch": 3, "stopped_epoch": 6}}
+    result = make_result(tests, halving=True, run_options=stopping)
+    folder, text = _write(tmp_path, result)
+    for row in (
+        "| learning rate | 0.01 → 0.520 (20 ep), **0.03 → 0.310**, "
+        "0.1 → 0.450 (20 ep) | 0.03 |",
+        "| L1 λ | 0.0001 → 0.310 (20 ep), **0.0003 → 0.290**, 0.001 → 0.350 "
+        "(20 ep) | `kerasreg.L1(0.0003)` |",
+        # Early stopping's patience is never halved.
+        "| EarlyStopping patience | 5 → 0.320, **10 → 0.300**, 20 → 0.310 | "
+        "`EarlyStopping(patience=10)`, best weights |",
+    ):
+        assert "\n" + row + "\n" in text
+    assert (
+        "\n\nThe values were compared by successive halving (Hyperband's rule): "
+        "all of a grid's values trained from a fresh start (seed 0) for a "
+        "fraction of the 60 epochs, the best third of them by validation loss "
+        "(the data loss without any penalty; a tie goes to the value tried "
+        "first) went on for about three times as many, and so on until one "
+        "trained the full 60: it is chosen. Each rung's losers stopped after 20 "
+        "epochs; the table gives the loss each value reached and, in brackets, "
+        "where it stopped. Early stopping's patience counts epochs, which a "
+        "shortened run cannot show: its values all trained the full 60. The "
+        "learning rate was chosen first, for the model without regularization, "
+        "and kept for every configuration; each technique's strength then at "
+        "that rate. The test split played no part. The comparison trains every "
+        "configuration and seed the full 60 epochs from scratch.\n\n"
+    ) in text
+    assert _FULL_BUDGET not in text
+    written = results_json(result)["choices"]
+    assert written["learning_rate"]["tried"][0] == {
+        "value": 0.01,
+        "val_loss": 0.52,
+        "epochs": 20,
+    }
+    assert [t["epochs"] for t in written["techniques"]["EarlyStopping"]["tried"]] == [
+        60,
+        60,
+        60,
+    ]
+
+
+def test_without_halving_every_value_reads_as_trained_the_full_budget(tmp_path):
+    _, text = _write(tmp_path, _result({"none": [0.9], "L1": [0.92]}))
+    assert "\n\n" + _FULL_BUDGET in text
+    assert " ep)" not in text and "successive halving" not in text
 
 
 def _diverged(result):

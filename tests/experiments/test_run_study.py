@@ -48,6 +48,7 @@ SMALL = {
     "grids": {"L1": (1e-4, 1e-2), "Dropout": (0.1, 0.5)},
     "learning_rates": (0.01, 0.1),
     "path": False,
+    "halving": True,
     "verbose": 0,
 }
 
@@ -159,6 +160,12 @@ def test_build_model_must_return_a_model(tmp_path):
         ({"stream": 3}, TypeError, "argument `stream`"),
         ({"out": ""}, ValueError, "argument `out`"),
         ({"path": 1}, TypeError, "argument `path`"),
+        (
+            {"halving": 1},
+            TypeError,
+            "Invalid value for argument `halving`. Expected a bool. "
+            "Received: halving=1",
+        ),
     ],
 )
 def test_bad_arguments_are_named_before_anything_runs(tmp_path, kwargs, error, message):
@@ -167,6 +174,29 @@ def test_bad_arguments_are_named_before_anything_runs(tmp_path, kwargs, error, m
     with pytest.raises(error, match=re.escape(message)):
         _study(arguments.pop("out"), build_model=build_model, **arguments)
     assert not (tmp_path / "s").exists()
+
+
+def test_halving_stops_tuning_runs_early_and_never_a_compared_one(two_studies):
+    folder, result = two_studies[0][0], two_studies[1][0]
+    trials = [json.loads(values) for values in _trial_values(folder)]
+    # Two epochs: each grid of two trains both values 1 epoch (2 / 3,
+    # rounded up to one), then the better one 2.
+    rungs = [v for v in trials if v["epochs"] == 1]
+    assert len(rungs) == 3 * 2 and all(v["seed"] == 0 for v in rungs)
+    assert all(v["epochs"] == 2 for v in trials if v["seed"] > 0)
+    # Every compared run trained the full two epochs.
+    assert {r.epochs_run for runs in result.runs.values() for r in runs} == {2}
+    assert set(result.choices.learning_rate_epochs.values()) == {1, 2}
+    report = (folder / "report" / "report.md").read_text(encoding="utf-8")
+    assert "(1 ep)" in report and "successive halving" in report
+
+
+def test_a_study_without_halving_is_another_study(tmp_path):
+    options = {"techniques": ("Dropout",), "grids": {"Dropout": (0.5,)}, "seeds": 1}
+    result = _study(tmp_path, halving=False, **options)
+    assert set(result.choices.learning_rate_epochs.values()) == {2}
+    with pytest.raises(StudyError, match="holds a study with other arguments"):
+        _study(tmp_path, **options)
 
 
 def test_two_penalties_in_one_combination_are_refused(tmp_path):

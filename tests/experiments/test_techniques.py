@@ -105,3 +105,11 @@ def test_the_lists_of_penalties_and_defaults_come_from_the_entries():
     assert PATH_PENALTIES == ("L1", "ElasticNet", "GroupLasso")
     assert "GroupLasso" not in DEFAULT_TECHNIQUES
     assert len(DEFAULT_TECHNIQUES) == len(TECHNIQUES) - 1
+
+
+def test_only_early_stopping_is_never_tuned_by_successive_halving():
+    # Its patience counts epochs: a shortened run cannot show it.
+    assert [name for name, t in TECHNIQUES.items() if not t.halving] == [
+        "EarlyStopping"
+    ]
+    assert not technique("EarlyStopping", (3, 30)).halving

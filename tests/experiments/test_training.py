@@ -69,3 +69,56 @@ def test_run_measures_epochs_zeros_and_histogram():
     # Proximal's soft-threshold gives exact zeros, counted over every kernel.
     model_zeros = run.zero_fraction
     assert 0.0 < model_zeros <= 1.0
+
+
+def test_each_epoch_logs_the_validation_scores_of_evaluate():
+    trainer = _trainer(_mlp)
+    model = trainer.model(Setting(), 0.1, seed=0)
+    scores = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            # Keras' own evaluation of the model as it stands after the epoch.
+            data = trainer.data
+            scores.append(
+                model.evaluate(data.x_val, data.y_val, verbose=0, return_dict=True)[
+                    "loss"
+                ]
+            )
+            assert logs["val_loss"] == pytest.approx(scores[-1], rel=1e-5)
+
+    history, _ = trainer.fit(model, Setting(), seed=0, epochs=3, callbacks=[Record()])
+    assert len(history["val_loss"]) == len(history["val_accuracy"]) == 3
+    assert history["val_loss"] == pytest.approx(scores, rel=1e-5)
+
+
+@pytest.mark.parametrize("batch_size", [7, 16, 60])
+def test_each_epoch_visits_every_training_example_once(batch_size):
+    from kerasreg.experiments import tf_data
+
+    data = as_dataset((np.arange(60, dtype="float32")[:, None], np.arange(60) % 3))
+    steps = math.ceil(len(data.x_train) / batch_size)
+    batches = [
+        x.numpy().ravel()
+        for x, _ in tf_data.training_data(data, 0, batch_size).take(2 * steps)
+    ]
+    first, second = (
+        np.concatenate(batches[i * steps : (i + 1) * steps]) for i in (0, 1)
+    )
+    assert sorted(first) == sorted(second) == sorted(data.x_train.ravel())
+    assert len(batches[0]) == min(batch_size, len(data.x_train))
+    if batch_size < len(data.x_train):
+        assert not np.array_equal(first, second)  # reshuffled each epoch
+
+
+def test_the_training_order_is_the_seeds():
+    from kerasreg.experiments import tf_data
+
+    data = as_dataset((np.arange(60, dtype="float32")[:, None], np.arange(60) % 3))
+
+    def order(seed):
+        pipeline = tf_data.training_data(data, seed, 8).take(10)
+        return np.concatenate([x.numpy().ravel() for x, _ in pipeline])
+
+    np.testing.assert_array_equal(order(1), order(1))
+    assert not np.array_equal(order(1), order(2))
