@@ -405,6 +405,7 @@ def test_a_bad_budget_is_named_before_anything_runs(tmp_path, budget, error, mes
         "batch_size": 8,
         "augmentation": None,
         "path": False,
+        "halving": False,
         "image_size": None,
         "overwrite": False,
         "verbose": 0,
