@@ -6,6 +6,7 @@ console script (setup.cfg's `entry_points`) both call `main`.
 
 import argparse
 import logging
+import math
 import os
 import shlex
 import sys
@@ -15,7 +16,8 @@ import keras
 import kerasreg
 from kerasreg.demo.main import DEFAULT_EPOCHS, DEFAULT_OUT, DEFAULT_SEEDS, run_demo
 from kerasreg.experiments import StudyError
-from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, TECHNIQUES
+from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES
+from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, TECHNIQUES, technique
 
 PROG = "kerasreg"
 # The library's messages name its Python arguments; the command line's user
@@ -31,8 +33,19 @@ _CLI_WORDS = (
     ("`techniques`", "--techniques"),
     ("`epochs`", "--epochs"),
     ("`seeds`", "--seeds"),
+    ("`halving`", "--halving"),
     ("run the study again to resume", "run the same command again to resume"),
+    ("`budget`", "--budget"),
+    ("budget=", "--budget "),
+    ("`learning_rates=`", "--learning-rates"),
+    ("learning_rates=", "--learning-rates"),
+    ("`grids=`", "--grids"),
+    ("grids=", "--grids"),
 )
+# The library's one message form for bad input (`kerasreg._validation`).
+_BAD_INPUT = "Invalid value for argument "
+# Techniques whose strength a grid sets (batch normalization has none).
+_TUNED = tuple(name for name, t in TECHNIQUES.items() if t.check is not None)
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -50,6 +63,53 @@ def _positive_int(text):
     if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
     return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _learning_rates(text):
+    try:
+        return tuple(_positive_float(rate) for rate in text.split(","))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers > 0, got {text!r}"
+        ) from None
+
+
+def _grid(text):
+    """`NAME=v1,v2` as `(NAME, (v1, v2))`, checked by the technique's own
+    check; integers stay ints (a patience is a number of epochs)."""
+    name, equals, values = text.partition("=")
+    if not equals or name not in _TUNED:
+        raise argparse.ArgumentTypeError(
+            f"expected NAME=v1,v2,... with NAME among {', '.join(_TUNED)}, got {text!r}"
+        )
+    try:
+        grid = tuple(_number(value) for value in values.split(","))
+        technique(name, grid)
+    except (ValueError, TypeError) as error:
+        # The library's message: "... Expected <what>. Received: ...".
+        expected = str(error).partition(". Expected ")[2].rpartition(". Received: ")[0]
+        raise argparse.ArgumentTypeError(
+            f"expected {name}=v1,v2,... with each value {expected or 'a number'}, "
+            f"got {text!r}"
+        ) from None
+    return name, grid
+
+
+def _number(text):
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
 
 
 def _image_size(text):
@@ -152,6 +212,40 @@ def _add_study_arguments(command, data_help, out_default):
         "its share of the cores (default: %(default)s)",
     )
     command.add_argument(
+        "--learning-rates",
+        type=_learning_rates,
+        default=None,
+        metavar="R1,R2",
+        help="comma-separated learning rates to choose from (default: "
+        + ",".join(f"{rate:g}" for rate in DEFAULT_LEARNING_RATES)
+        + ")",
+    )
+    command.add_argument(
+        "--grids",
+        type=_grid,
+        nargs="+",
+        default=None,
+        metavar="NAME=V1,V2",
+        help="strengths to try in place of a technique's own grid, e.g. "
+        "--grids L1=1e-4,1e-3 Dropout=0.2,0.4",
+    )
+    command.add_argument(
+        "--budget",
+        type=_positive_float,
+        default=None,
+        metavar="MINUTES",
+        help="fit the study to this many minutes on this machine: fewer path "
+        "points, coarser grids, fewer epochs, then fewer seeds (at least 2); "
+        "what was cut is said before the first trial and in the report",
+    )
+    command.add_argument(
+        "--halving",
+        action="store_true",
+        help="choose the learning rate and strengths by successive halving: "
+        "fewer tuning epochs, but choices made on shortened runs (off by "
+        "default: on the demo it changed the choices and two verdicts)",
+    )
+    command.add_argument(
         "--overwrite",
         action="store_true",
         help="start afresh where --out holds a study with other arguments",
@@ -228,6 +322,32 @@ def build_parser(prog=PROG):
     return parser
 
 
+def _say_error(prog, command, error):
+    print(f"{prog} {command}: error: {in_cli_words(str(error))}", file=sys.stderr)
+
+
+def _grids(parser, prog, args):
+    """`--grids` as a dict, each name once and among the techniques compared."""
+    if args.grids is None:
+        return None
+    names = [name for name, _ in args.grids]
+    compared = args.techniques or DEFAULT_TECHNIQUES
+    for name in names:
+        if names.count(name) > 1:
+            expected, got = "each technique once", f"{name!r} twice"
+        elif name not in compared:
+            expected = f"techniques among those compared ({','.join(compared)})"
+            got = repr(name)
+        else:
+            continue
+        parser.exit(
+            2,
+            f"{prog} {args.command}: error: argument --grids: expected {expected}, "
+            f"got {got} (see --help)\n",
+        )
+    return dict(args.grids)
+
+
 def main(argv=None, prog=PROG):
     """Run the command line; return the exit status.
 
@@ -256,6 +376,7 @@ def main(argv=None, prog=PROG):
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    grids = _grids(parser, prog, args)
     # Each run builds fresh models, which TensorFlow's retracing heuristic
     # warns about; on the command line that is noise.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -270,12 +391,22 @@ def main(argv=None, prog=PROG):
             image_size=args.image_size,
             techniques=args.techniques,
             workers=args.workers,
+            halving=args.halving,
+            learning_rates=args.learning_rates,
+            grids=grids,
+            budget=args.budget,
             stream=_InCliWords(sys.stdout),
         )
     except StudyError as error:
-        print(
-            f"{prog} {args.command}: error: {in_cli_words(str(error))}", file=sys.stderr
-        )
+        _say_error(prog, args.command, error)
+        return 2
+    except ValueError as error:
+        # Bad input the library finds only once it runs (a budget too small
+        # for the study) is said as one line; any other is a bug, and keeps
+        # its traceback.
+        if not str(error).startswith(_BAD_INPUT):
+            raise
+        _say_error(prog, args.command, error)
         return 2
     except KeyboardInterrupt:
         print(

@@ -4,6 +4,7 @@ import os
 
 from kerasreg.demo.network import network
 from kerasreg.experiments import study
+from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES
 from kerasreg.experiments.data import load_dataset
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 
@@ -23,6 +24,10 @@ def run_demo(
     image_size=None,
     techniques=None,
     workers=1,
+    halving=False,
+    learning_rates=None,
+    grids=None,
+    budget=None,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
 
@@ -54,6 +59,14 @@ def run_demo(
             `kerasreg.study`'s default. Defaults to `None`.
         workers: int >= 1, processes that run trials at once (see
             `kerasreg.study`). Defaults to `1`.
+        halving: bool, choose the learning rate and strengths by
+            successive halving (see `kerasreg.study`). Defaults to `False`.
+        learning_rates: the learning rates to choose from, or None for
+            `kerasreg.study`'s default. Defaults to `None`.
+        grids: dict, technique name → strengths to try in place of its
+            default grid, or None. Defaults to `None`.
+        budget: float > 0, the minutes the study may take (see
+            `kerasreg.study`), or None for no limit. Defaults to `None`.
 
     Returns:
         The `kerasreg.experiments.StudyResult`.
@@ -79,10 +92,14 @@ def run_demo(
         seeds=seeds,
         epochs=epochs,
         out=os.fspath(out),
+        learning_rates=learning_rates or DEFAULT_LEARNING_RATES,
+        grids=grids,
         overwrite=overwrite,
         verbose=2 if quiet else 1,
         stream=stream,
         workers=workers,
+        halving=halving,
+        budget=budget,
     )
 
 

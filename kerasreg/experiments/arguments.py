@@ -9,7 +9,7 @@ import keras
 
 import kerasreg
 from kerasreg._validation import check_bool, check_float, check_int, invalid
-from kerasreg.experiments.plan import Plan
+from kerasreg.experiments.plan import PATH_POINTS, Plan
 from kerasreg.experiments.techniques import PENALTIES, technique
 from kerasreg.experiments.workers import check_sendable, check_workers
 
@@ -52,6 +52,7 @@ class StudyArguments:
     verbose: int
     stream: object
     workers: int
+    budget: object
 
     @classmethod
     def checked(cls, **arguments):
@@ -74,6 +75,9 @@ class StudyArguments:
         if verbose not in (0, 1, 2) or isinstance(verbose, bool):
             raise invalid("verbose", verbose, "0, 1 or 2")
         _check_stream(arguments["stream"])
+        budget = arguments["budget"]
+        if budget is not None:
+            budget = check_float("budget", budget, low=0.0, low_inclusive=False)
         out = arguments["out"]
         if not isinstance(out, str | os.PathLike) or not os.fspath(out):
             raise invalid("out", out, "a non-empty folder path (str or path-like)")
@@ -118,6 +122,7 @@ class StudyArguments:
                 "combinations": combinations,
                 "learning_rates": tuple(float(r) for r in rates),
                 "batch_size": int(arguments["batch_size"]),
+                "budget": budget,
             }
         )
 
@@ -147,25 +152,15 @@ class StudyArguments:
         """The loss the runs compile with."""
         return self.loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
-    def identity(self, dataset):
-        """What makes two calls the same study: their plan and their data.
+    def identity(self, dataset, plan):
+        """What makes two calls the same study: the plan they run (`plan`, as
+        a budget may have cut it) and their data.
 
         `build_model`, `loss`, `optimizer` and `augmentation` are code, which
         cannot be compared; the versions are recorded, not compared.
         """
         return {
-            "plan": {
-                "techniques": {t.name: list(t.grid) for t in self.techniques},
-                "combinations": [list(c) for c in self.combinations],
-                "learning_rates": list(self.learning_rates),
-                "seeds": self.seeds,
-                "epochs": self.epochs,
-                "path": self.path,
-                # Recorded only when on: a study written before halving
-                # existed is the same study without it.
-                **({"halving": True} if self.halving else {}),
-                "batch_size": self.batch_size,
-            },
+            "plan": self.plan_identity(plan),
             "data": {
                 "name": dataset.name,
                 "fingerprint": dataset.fingerprint(),
@@ -177,6 +172,26 @@ class StudyArguments:
             # What was read, for the report: recorded, not compared (the
             # fingerprint is the data's identity).
             "loaded": dataset.description(),
+        }
+
+    def plan_identity(self, plan):
+        """The part of the identity that `plan` (with the batch size) makes."""
+        return {
+            "techniques": {t.name: list(t.grid) for t in plan.techniques},
+            "combinations": [list(c) for c in plan.combinations],
+            "learning_rates": list(plan.learning_rates),
+            "seeds": plan.seeds,
+            "epochs": plan.epochs,
+            "path": plan.path,
+            # Recorded only when on, or cut: a study written before halving or
+            # budgets existed is the same study without them.
+            **({"halving": True} if plan.halving else {}),
+            **(
+                {"path_points": plan.path_points}
+                if plan.path_points != PATH_POINTS
+                else {}
+            ),
+            "batch_size": self.batch_size,
         }
 
 

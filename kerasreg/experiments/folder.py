@@ -120,6 +120,16 @@ class StudyFolder:
             ) from None
         return identity
 
+    def recorded(self):
+        """The identity record `out` holds, or None where it holds none.
+
+        Raises:
+            StudyError: the identity file is damaged (as `claim` would).
+        """
+        if not os.path.lexists(self.identity):
+            return None
+        return self._held()
+
     def release(self):
         """Let go of the lock `claim` took (nothing if it took none)."""
         if self._lock is not None:

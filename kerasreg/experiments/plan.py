@@ -92,6 +92,8 @@ class Plan:
         halving: bool, whether phases 1 and 2 choose by successive halving
             (see the module's docstring); False trains every value tried the
             full `epochs`.
+        path_points: int, the λ of each regularization path. Defaults to
+            `PATH_POINTS`.
     """
 
     techniques: tuple
@@ -101,6 +103,7 @@ class Plan:
     epochs: int
     path: bool = True
     halving: bool = False
+    path_points: int = PATH_POINTS
 
     def values(self, setting, learning_rate, seed, path="", epochs=None):
         """The keras-tuner values of one trial; `epochs` None: the full
@@ -139,8 +142,8 @@ class Plan:
         """The λ of `name`'s path, strong to weak, geometrically spaced."""
         grid = self._technique(name).grid
         high, low = max(grid) * _PATH_REACH, min(grid) / _PATH_REACH
-        ratio = (low / high) ** (1 / (PATH_POINTS - 1))
-        return tuple(high * ratio**i for i in range(PATH_POINTS))
+        ratio = (low / high) ** (1 / (self.path_points - 1))
+        return tuple(high * ratio**i for i in range(self.path_points))
 
     def fresh_fit(self, name, strength, learning_rate):
         """The values of phase 5's trial for `name`'s path: the penalty alone
@@ -175,7 +178,7 @@ class Plan:
         """
         planned, complete = self.trials(results or {}, paths)
         if complete:
-            return sum(_epochs(values) for values in planned)
+            return sum(self._epochs(values) for values in planned)
         return sum(self._bound())
 
     def trials(self, results, paths=None):
@@ -293,6 +296,10 @@ class Plan:
             strength_epochs={name: _rung_epochs(s) for name, s in strengths.items()},
         )
 
+    def _epochs(self, values):
+        # A path trains each of its points the full epochs.
+        return values["epochs"] * (self.path_points if values["path"] else 1)
+
     def _bound(self):
         """The epochs of every trial the plan may hold, before any choice:
         once they are made, some may turn out to be another's."""
@@ -311,7 +318,9 @@ class Plan:
         epochs += [self.epochs] * ((1 + compared) * self.seeds - reused)
         paths = sum(t.name in PATH_PENALTIES for t in self.techniques)
         # Each path is one trial, and its fresh fit another.
-        epochs += [PATH_POINTS * self.epochs, self.epochs] * (paths if self.path else 0)
+        epochs += [self.path_points * self.epochs, self.epochs] * (
+            paths if self.path else 0
+        )
         return epochs
 
 
@@ -352,11 +361,6 @@ def _losses(scored):
 
 def _rung_epochs(scored):
     return {value: epochs for value, (_, epochs) in scored.items()}
-
-
-def _epochs(values):
-    # A path trains each of its points the full epochs.
-    return values["epochs"] * (PATH_POINTS if values["path"] else 1)
 
 
 def _finished(planned, results):

@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 
 from kerasreg.experiments import augment
+from kerasreg.experiments.budget import format_seconds
 from kerasreg.experiments.reading import read_results
 from kerasreg.experiments.records import HISTOGRAM_BINS, path_model, recommended_point
 from kerasreg.experiments.table import format_share, format_table
@@ -229,7 +230,8 @@ def _markdown(result, logs, models, default_augmentation):
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
         f"{settings['optimizer']} at the learning rate "
         f"chosen on validation, {choices.learning_rate:g}. Accuracies are "
-        f"measured in inference mode. {_wall_time(settings)} ({versions}).",
+        f"measured in inference mode. {_wall_time(settings)} ({versions})."
+        + _budget(settings),
         "## Results",
         format_table(result.summaries, result.comparisons, markdown=True),
         "± is the half-width of the 95% confidence interval over the seeds "
@@ -276,6 +278,24 @@ def _markdown(result, logs, models, default_augmentation):
         f"Every number above, per run and per configuration: [`{RESULTS}`]({RESULTS})."
     )
     return "\n\n".join(sections) + "\n"
+
+
+def _budget(settings):
+    """What a budget cut, said where the plan is: the numbers above rest on
+    the cut plan, not on the one asked for."""
+    spent = settings.get("budget")
+    if not spent:
+        return ""
+    if not spent["cuts"]:
+        return f" The whole plan fit the budget of {spent['minutes']:g} minutes."
+    timing = settings["timing"]
+    return (
+        f" **Cut to fit a budget of {spent['minutes']:g} minutes**, as timed "
+        f"before the first trial ({format_seconds(timing['seconds_per_epoch'])} s "
+        f"an epoch, {format_seconds(timing['seconds_per_fit'])} s to build and "
+        f"measure a model): {'; '.join(spent['cuts'])}. Every number in this "
+        "report rests on the cut plan, not on the one asked for."
+    )
 
 
 def _wall_time(settings):

@@ -12,6 +12,7 @@ import keras
 
 from kerasreg.experiments import augment
 from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES, StudyArguments
+from kerasreg.experiments.budget import budget_lines, estimate_line, fit_to_budget
 from kerasreg.experiments.data import as_dataset
 from kerasreg.experiments.errors import StudyError
 from kerasreg.experiments.folder import StudyFolder
@@ -19,6 +20,7 @@ from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
+from kerasreg.experiments.timing import time_models
 from kerasreg.experiments.training import Trainer
 from kerasreg.experiments.workers import serve
 
@@ -45,6 +47,7 @@ def study(
     verbose=1,
     stream=None,
     workers=1,
+    budget=None,
 ):
     """Which regularization helps `build_model`? Tune, train, compare.
 
@@ -130,9 +133,11 @@ def study(
             batch size) and its data's fingerprint; `build_model`, `loss`,
             `optimizer` and `augmentation` are code, which a resumed study
             cannot compare: change them in a new `out`.
-        verbose: 0 (silent), 1 (a progress bar with ETA, then the table,
-            its reading and the report's path) or 2 (the table, reading and
-            path without the progress bar). Defaults to `1`.
+        verbose: 0 (silent), 1 (before the first trial the number of trials
+            and an estimate of the whole study's time, for which two models
+            are timed as `budget` says; then a progress bar with ETA, the
+            table, its reading and the report's path) or 2 (the same without
+            the progress bar). Defaults to `1`.
         stream: text stream for the table. Defaults to `sys.stdout`.
         workers: int >= 1, processes that run trials at once on this
             machine. With N > 1 this process serves keras-tuner's oracle on
@@ -146,14 +151,27 @@ def study(
             `if __name__ == "__main__":`. A study run with one number of
             workers resumes with any other. Not in a process that is already
             one of a distributed study's. Defaults to `1`.
+        budget: float > 0, the minutes the study may take on this machine,
+            or None for no limit. The first trial's model and the one with
+            every technique on are timed for two epochs (an epoch, and a
+            model's fixed cost: `kerasreg.experiments.timing`) and the plan
+            is cut to fit, in `kerasreg.experiments.budget`'s order: the
+            paths' points, the grids coarser, the epochs (to half), the seeds
+            (to 2). What was cut is said before the first trial and in the
+            report; the cut plan is the study's identity. A resumed study
+            reuses the timing its first start recorded in `out`, so the same
+            budget gives the same plan (in a distributed study, so do workers
+            that share the chief's `out`). Defaults to `None`.
 
     Returns:
         A `StudyResult` — or `None` in a distributed worker, whose results
         reach the chief.
 
     Raises:
-        ValueError, TypeError: an argument is not of the documented kind, or
-            `build_model` gives no place to a technique studied.
+        ValueError, TypeError: an argument is not of the documented kind,
+            `build_model` gives no place to a technique studied, or even the
+            smallest plan `budget` may cut to overruns it (the message says
+            how many minutes it needs).
         StudyError: the data cannot be read; `out` holds files but no
             study, a different study (and `overwrite` is False), or a damaged
             identity file; or another process runs a study in `out`. A
@@ -195,18 +213,19 @@ def study(
         log_dir=folder.logs,
     )
     trainer, model = preflight(arguments, trainer, plan)
-    identity = folder.claim(
-        arguments.identity(dataset), overwrite, _engine().tuner_id()
-    )
+    worker = _engine().is_worker()
+    talk = None if worker or not verbose else (stream or sys.stdout)
+    fields = arguments.identity(dataset, plan)
+    timing = _timing(folder, fields, arguments, trainer, plan, talk)
+    plan, fields = _fitted(arguments, plan, timing, fields)
+    identity = folder.claim(fields, overwrite, _engine().tuner_id())
     try:
-        worker = _engine().is_worker()
         # Checked before any training: an unwritable report folder fails now.
         report = None if worker else folder.stage_report()
         start = time.perf_counter()
         try:
-            talk = None if worker or not verbose else (stream or sys.stdout)
             oracle, resumed = _search(
-                trainer, plan, folder, talk, verbose == 1, arguments.workers
+                trainer, plan, folder, talk, verbose == 1, identity, arguments.workers
             )
             if worker:
                 return None
@@ -246,13 +265,48 @@ def _engine():
     return engine
 
 
-def _search(trainer, plan, folder, stream, bar, workers):
+def _timing(folder, fields, arguments, trainer, plan, talk):
+    """`(seconds_per_epoch, seconds_per_fit)` on this machine, or None.
+
+    A study resumed on the same data reuses the timing its first start
+    recorded: the plan a budget gives rests on it, and the same timing gives
+    the same plan. Otherwise the plan's models are timed, only when a
+    budget needs it or the estimate is said (`talk`).
+    """
+    held = None if arguments.overwrite else folder.recorded()
+    if held and held.get("data") == fields["data"] and held.get("timing"):
+        recorded = held["timing"]
+        return recorded["seconds_per_epoch"], recorded["seconds_per_fit"]
+    if arguments.budget is None and talk is None:
+        return None
+    return time_models(trainer, plan)
+
+
+def _fitted(arguments, plan, timing, fields):
+    """The plan fitted to the budget, and its identity fields: the cut plan
+    is compared; the budget, its cuts and the timing are recorded."""
+    recorded = {"budget": None, "timing": None}
+    if timing is not None:
+        seconds_per_epoch, seconds_per_fit = timing
+        recorded["timing"] = {
+            "seconds_per_epoch": seconds_per_epoch,
+            "seconds_per_fit": seconds_per_fit,
+        }
+    if arguments.budget is not None:
+        plan, cuts = fit_to_budget(plan, *timing, arguments.budget)
+        recorded["budget"] = {"minutes": arguments.budget, "cuts": list(cuts)}
+    return plan, {**fields, "plan": arguments.plan_identity(plan), **recorded}
+
+
+def _search(trainer, plan, folder, stream, bar, identity, workers):
     """Run every trial, resuming what `folder` holds, in this process or in
     `workers` (> 1) processes that this one serves.
 
-    Says on `stream` (None: silent) how many trials are planned before the
-    first starts; `bar`: a progress bar with an ETA. Returns the oracle and
-    how many trials had finished in an earlier run.
+    Says on `stream` (None: silent), before the first trial starts, what a
+    budget cut, how many trials are planned and about how long the whole
+    study takes (`identity`'s budget and timing); `bar`: a progress bar with
+    an ETA. Returns the oracle and how many trials had finished in an
+    earlier run.
     """
     engine = _engine()
     oracle = engine.PlanOracle(
@@ -272,7 +326,18 @@ def _search(trainer, plan, folder, stream, bar, workers):
             done
         )
         bound = "" if exact else " (at most: exact once the strengths are chosen)"
-        stream.write(f"{total} trials planned{bound}{earlier}.\n")
+        lines = [f"{total} trials planned{bound}{earlier}."]
+        if identity["budget"]:
+            spent = identity["budget"]
+            lines[:0] = budget_lines(spent["minutes"], spent["cuts"])
+        if identity["timing"] and total > done:
+            timing = identity["timing"]
+            lines.append(
+                estimate_line(
+                    plan, timing["seconds_per_epoch"], timing["seconds_per_fit"]
+                )
+            )
+        stream.write("".join(line + "\n" for line in lines))
         stream.flush()
     # The bar counts only this run's trials: its ETA rests on them alone.
     progress = keras.utils.Progbar(

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import kerasreg
-from kerasreg.demo.cli import main
+from kerasreg.demo.cli import build_parser, in_cli_words, main
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 from tests.demo._support import run_cli
 
@@ -342,3 +342,160 @@ def test_the_planned_trials_are_said_before_the_first(short_run):
     assert stdout.splitlines()[0] == (
         f"{trials} trials planned (at most: exact once the strengths are chosen)."
     )
+
+
+def test_rates_grids_and_budget_are_parsed():
+    args = build_parser().parse_args(
+        [
+            "demo",
+            "--learning-rates",
+            "0.01,0.03",
+            "--grids",
+            "L1=1e-4,1e-3",
+            "EarlyStopping=5,10",
+            "--budget",
+            "7.5",
+        ]
+    )
+    assert args.learning_rates == (0.01, 0.03)
+    # A patience stays an int: a number of epochs.
+    assert args.grids == [("L1", (1e-4, 1e-3)), ("EarlyStopping", (5, 10))]
+    assert args.budget == 7.5
+    defaults = build_parser().parse_args(["demo"])
+    assert (defaults.learning_rates, defaults.grids, defaults.budget) == (None,) * 3
+
+
+def test_rates_grids_and_budget_reach_run_demo(monkeypatch):
+    calls = []
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", lambda **kw: calls.append(kw))
+    argv = ["demo", "--techniques", "L1,Dropout", "--grids", "Dropout=0.2,0.4"]
+    assert main([*argv, "--learning-rates", "0.05", "--budget", "3"]) == 0
+    [kwargs] = calls
+    assert kwargs["grids"] == {"Dropout": (0.2, 0.4)}
+    assert (kwargs["learning_rates"], kwargs["budget"]) == ((0.05,), 3.0)
+
+
+_TUNED = "L1, L2, ElasticNet, GroupLasso, Dropout, EarlyStopping, Augmentation"
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--budget", "0"], "argument --budget: expected a positive number, got '0'"),
+        (
+            ["--budget", "nan"],
+            "argument --budget: expected a positive number, got 'nan'",
+        ),
+        (
+            ["--learning-rates", "0.1,-1"],
+            "argument --learning-rates: expected comma-separated numbers > 0, "
+            "got '0.1,-1'",
+        ),
+        (
+            ["--learning-rates", "0.1,,0.2"],
+            "argument --learning-rates: expected comma-separated numbers > 0, "
+            "got '0.1,,0.2'",
+        ),
+        (
+            ["--grids", "L1"],
+            f"argument --grids: expected NAME=v1,v2,... with NAME among {_TUNED}, "
+            "got 'L1'",
+        ),
+        (
+            ["--grids", "BatchNorm=1"],
+            f"argument --grids: expected NAME=v1,v2,... with NAME among {_TUNED}, "
+            "got 'BatchNorm=1'",
+        ),
+        (
+            ["--grids", "Dropout=0.2,1"],
+            "argument --grids: expected Dropout=v1,v2,... with each value a finite "
+            "float in (0, 1), got 'Dropout=0.2,1'",
+        ),
+        (
+            ["--grids", "EarlyStopping=5.5"],
+            "argument --grids: expected EarlyStopping=v1,v2,... with each value an "
+            "int, got 'EarlyStopping=5.5'",
+        ),
+        (
+            ["--grids", "L1=small"],
+            "argument --grids: expected L1=v1,v2,... with each value a number, "
+            "got 'L1=small'",
+        ),
+        (
+            ["--grids", "L1=1e-4", "L1=1e-3"],
+            "argument --grids: expected each technique once, got 'L1' twice",
+        ),
+        (
+            ["--techniques", "L1,L2", "--grids", "Dropout=0.5"],
+            "argument --grids: expected techniques among those compared (L1,L2), "
+            "got 'Dropout'",
+        ),
+    ],
+    ids=[
+        "zero-budget",
+        "nan-budget",
+        "negative-rate",
+        "empty-rate",
+        "no-values",
+        "batch-norm",
+        "dropout-1",
+        "fractional-patience",
+        "text-strength",
+        "twice",
+        "not-compared",
+    ],
+)
+def test_bad_rates_grids_and_budget(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["demo", *argv])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"kerasreg demo: error: {message} (see --help)"
+    ]
+
+
+def test_a_budget_too_small_is_one_line_in_the_command_lines_words(capsys, monkeypatch):
+    def run_demo(**kwargs):
+        raise ValueError(
+            "Invalid value for argument `budget`. Expected at least 7.5 minutes: "
+            "the smallest plan (...). Received: budget=2.0"
+        )
+
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", run_demo)
+    assert main(["demo", "--budget", "2"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "kerasreg demo: error: Invalid value for argument --budget. Expected at "
+        "least 7.5 minutes: the smallest plan (...). Received: --budget 2.0"
+    ]
+
+
+def test_any_other_value_error_keeps_its_traceback(monkeypatch):
+    def run_demo(**kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", run_demo)
+    with pytest.raises(ValueError, match="^a bug$"):
+        main(["demo"])
+
+
+def test_the_reading_names_the_options_that_widen_a_grid():
+    # The reading's advice, as the terminal prints it (code marks dropped).
+    said = "Widen the grid (learning_rates=, grids=) to find out."
+    assert in_cli_words(said) == (
+        "Widen the grid (--learning-rates, --grids) to find out."
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, halving",
+    [
+        (["demo"], False),
+        (["demo", "--halving"], True),
+        (["study", "--data", ".", "--halving"], True),
+    ],
+)
+def test_halving_is_opt_in_on_the_command_line(monkeypatch, argv, halving):
+    calls = []
+    monkeypatch.setattr("kerasreg.demo.cli.run_demo", lambda **kw: calls.append(kw))
+    assert main(argv) == 0
+    assert calls[0]["halving"] is halving

@@ -9,6 +9,7 @@ import pytest
 import kerasreg.demo.main as demo_main
 from kerasreg.demo import run_demo
 from kerasreg.experiments import Switches
+from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 
 
@@ -34,10 +35,14 @@ def test_run_demo_is_the_study_with_the_demo_network(study_calls):
         "seeds": 2,
         "epochs": 7,
         "out": "somewhere",
+        "learning_rates": DEFAULT_LEARNING_RATES,
+        "grids": None,
         "overwrite": False,
         "verbose": 2,
         "stream": None,
         "workers": 1,
+        "halving": False,
+        "budget": None,
     }
     model = build_model(Switches(dropout_rate=0.5, batch_norm=True))
     assert isinstance(model, keras.Model)
@@ -63,6 +68,22 @@ def test_the_demo_network_reaches_worker_processes(study_calls):
 def test_techniques_can_be_chosen(study_calls):
     run_demo(out="somewhere", techniques=("L2",), quiet=True)
     assert study_calls[0][2]["techniques"] == ("L2",)
+
+
+def test_rates_grids_and_budget_reach_the_study(study_calls):
+    run_demo(
+        out="somewhere",
+        learning_rates=(0.05,),
+        grids={"L2": (1e-3,)},
+        budget=7.5,
+        quiet=True,
+    )
+    kwargs = study_calls[0][2]
+    assert (kwargs["learning_rates"], kwargs["grids"], kwargs["budget"]) == (
+        (0.05,),
+        {"L2": (1e-3,)},
+        7.5,
+    )
 
 
 @pytest.mark.parametrize(

@@ -157,6 +157,17 @@ def test_a_claim_writes_the_identity_record_and_the_same_study_resumes(tmp_path)
     assert os.listdir(tmp_path / "study") == ["study.json"]
 
 
+def test_recorded_is_the_identity_record_held_or_none(tmp_path):
+    folder = StudyFolder(tmp_path / "study")
+    assert folder.recorded() is None
+    identity = folder.claim(FIELDS, overwrite=False)
+    folder.release()
+    assert folder.recorded() == identity
+    (tmp_path / "study" / "study.json").write_text("")
+    with pytest.raises(StudyError, match="^Cannot read the study's identity file"):
+        folder.recorded()
+
+
 def test_another_study_is_refused_unless_overwritten(tmp_path):
     folder = StudyFolder(tmp_path)
     folder.claim(FIELDS, overwrite=False)
