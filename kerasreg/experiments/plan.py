@@ -125,7 +125,7 @@ class Plan:
 
         >>> plan = Plan(
         ...     techniques=(), combinations=(), learning_rates=(0.1,), seeds=1,
-        ...     epochs=60)
+        ...     epochs=60, halving=True)
         >>> plan.rungs(1), plan.rungs(3), plan.rungs(9), plan.rungs(3, False)
         ((60,), (20, 60), (7, 20, 60), (60,))
         """
@@ -168,7 +168,8 @@ class Plan:
         >>> from kerasreg.experiments.techniques import technique
         >>> plan = Plan(
         ...     techniques=(technique("Dropout"),), combinations=(),
-        ...     learning_rates=(0.01, 0.03, 0.1), seeds=3, epochs=60, path=False)
+        ...     learning_rates=(0.01, 0.03, 0.1), seeds=3, epochs=60, path=False,
+        ...     halving=True)
         >>> # Two grids of three: 3 × 20 + 60 epochs each; then seeds 1 and 2
         >>> # of the baseline and of Dropout, 60 epochs each.
         >>> plan.epochs_planned(), 2 * (3 * 20 + 60) + 4 * 60
