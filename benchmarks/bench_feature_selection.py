@@ -70,7 +70,7 @@ def select_kerasreg(x, y, k, steps):
     def train(model):
         model.fit(xs, ys, batch_size=batch, epochs=1, shuffle=False, verbose=0)
 
-    strengths = np.geomspace(0.05, 0.002, 12)
+    strengths = np.geomspace(0.5, 0.05, 10)
     path = feature_path(build, strengths, train, max_features=k)
     return path.selector(k).get_support(indices=True), path
 

@@ -20,6 +20,7 @@ EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py
 EXPECTED = {
     "augmentation.py": "preview grid",
     "early_stopping_resume.py": "best model from",
+    "feature_selection.py": "inputs kept:",
     "functional_regularizers.py": "input pixels switched off by GroupLasso",
     "multi_worker_training.py": "all 2 workers finished",
     "regularize_pretrained.py": "penalty after reload: ElasticNet",
