@@ -11,13 +11,13 @@ kerasreg.
 - kerasreg: `feature_path` from strong to weak λ, warm-started, with
   `GroupLasso(λ, axis=0)` on the first Dense kernel (Dense(32, elu)) under
   `Proximal(SGD)`; the path stops at the first λ that keeps >= k pixels
-  (`max_features=k`) and `FeaturePath.selector(k)` keeps the k with the
+  (`stop_at=k`) and `FeaturePath.selector(k)` keeps the k with the
   largest row norms there (no extra fits to land on exactly k).
 - LassoNet (`lassonet` package, PyTorch on CPU; skipped when not installed):
   `LassoNetClassifier` with one hidden layer of 32, its own path from dense
   to sparse; the k pixels that leave the path last
   (`feature_importances_`, LassoNet's ranking).
-- scikit-learn: `SelectFromModel(LogisticRegression(l1), max_features=k)`.
+- scikit-learn: `SelectFromModel(LogisticRegression(l1), stop_at=k)`.
 """
 
 import argparse
@@ -43,7 +43,7 @@ def load():
     return train_test_split(x, y, test_size=1000, random_state=0, stratify=y)
 
 
-def select_kerasreg(x, y, k, steps):
+def select_kerasreg(x, y, k, steps, strengths):
     batch = 200
     repeat = steps * batch // len(x) + 1
     xs, ys = (
@@ -70,8 +70,7 @@ def select_kerasreg(x, y, k, steps):
     def train(model):
         model.fit(xs, ys, batch_size=batch, epochs=1, shuffle=False, verbose=0)
 
-    strengths = np.geomspace(0.5, 0.05, 10)
-    path = feature_path(build, strengths, train, max_features=k)
+    path = feature_path(build, strengths, train, stop_at=k)
     return path.selector(k).get_support(indices=True), path
 
 
@@ -93,7 +92,7 @@ def select_lassonet(x, y, k, quick):
 
 def select_l1_logistic(x, y, k):
     logistic = LogisticRegression(penalty="l1", C=0.1, solver="saga", max_iter=200)
-    selector = SelectFromModel(logistic, threshold=-np.inf, max_features=k)
+    selector = SelectFromModel(logistic, threshold=-np.inf, stop_at=k)
     return selector.fit(x, y).get_support(indices=True)
 
 

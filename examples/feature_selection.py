@@ -16,6 +16,7 @@ import os
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -28,8 +29,7 @@ EPOCHS = 10 if QUICK else 60
 K = 5
 
 frame = load_breast_cancer(as_frame=True)
-x = frame.data
-x = x.__class__(StandardScaler().fit_transform(x), columns=x.columns)
+x = pd.DataFrame(StandardScaler().fit_transform(frame.data), columns=frame.data.columns)
 y = frame.target.to_numpy().astype("float32")
 x_train, x_val, y_train, y_val = train_test_split(
     x, y, test_size=0.3, random_state=0, stratify=y

@@ -29,7 +29,10 @@ EXPECTED = {
     "tune_lambda_keras_tuner.py": "test accuracy of the best model",
 }
 # Optional dependencies an example needs beyond kerasreg's test extras.
-OPTIONAL = {"tune_lambda_keras_tuner.py": ("keras_tuner", "tensorboard")}
+OPTIONAL = {
+    "feature_selection.py": ("pandas",),
+    "tune_lambda_keras_tuner.py": ("keras_tuner", "tensorboard"),
+}
 
 
 def test_every_example_is_listed():

@@ -165,7 +165,7 @@ class FeaturePath:
 
 
 def feature_path(
-    build, strengths, train, measure=None, feature_names=None, max_features=None
+    build, strengths, train, measure=None, feature_names=None, stop_at=None
 ):
     """Trains a warm-started path of input-selecting models over a grid of λ.
 
@@ -197,9 +197,11 @@ def feature_path(
             inputs kept).
         feature_names: optional sequence of the inputs' names (e.g. a pandas
             DataFrame's `columns`). Defaults to `None` (indices).
-        max_features: optional int; the path stops at the first point that
-            keeps at least this many inputs (for a strong-to-weak path).
-            Defaults to `None` (every λ).
+        stop_at: optional int k; the path stops at its first point past k
+            inputs: keeping at least k on a strong-to-weak path, at most k on
+            a weak-to-strong one (`selector(k)` then has the point it needs
+            where the path reached more than k before). Defaults to `None`
+            (every λ).
 
     Returns:
         A `FeaturePath`.
@@ -225,8 +227,8 @@ def feature_path(
         measure = _no_measures
     elif not callable(measure):
         raise invalid("measure", measure, "a callable", error=TypeError)
-    if max_features is not None:
-        max_features = check_int("max_features", max_features, low=1)
+    if stop_at is not None:
+        stop_at = check_int("stop_at", stop_at, low=1)
     if feature_names is not None and hasattr(feature_names, "__len__"):
         # Types and duplicates now; the count once the first model is built.
         check_feature_names(feature_names, len(feature_names))
@@ -240,10 +242,15 @@ def feature_path(
         found.append((indices, norms, model))
         return {**_measures(measure, model), N_FEATURES: float(len(indices))}
 
-    def enough(point):
-        return max_features is not None and point.measures[N_FEATURES] >= max_features
-
     strengths = _check_strengths(strengths)
+    weakening = strengths[0] > strengths[-1]
+
+    def past_k(point):
+        if stop_at is None:
+            return False
+        kept = point.measures[N_FEATURES]
+        return kept >= stop_at if weakening else kept <= stop_at
+
     # warm_started_path walks strictly decreasing strengths: it walks the
     # positions n, ..., 1 here, and `build` maps each back to its strength, so
     # that a path may also run from weak to strong.
@@ -253,7 +260,7 @@ def feature_path(
         list(position),
         train,
         measure_and_select,
-        enough,
+        past_k,
     )
     points = [
         FeaturePoint(position[p.strength], p.measures, indices, norms, model)

@@ -30,7 +30,7 @@ def _train(model):
     model.fit(X, Y, batch_size=128, epochs=60, shuffle=False, verbose=0)
 
 
-def test_max_features_stops_the_path():
+def test_stop_at_ends_a_weakening_path_at_k_inputs():
     trained = []
 
     def train(model):
@@ -38,7 +38,7 @@ def test_max_features_stops_the_path():
         _train(model)
 
     # Lasso: x_j enters below λ = 2·|cov(x_j, y)|, about 4, 2 and 1.
-    path = feature_path(_build, [8.0, 3.0, 1.5, 0.5], train, max_features=2)
+    path = feature_path(_build, [8.0, 3.0, 1.5, 0.5], train, stop_at=2)
     assert path.n_features == [0, 1, 2]
     assert len(trained) == 3
     assert path.entry_order == [0, 3]
@@ -46,6 +46,8 @@ def test_max_features_stops_the_path():
 
 def test_weak_to_strong_has_the_same_entry_order():
     path = feature_path(_build, [0.5, 1.5, 3.0, 8.0], _train)
+    stopped = feature_path(_build, [0.5, 1.5, 3.0, 8.0], _train, stop_at=2)
+    assert stopped.n_features == [3, 2]
     assert path.n_features == [3, 2, 1, 0]
     assert path.strengths == [0.5, 1.5, 3.0, 8.0]
     assert path.entry_order == [0, 3, 2]
@@ -90,9 +92,9 @@ MONOTONE = "a non-empty sequence of finite floats > 0, strictly monotone"
             invalid_argument_message("measure", 3, "a callable"),
         ),
         (
-            {"max_features": 0},
+            {"stop_at": 0},
             ValueError,
-            invalid_argument_message("max_features", 0, "an int in [1, inf]"),
+            invalid_argument_message("stop_at", 0, "an int in [1, inf]"),
         ),
         (
             {"feature_names": ["a", "a", "b", "c"]},

@@ -24,11 +24,10 @@ STEPS = 1000  # full-batch steps per strength, warm-started
 
 
 def _diabetes():
-    data = load_diabetes(as_frame=True)
+    data = load_diabetes()
     x = StandardScaler().fit_transform(data.data).astype("float32")
-    y = data.target.to_numpy()
-    y = ((y - y.mean()) / y.std()).astype("float32")[:, None]
-    return x, y, list(data.data.columns)
+    y = ((data.target - data.target.mean()) / data.target.std()).astype("float32")
+    return x, y[:, None], list(data.feature_names)
 
 
 @pytest.fixture(scope="module")
