@@ -11,15 +11,16 @@ kerasreg.
 
 - kerasreg: `feature_path` from strong to weak λ, warm-started, with
   `GroupLasso(λ, axis=0)` on the first Dense kernel (Dense(32, elu)) under
-  `Proximal(SGD)`, on a fine grid (`STRENGTHS`); the path stops at the first λ that keeps >= k pixels
-  (`stop_at=k`) and `FeaturePath.selector(k)` keeps the k with the
-  largest row norms there (no extra fits to land on exactly k).
+  `Proximal(SGD)`, on a fine grid (`STRENGTHS`); the path stops at the
+  first λ that keeps >= k pixels (`stop_at=k`) and
+  `FeaturePath.selector(k)` keeps the k with the largest row norms there
+  (no extra fits to land on exactly k).
 - LassoNet (`lassonet` package, PyTorch on CPU; skipped when not installed;
   run in a child process, timed there): `LassoNetClassifier` with one hidden
   layer of 32 and its defaults otherwise (path multiplier 1.02, 1.1 with
   `--quick`), its own path from dense to sparse; the k pixels that leave the
   path last (`feature_importances_`, LassoNet's ranking).
-- scikit-learn: `SelectFromModel(LogisticRegression(l1), stop_at=k)`.
+- scikit-learn: `SelectFromModel(LogisticRegression(l1), max_features=k)`.
 """
 
 import argparse
@@ -44,7 +45,6 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 import kerasreg  # noqa: E402
 from kerasreg.feature_selection import feature_path  # noqa: E402
-
 
 # kerasreg's path: a fine grid (each λ 0.98 of the last) through the λ where
 # pixels start to enter, so that the count passes k gradually; 200 mini-batch
@@ -124,8 +124,12 @@ def select_lassonet(x, y, k, multiplier):
 
 def select_l1_logistic(x, y, k):
     logistic = LogisticRegression(penalty="l1", C=0.1, solver="saga", max_iter=200)
-    selector = SelectFromModel(logistic, threshold=-np.inf, stop_at=k)
-    return selector.fit(x, y).get_support(indices=True)
+    selector = SelectFromModel(logistic, threshold=-np.inf, max_features=k)
+    with warnings.catch_warnings():
+        # `penalty` is deprecated from scikit-learn 1.8 on, and saga stops
+        # at max_iter: neither changes the comparison.
+        warnings.simplefilter("ignore")
+        return selector.fit(x, y).get_support(indices=True)
 
 
 def downstream_accuracy(columns, x_train, y_train, x_test, y_test, epochs):
