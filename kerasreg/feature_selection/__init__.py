@@ -11,10 +11,10 @@ data (a Keras layer and a scikit-learn-style transformer), and
 inputs kept, accuracy, and the order in which the inputs enter.
 
 Modules: `inputs` (the penalty's placement, the row norms, the selected
-inputs), `select_features` (the transformer), `feature_path` (the path).
+inputs), `select_features` (the transformer) and `path` (`feature_path`).
 """
 
-from kerasreg.feature_selection.feature_path import (
+from kerasreg.feature_selection.path import (
     FeaturePath,
     FeaturePoint,
     feature_path,
