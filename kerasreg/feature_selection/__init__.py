@@ -14,16 +14,16 @@ Modules: `inputs` (the penalty's placement, the row norms, the selected
 inputs), `select_features` (the transformer) and `path` (`feature_path`).
 """
 
-from kerasreg.feature_selection.path import (
-    FeaturePath,
-    FeaturePoint,
-    feature_path,
-)
 from kerasreg.feature_selection.inputs import (
     input_layer,
     input_norms,
     penalize_inputs,
     selected_features,
+)
+from kerasreg.feature_selection.path import (
+    FeaturePath,
+    FeaturePoint,
+    feature_path,
 )
 from kerasreg.feature_selection.select_features import SelectFeatures
 
