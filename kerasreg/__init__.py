@@ -4,7 +4,8 @@ Weight penalties with exact proximal sparsity, dropout-family and batch
 normalization layers, early stopping that keeps and saves the best model, and a
 fused augmentation pipeline; and `study`, which finds which of them helps a
 model. See `kerasreg.regularizers`, `kerasreg.optimizers`, `kerasreg.layers`,
-`kerasreg.callbacks`, `kerasreg.augmentation` and `kerasreg.experiments`.
+`kerasreg.callbacks`, `kerasreg.augmentation`, `kerasreg.experiments` and
+`kerasreg.feature_selection`.
 """
 
 __version__ = "0.1.0"
@@ -14,6 +15,7 @@ from kerasreg import (
     callbacks,
     distribute,
     experiments,
+    feature_selection,
     layers,
     optimizers,
     regularizers,
@@ -21,6 +23,12 @@ from kerasreg import (
 from kerasreg.augmentation import RandomTranslation, RandomZoom
 from kerasreg.callbacks import BackupAndRestore, EarlyStopping
 from kerasreg.experiments import Switches, study
+from kerasreg.feature_selection import (
+    SelectFeatures,
+    feature_path,
+    penalize_inputs,
+    selected_features,
+)
 from kerasreg.layers import (
     BatchNormalization,
     DropBlock2D,
@@ -61,12 +69,17 @@ __all__ = [
     "regularization_report",
     "study",
     "Switches",
+    "SelectFeatures",
+    "feature_path",
+    "penalize_inputs",
+    "selected_features",
     "RandomTranslation",
     "RandomZoom",
     "augmentation",
     "callbacks",
     "distribute",
     "experiments",
+    "feature_selection",
     "layers",
     "optimizers",
     "regularizers",

@@ -20,6 +20,7 @@ EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py
 EXPECTED = {
     "augmentation.py": "preview grid",
     "early_stopping_resume.py": "best model from",
+    "feature_selection.py": "inputs kept:",
     "functional_regularizers.py": "input pixels switched off by GroupLasso",
     "multi_worker_training.py": "all 2 workers finished",
     "regularize_pretrained.py": "penalty after reload: ElasticNet",
@@ -28,7 +29,10 @@ EXPECTED = {
     "tune_lambda_keras_tuner.py": "test accuracy of the best model",
 }
 # Optional dependencies an example needs beyond kerasreg's test extras.
-OPTIONAL = {"tune_lambda_keras_tuner.py": ("keras_tuner", "tensorboard")}
+OPTIONAL = {
+    "feature_selection.py": ("pandas",),
+    "tune_lambda_keras_tuner.py": ("keras_tuner", "tensorboard"),
+}
 
 
 def test_every_example_is_listed():

@@ -356,6 +356,20 @@ ARGUMENTS = {
             "path": NOT_A_PATH,
         },
     ),
+    "SelectFeatures": Api(
+        kerasreg.SelectFeatures,
+        lambda: {"indices": [1, 0], "n_features": 3, "feature_names": ["a", "b", "c"]},
+        {
+            "indices": st.one_of(
+                NOT_A_NUMBER,
+                st.sampled_from([[], [3], [-1], [0, 0], [0.5], ["a"], None]),
+            ),
+            "n_features": POSITIVE_INT,
+            "feature_names": st.sampled_from(
+                ["abc", ["a", "b"], ["a", "a", "b"], 3, object()]
+            ),
+        },
+    ),
     "functional.warp": Api(
         functional.warp,
         lambda: {

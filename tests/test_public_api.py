@@ -39,6 +39,7 @@ SUBPACKAGES = (
     kerasreg.callbacks,
     kerasreg.augmentation,
     kerasreg.experiments,
+    kerasreg.feature_selection,
 )
 EVERY_PUBLIC_CLASS = sorted(
     {
@@ -55,7 +56,7 @@ KERAS_BASES = (*SAVEABLE, keras.callbacks.Callback)
 def test_every_subpackage_exports_its_classes_at_the_top():
     names = {c.__name__ for c in EVERY_PUBLIC_CLASS}
     assert {"EarlyStopping", "BackupAndRestore", "Pipeline", "RandomCrop"} <= names
-    assert {"Switches", "StudyResult", "L1", "Proximal"} <= names
+    assert {"Switches", "StudyResult", "L1", "Proximal", "SelectFeatures"} <= names
 
 
 @pytest.mark.parametrize("cls", EVERY_PUBLIC_CLASS, ids=lambda c: c.__name__)

@@ -89,7 +89,7 @@ def _measures(measure, model):
     return {str(name): float(value) for name, value in measures.items()}
 
 
-def warm_started_path(build, strengths, train, measure):
+def warm_started_path(build, strengths, train, measure, stop=None):
     """Trains one model per strength, each starting from the previous one.
 
     For each strength s in `strengths` (strong to weak): `model = build(s)`;
@@ -108,6 +108,10 @@ def warm_started_path(build, strengths, train, measure):
         train: callable `model -> None` that fits the model.
         measure: callable `model -> dict` of metric name to float, e.g. the
             validation accuracy.
+        stop: optional callable `PathPoint -> bool`; the path ends after the
+            first point for which it returns True (e.g. once enough inputs
+            are kept), leaving the weaker strengths untrained. Defaults to
+            `None` (every strength).
 
     Returns:
         A list of `PathPoint`, one per strength, in the order of `strengths`.
@@ -132,6 +136,8 @@ def warm_started_path(build, strengths, train, measure):
     """
     for argument, value in (("build", build), ("train", train), ("measure", measure)):
         _check_callable(argument, value)
+    if stop is not None:
+        _check_callable("stop", stop)
     strengths = _check_strengths(strengths)
     points, weights = [], None
     for strength in strengths:
@@ -147,5 +153,7 @@ def warm_started_path(build, strengths, train, measure):
             model.set_weights(weights)
         train(model)
         points.append(PathPoint(strength, _measures(measure, model), zero_share(model)))
+        if stop is not None and stop(points[-1]):
+            break
         weights = model.get_weights()
     return points

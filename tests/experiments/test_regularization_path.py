@@ -232,13 +232,26 @@ def test_bad_strengths(strengths, error):
         warm_started_path(_build, strengths, _never, _never)
 
 
-@pytest.mark.parametrize("argument", ["build", "train", "measure"])
+@pytest.mark.parametrize("argument", ["build", "train", "measure", "stop"])
 def test_callables_required(argument):
-    arguments = {"build": _build, "train": _never, "measure": _never}
+    arguments = {"build": _build, "train": _never, "measure": _never, "stop": None}
     arguments[argument] = 3
     message = invalid_argument_message(argument, 3, "a callable")
     with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
         warm_started_path(strengths=[0.1], **arguments)
+
+
+def test_stop_ends_the_path_after_its_first_true():
+    trained = []
+    points = warm_started_path(
+        _build,
+        [1.0, 0.5, 0.1],
+        train=trained.append,
+        measure=lambda model: {"n": float(len(trained))},
+        stop=lambda point: point.measures["n"] == 2,
+    )
+    assert [p.strength for p in points] == [1.0, 0.5]
+    assert len(trained) == 2
 
 
 def test_build_must_return_a_built_model():
