@@ -17,6 +17,7 @@ from kerasreg.experiments.budget import (
 )
 from kerasreg.experiments.plan import Plan
 from kerasreg.experiments.techniques import technique
+from tests.experiments._models import digits_mlp
 
 
 def _plan(**changes):
@@ -220,16 +221,6 @@ def _digits():
     }
 
 
-def _mlp(switches):
-    import keras
-
-    inputs = keras.Input((8, 8, 1))
-    x = keras.layers.Flatten()(inputs)
-    x = keras.layers.Dense(16, kernel_regularizer=switches.kernel_regularizer)(x)
-    x = switches.dropout(keras.layers.ReLU()(x))
-    return keras.Model(inputs, keras.layers.Dense(10)(x))
-
-
 # 2 rates, 2 + 2 strengths, none, L1, Dropout and all together over 2 seeds
 # (5 more): 11 trials of 2 epochs, 33 s at 1 s a model and 1 s an epoch.
 # One value per grid: 2 + 1 + 1 + 5 = 9 trials, 27 s.
@@ -251,7 +242,9 @@ CUT_LINES = [
 def _study(out, stream, **kwargs):
     from kerasreg.experiments import study
 
-    return study(_mlp, _digits(), out=str(out), stream=stream, **{**SMALL, **kwargs})
+    return study(
+        digits_mlp, _digits(), out=str(out), stream=stream, **{**SMALL, **kwargs}
+    )
 
 
 def _fake_timing(monkeypatch, seconds):
@@ -391,7 +384,7 @@ def test_a_bad_budget_is_named_before_anything_runs(tmp_path, budget, error, mes
     from kerasreg.experiments.arguments import StudyArguments
 
     arguments = {
-        "build_model": _mlp,
+        "build_model": digits_mlp,
         "data": None,
         "techniques": ("Dropout",),
         "seeds": 1,

@@ -12,6 +12,7 @@ import pytest
 
 import kerasreg
 from kerasreg.experiments import StudyError, study
+from tests.experiments._models import digits_mlp
 
 # The study feeds Keras through tf.data.
 pytestmark = pytest.mark.tensorflow_only
@@ -33,14 +34,6 @@ def _splits(test_seed=0):
     }
 
 
-def _mlp(switches):
-    inputs = keras.Input((8, 8, 1))
-    x = keras.layers.Flatten()(inputs)
-    x = keras.layers.Dense(16, kernel_regularizer=switches.kernel_regularizer)(x)
-    x = switches.dropout(keras.layers.ReLU()(x))
-    return keras.Model(inputs, keras.layers.Dense(10)(x))
-
-
 SMALL = {
     "techniques": ("L1", "Dropout"),
     "seeds": 2,
@@ -53,7 +46,7 @@ SMALL = {
 }
 
 
-def _study(out, data=None, build_model=_mlp, **kwargs):
+def _study(out, data=None, build_model=digits_mlp, **kwargs):
     return study(build_model, data or _splits(), out=str(out), **{**SMALL, **kwargs})
 
 
@@ -170,7 +163,7 @@ def test_build_model_must_return_a_model(tmp_path):
 )
 def test_bad_arguments_are_named_before_anything_runs(tmp_path, kwargs, error, message):
     arguments = {"out": tmp_path / "s", **kwargs}
-    build_model = arguments.pop("build_model", _mlp)
+    build_model = arguments.pop("build_model", digits_mlp)
     with pytest.raises(error, match=re.escape(message)):
         _study(arguments.pop("out"), build_model=build_model, **arguments)
     assert not (tmp_path / "s").exists()
@@ -283,7 +276,7 @@ def test_a_resumed_study_counts_and_times_only_this_runs_trials(
         calls.append(None)
         if len(calls) == interrupt_at:
             raise KeyboardInterrupt
-        return _mlp(switches)
+        return digits_mlp(switches)
 
     with pytest.raises(KeyboardInterrupt):
         _study(tmp_path, build_model=interrupted, seeds=1, verbose=1)
