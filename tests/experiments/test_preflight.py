@@ -201,6 +201,7 @@ def _arguments(build_model, loss=None):
         overwrite=False,
         verbose=0,
         stream=None,
+        workers=1,
         budget=None,
     )
 
