@@ -20,6 +20,7 @@ import json
 import os
 import time
 import warnings
+from concurrent import futures
 
 import keras_tuner
 
@@ -29,6 +30,7 @@ from keras_tuner.src.distribute import utils as _distribute
 from kerasreg import _filesystem
 from kerasreg.experiments.plan import trial_key
 from kerasreg.experiments.records import OBJECTIVE, path_from_metrics, path_to_metrics
+from kerasreg.experiments.workers import TUNER_ID
 
 # Seconds a worker waits before asking again when the oracle has no trial
 # for it yet (the others are finishing a phase its choices rest on).
@@ -167,9 +169,33 @@ def completed_metrics(trials):
     }
 
 
+def serve_oracle(oracle, host):
+    """Serve `oracle` to keras-tuner's workers over gRPC on `host`, at a port
+    the system picks; returns the started server and its port.
+
+    Not keras-tuner's `start_server`: that blocks until the study ends, so
+    its caller cannot watch the workers, and it notices the end only up to
+    20 s after the last worker asked.
+    """
+    import grpc
+
+    # keras-tuner exports neither its servicer nor its gRPC protocol.
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    # One thread: keras-tuner's oracle serves one request at a time.
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
+    protos.get_service_grpc().add_OracleServicer_to_server(
+        OracleServicer(oracle), server
+    )
+    port = server.add_insecure_port(f"{host}:0")
+    server.start()
+    return server, port
+
+
 def tuner_id():
     """keras-tuner's id of this process: "tuner0" unless distributed."""
-    return os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+    return os.environ.get(TUNER_ID, "tuner0")
 
 
 def is_worker():

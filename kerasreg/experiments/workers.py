@@ -34,7 +34,6 @@ import os
 import pickle
 import signal
 import sys
-from concurrent import futures
 
 from kerasreg._validation import check_int, invalid
 from kerasreg.experiments.errors import StudyError
@@ -108,22 +107,10 @@ def serve(oracle, trainer, plan, project, workers, out):
     Raises:
         StudyError: a worker ended with a non-zero exit code (or was killed).
     """
-    import grpc
+    from kerasreg.experiments import engine
 
-    # keras-tuner exports neither its servicer nor its gRPC protocol.
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
-
-    # Not keras-tuner's `start_server`: it cannot watch the workers, and
-    # notices the end only up to 20 s after the last worker asked.
     payload = pickle.dumps((trainer, plan, project))
-    # One thread: keras-tuner's oracle serves one request at a time.
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1))
-    protos.get_service_grpc().add_OracleServicer_to_server(
-        OracleServicer(oracle), server
-    )
-    port = server.add_insecure_port(f"{_HOST}:0")
-    server.start()
+    server, port = engine.serve_oracle(oracle, _HOST)
     processes = []
     try:
         processes = _start(payload, port, workers)
