@@ -28,6 +28,7 @@ def run_demo(
     learning_rates=None,
     grids=None,
     budget=None,
+    tensorboard=False,
 ):
     """Which regularization helps? `kerasreg.study` on a small network.
 
@@ -67,6 +68,8 @@ def run_demo(
             default grid, or None. Defaults to `None`.
         budget: float > 0, the minutes the study may take (see
             `kerasreg.study`), or None for no limit. Defaults to `None`.
+        tensorboard: bool, also log every run for TensorBoard (see
+            `kerasreg.study`). Defaults to `False`.
 
     Returns:
         The `kerasreg.experiments.StudyResult`.
@@ -100,6 +103,7 @@ def run_demo(
         workers=workers,
         halving=halving,
         budget=budget,
+        tensorboard=tensorboard,
     )
 
 

@@ -53,6 +53,7 @@ class StudyArguments:
     stream: object
     workers: int
     budget: object
+    tensorboard: bool
 
     @classmethod
     def checked(cls, **arguments):
@@ -71,6 +72,7 @@ class StudyArguments:
         check_bool("path", arguments["path"])
         check_bool("halving", arguments["halving"])
         check_bool("overwrite", arguments["overwrite"])
+        check_bool("tensorboard", arguments["tensorboard"])
         verbose = arguments["verbose"]
         if verbose not in (0, 1, 2) or isinstance(verbose, bool):
             raise invalid("verbose", verbose, "0, 1 or 2")

@@ -266,18 +266,35 @@ def _markdown(result, logs, models, default_augmentation):
         "weights over all kernels.",
     ]
     if logs is not None:
-        sections += [
-            "## Logs",
-            f"Every run's history is logged in `{logs}`, one folder per trial "
-            "named by the techniques it ran with their strengths, then by its "
-            "learning rate, seed and epochs: TensorBoard's event files, and "
-            "`history.csv` from Keras' `CSVLogger`. To browse them: "
-            f"`tensorboard --logdir {logs}`",
-        ]
+        sections += ["## Logs", _logs(logs)]
     sections.append(
         f"Every number above, per run and per configuration: [`{RESULTS}`]({RESULTS})."
     )
     return "\n\n".join(sections) + "\n"
+
+
+def _logs(logs):
+    """Where the runs' histories are; TensorBoard is named only where its
+    event files are (runs trained with `tensorboard=True`)."""
+    where = (
+        f"Every run's history is logged in `{logs}`, one folder per trial named "
+        "by the techniques it ran with their strengths, then by its learning "
+        "rate, seed and epochs: `history.csv` from Keras' `CSVLogger`"
+    )
+    events = any(
+        name.startswith("events.out.tfevents.")
+        for _, _, names in os.walk(logs)
+        for name in names
+    )
+    if not events:
+        return (
+            f"{where}. For TensorBoard's event files too, run the study with "
+            "`tensorboard=True`."
+        )
+    return (
+        f"{where}, and TensorBoard's event files. To browse them: "
+        f"`tensorboard --logdir {logs}`"
+    )
 
 
 def _budget(settings):

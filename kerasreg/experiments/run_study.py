@@ -48,6 +48,7 @@ def study(
     stream=None,
     workers=1,
     budget=None,
+    tensorboard=False,
 ):
     """Which regularization helps `build_model`? Tune, train, compare.
 
@@ -73,8 +74,9 @@ def study(
     "chief") plans and collects, each worker runs trials (see the README).
     With `workers=N` this process is such a chief on this machine and N
     worker processes run the trials (see `workers` below).
-    Each run's history is logged for TensorBoard under `out/logs`; the
-    report (report.md, results.json, figures) is written to `out/report`.
+    Each run's history is logged under `out/logs` (a CSV file, and event
+    files for TensorBoard with `tensorboard`); the report (report.md,
+    results.json, figures) is written to `out/report`.
 
     Every model is compiled with `Proximal(optimizer(learning_rate))`, the
     given `loss` and an "accuracy" metric; the validation loss the choices
@@ -162,6 +164,12 @@ def study(
             reuses the timing its first start recorded in `out`, so the same
             budget gives the same plan (in a distributed study, so do workers
             that share the chief's `out`). Defaults to `None`.
+        tensorboard: bool, also log every run for TensorBoard (Keras'
+            `TensorBoard` callback, in each run's folder under `out/logs`).
+            Off by default: its summaries cost a few milliseconds an epoch,
+            a large share of a small network's epoch, and the report reads
+            the runs' histories. Not part of the study's identity: a study
+            resumes with it on or off. Defaults to `False`.
 
     Returns:
         A `StudyResult` — or `None` in a distributed worker, whose results
@@ -211,6 +219,7 @@ def study(
         augmentation=augmentation or augment.for_dataset(dataset),
         batch_size=arguments.batch_size,
         log_dir=folder.logs,
+        tensorboard=arguments.tensorboard,
     )
     trainer, model = preflight(arguments, trainer, plan)
     worker = _engine().is_worker()

@@ -41,7 +41,11 @@ class Trainer:
             zeros and the others train exactly as under the optimizer alone.
         augmentation: callable `(magnitude, seed) -> layer`.
         batch_size: int.
-        log_dir: folder for each run's TensorBoard and CSV logs, or None.
+        log_dir: folder for each run's logs (Keras' `CSVLogger`), or None.
+        tensorboard: bool, also log each run for TensorBoard (Keras'
+            `TensorBoard` callback). Off by default: its summaries cost a few
+            milliseconds an epoch, a large share of a small network's epoch,
+            and the report reads the runs' histories, not the event files.
     """
 
     build_model: object
@@ -51,6 +55,7 @@ class Trainer:
     augmentation: object
     batch_size: int
     log_dir: str | None = None
+    tensorboard: bool = False
 
     def model(self, setting, learning_rate, seed):
         """The compiled model of `setting` (random state seeded first)."""
@@ -108,6 +113,13 @@ class Trainer:
         # The validation scores come first: the other callbacks (early
         # stopping, the loggers, Keras' history) read them in this epoch's logs.
         callbacks.insert(0, _Validation(self.evaluate))
+        # The metrics' variables are made first, by one eager update on two
+        # examples, then reset: a variable made while the training step is
+        # traced makes TensorFlow trace it a second time, a fixed cost of
+        # every model (the preflight has already called the model on data).
+        x, y = self.data.x_train[:2], self.data.y_train[:2]
+        model.compute_metrics(x, y, model(x, training=False))
+        model.reset_metrics()
         history = model.fit(
             tf_data.training_data(self.data, seed, self.batch_size),
             steps_per_epoch=math.ceil(len(self.data.x_train) / self.batch_size),
@@ -212,10 +224,12 @@ class Trainer:
             f"_epochs{values['epochs']}",
         )
         os.makedirs(folder, exist_ok=True)
-        return [
-            keras.callbacks.TensorBoard(folder, write_graph=False, profile_batch=0),
-            keras.callbacks.CSVLogger(os.path.join(folder, "history.csv")),
-        ]
+        loggers = [keras.callbacks.CSVLogger(os.path.join(folder, "history.csv"))]
+        if self.tensorboard:
+            loggers.append(
+                keras.callbacks.TensorBoard(folder, write_graph=False, profile_batch=0)
+            )
+        return loggers
 
 
 class _Validation(keras.callbacks.Callback):

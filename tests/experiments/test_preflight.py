@@ -203,6 +203,7 @@ def _arguments(build_model, loss=None):
         stream=None,
         workers=1,
         budget=None,
+        tensorboard=False,
     )
 
 

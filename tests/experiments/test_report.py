@@ -55,7 +55,10 @@ def _write(tmp_path, result, **options):
 
 def test_report_holds_settings_choices_results_and_figures(tmp_path):
     result = _result(paths={"L1": path_points()})
-    folder, text = _write(tmp_path, result, logs="out/logs")
+    logs = tmp_path / "logs" / "L1(0.001)" / "lr0.03_seed1_epochs60" / "train"
+    logs.mkdir(parents=True)
+    (logs / "events.out.tfevents.1").write_bytes(b"")
+    folder, text = _write(tmp_path, result, logs=str(tmp_path / "logs"))
     # No model in the logs to hand out.
     models = {path_model(name) for name in PATH_PENALTIES}
     assert sorted(os.listdir(folder)) == sorted(set(FILES) - models)
@@ -89,7 +92,7 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
     for figure in (CURVES, PATHS, AUGMENTATION, WEIGHTS):
         assert f"]({figure})" in text
     assert "(zero padding, then a random crop); no flips" in text
-    assert "To browse them: `tensorboard --logdir out/logs`" in text
+    assert f"To browse them: `tensorboard --logdir {tmp_path / 'logs'}`" in text
     assert text.endswith("[`results.json`](results.json).\n")
 
 
@@ -102,6 +105,21 @@ def test_report_without_paths_augmentation_or_logs(tmp_path):
     assert sorted(os.listdir(folder)) == sorted([REPORT, RESULTS, CURVES, WEIGHTS])
     for absent in ("## Regularization paths", "## Augmentation", "## Logs"):
         assert absent not in text
+
+
+def test_report_names_tensorboard_only_where_its_event_files_are(tmp_path):
+    logs = tmp_path / "logs" / "none" / "lr0.03_seed0_epochs60"
+    logs.mkdir(parents=True)
+    (logs / "history.csv").write_text("epoch,loss\n")
+    _, text = _write(tmp_path, _result({"none": [0.9]}), logs=str(tmp_path / "logs"))
+    assert (
+        f"\n\n## Logs\n\nEvery run's history is logged in `{tmp_path / 'logs'}`, "
+        "one folder per trial named by the techniques it ran with their "
+        "strengths, then by its learning rate, seed and epochs: `history.csv` "
+        "from Keras' `CSVLogger`. For TensorBoard's event files too, run the "
+        "study with `tensorboard=True`.\n\n"
+    ) in text
+    assert "tensorboard --logdir" not in text
 
 
 def test_report_names_the_model_and_a_given_optimizer(tmp_path):

@@ -62,8 +62,10 @@ def _trial_values(out):
 @pytest.fixture(scope="module")
 def two_studies(tmp_path_factory):
     folders = [tmp_path_factory.mktemp(f"study{seed}") for seed in (0, 1)]
+    # The first logs every run for TensorBoard too, the second only as CSV.
     results = [
-        _study(out, _splits(seed)) for seed, out in zip((0, 1), folders, strict=True)
+        _study(out, _splits(seed), tensorboard=seed == 0)
+        for seed, out in zip((0, 1), folders, strict=True)
     ]
     return folders, results
 
@@ -87,11 +89,19 @@ def test_result_holds_every_configuration_over_every_seed(two_studies):
     assert set(result.comparisons) == {"L1", "Dropout", "all together"}
     assert result.choices.learning_rate in (0.01, 0.1)
     assert result.choices.strength["Dropout"] in (0.1, 0.5)
-    # The report is in place, and the logs TensorBoard reads.
-    folder = two_studies[0][0]
-    assert (folder / "report" / "report.md").exists()
-    assert list((folder / "logs").rglob("events.out.tfevents.*"))
-    assert list((folder / "logs").rglob("history.csv"))
+    # The report is in place, and the logs: TensorBoard's event files only
+    # where asked for, each run's history.csv always, and the report says so.
+    with_events, without = two_studies[0]
+    for folder in (with_events, without):
+        assert len(list((folder / "logs").rglob("history.csv"))) == len(
+            list((folder / "trials").glob("trial_*/trial.json"))
+        )
+    assert list((with_events / "logs").rglob("events.out.tfevents.*"))
+    assert not list((without / "logs").rglob("events.out.tfevents.*"))
+    report = (with_events / "report" / "report.md").read_text()
+    assert f"`tensorboard --logdir {with_events / 'logs'}`" in report
+    report = (without / "report" / "report.md").read_text()
+    assert "run the study with `tensorboard=True`." in report
 
 
 def test_paired_comparison_is_by_seed(two_studies):

@@ -122,3 +122,28 @@ def test_the_training_order_is_the_seeds():
 
     np.testing.assert_array_equal(order(1), order(1))
     assert not np.array_equal(order(1), order(2))
+
+
+def test_a_trial_traces_its_training_step_once_and_trains_as_keras_fit():
+    trainer = _trainer(_mlp)
+    setting = Setting(penalty="L2", strength=0.01, dropout_rate=0.2)
+    model = trainer.model(setting, 0.1, seed=3)
+    traced = []
+    step = model.train_step
+    model.train_step = lambda data: traced.append(1) or step(data)
+    history, _ = trainer.fit(model, setting, seed=3, epochs=3)
+    # The metrics' variables exist before the step is traced: one trace.
+    assert len(traced) == 1
+    # And the metrics start at zero each epoch: the same history as Keras'
+    # own fit of the same model, data and order (no warm-up left in them).
+    from kerasreg.experiments import tf_data
+
+    reference = trainer.model(setting, 0.1, seed=3)
+    expected = reference.fit(
+        tf_data.training_data(trainer.data, 3, trainer.batch_size),
+        steps_per_epoch=math.ceil(len(trainer.data.x_train) / trainer.batch_size),
+        epochs=3,
+        verbose=0,
+    ).history
+    for key in ("loss", "accuracy"):
+        assert history[key] == pytest.approx(expected[key], rel=1e-6)
