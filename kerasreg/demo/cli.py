@@ -18,6 +18,7 @@ from kerasreg.demo.main import DEFAULT_EPOCHS, DEFAULT_OUT, DEFAULT_SEEDS, run_d
 from kerasreg.experiments import StudyError
 from kerasreg.experiments.arguments import DEFAULT_LEARNING_RATES
 from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES, TECHNIQUES, technique
+from kerasreg.experiments.workers import AUTO
 
 PROG = "kerasreg"
 # The library's messages name its Python arguments; the command line's user
@@ -64,6 +65,17 @@ def _positive_int(text):
     if value is None or value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive int, got {text!r}")
     return value
+
+
+def _workers(text):
+    if text == AUTO:
+        return AUTO
+    try:
+        return _positive_int(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive int or {AUTO!r}, got {text!r}"
+        ) from None
 
 
 def _positive_float(text):
@@ -166,13 +178,13 @@ def _techniques(text):
     return names
 
 
-def _add_study_arguments(command, data_help, out_default):
+def _add_study_arguments(command, data_help, out_default, workers_default):
     command.add_argument(
         "--out",
         type=_out,
         default=out_default,
         help="the study's folder: trials (resumed when run again with the same "
-        "arguments), TensorBoard logs in logs/, the report in report/ "
+        "arguments), each run's logs in logs/, the report in report/ "
         "(default: %(default)s)",
     )
     command.add_argument(
@@ -206,11 +218,12 @@ def _add_study_arguments(command, data_help, out_default):
     )
     command.add_argument(
         "--workers",
-        type=_positive_int,
-        default=1,
+        type=_workers,
+        default=workers_default,
         metavar="N",
         help="run trials in N processes at once on this machine, each with "
-        "its share of the cores (default: %(default)s)",
+        "its share of the cores; 'auto': one per idle core, the cores less "
+        "the last minute's load average (default: %(default)s)",
     )
     command.add_argument(
         "--learning-rates",
@@ -310,6 +323,8 @@ def build_parser(prog=PROG):
             "class subfolders",
         },
         DEFAULT_OUT,
+        # The demo's data is small; each worker holds a copy of a study's.
+        workers_default=AUTO,
     )
     study = commands.add_parser(
         "study",
@@ -326,6 +341,7 @@ def build_parser(prog=PROG):
             "help": "a folder of images in class subfolders",
         },
         "kerasreg-study",
+        workers_default=1,
     )
     return parser
 

@@ -58,8 +58,9 @@ def run_demo(
             for the size they all share. Defaults to `None`.
         techniques: names of the techniques to compare, or None for
             `kerasreg.study`'s default. Defaults to `None`.
-        workers: int >= 1, processes that run trials at once (see
-            `kerasreg.study`). Defaults to `1`.
+        workers: int >= 1 or `"auto"`, processes that run trials at once
+            (see `kerasreg.study`). Defaults to `1`; the command line's
+            default is `"auto"`.
         halving: bool, choose the learning rate and strengths by
             successive halving (see `kerasreg.study`). Defaults to `False`.
         learning_rates: the learning rates to choose from, or None for

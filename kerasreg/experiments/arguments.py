@@ -125,6 +125,7 @@ class StudyArguments:
                 "learning_rates": tuple(float(r) for r in rates),
                 "batch_size": int(arguments["batch_size"]),
                 "budget": budget,
+                "workers": workers,
             }
         )
 

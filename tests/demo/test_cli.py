@@ -134,7 +134,7 @@ def test_bad_input_in_a_fresh_process_is_one_line_and_status_2():
         (
             ["--workers", "0"],
             "kerasreg demo: error: argument --workers: expected a "
-            "positive int, got '0' (see --help)",
+            "positive int or 'auto', got '0' (see --help)",
         ),
         (
             ["--out", ""],
@@ -301,11 +301,13 @@ def test_study_errors_use_the_command_lines_words(capsys, monkeypatch, message, 
 @pytest.mark.parametrize(
     "argv,workers",
     [
-        (["demo"], 1),
+        (["demo"], "auto"),
         (["demo", "--workers", "2"], 2),
+        (["study", "--data", "."], 1),
         (["study", "--data", ".", "--workers", "3"], 3),
+        (["study", "--data", ".", "--workers", "auto"], "auto"),
     ],
-    ids=["default", "demo", "study"],
+    ids=["demo_default", "demo", "study_default", "study", "study_auto"],
 )
 def test_workers_reach_the_study(monkeypatch, argv, workers):
     calls = []

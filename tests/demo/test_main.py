@@ -43,6 +43,7 @@ def test_run_demo_is_the_study_with_the_demo_network(study_calls):
         "workers": 1,
         "halving": False,
         "budget": None,
+        "tensorboard": False,
     }
     model = build_model(Switches(dropout_rate=0.5, batch_norm=True))
     assert isinstance(model, keras.Model)

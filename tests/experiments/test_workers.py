@@ -130,8 +130,9 @@ def test_what_cannot_reach_the_workers_is_refused_before_anything(
         (0, ValueError, "an int in [1, inf]"),
         (2.0, TypeError, "an int"),
         (True, TypeError, "an int"),
+        ("all", ValueError, "an int >= 1 or 'auto'"),
     ],
-    ids=["zero", "float", "bool"],
+    ids=["zero", "float", "bool", "unknown_word"],
 )
 def test_workers_must_be_a_positive_int(tmp_path, value, error, expected):
     out = tmp_path / "study"
@@ -199,3 +200,18 @@ def _defaults():
 def test_each_worker_gets_its_share_of_the_cores(monkeypatch, cores, count, threads):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
     assert workers.threads_per_worker(count) == threads
+
+
+@pytest.mark.parametrize(
+    "cores,load,expected",
+    [(2, 0.2, 2), (2, 0.4, 2), (2, 0.7, 1), (2, 5.0, 1), (16, 3.2, 13), (4, 0.0, 4)],
+    ids=["quiet", "light", "one_busy", "overloaded", "many_cores", "idle"],
+)
+def test_auto_is_one_worker_per_idle_core(monkeypatch, cores, load, expected):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
+    monkeypatch.delenv(workers.TUNER_ID, raising=False)
+    assert workers.check_workers("auto") == expected
+    # In a process of a distributed study, more workers are more processes.
+    monkeypatch.setenv(workers.TUNER_ID, "worker0")
+    assert workers.check_workers("auto") == 1
