@@ -188,8 +188,12 @@ def cuts(asked, cut):
     return tuple(said)
 
 
-def estimate_line(plan, seconds_per_epoch, seconds_per_fit):
+def estimate_line(plan, seconds_per_epoch, seconds_per_fit, workers=1):
     """The terminal's estimate of the whole study before its first trial.
+
+    The estimate is of one process. With `workers` > 1 it says so and how
+    many share the trials, without dividing: the phases wait on each other's
+    choices, and workers that share the cores share their speed.
 
     Example:
 
@@ -202,10 +206,12 @@ def estimate_line(plan, seconds_per_epoch, seconds_per_fit):
     """
     seconds = estimate_seconds(plan, seconds_per_epoch, seconds_per_fit)
     epoch, fit = format_seconds(seconds_per_epoch), format_seconds(seconds_per_fit)
+    where = "on this machine" + " in one process" * (workers > 1)
+    shared = f" {workers} worker processes share it." * (workers > 1)
     return (
-        f"The whole study: about {_duration(seconds)} on this machine ({epoch} s "
-        f"an epoch, {plan.epochs_planned()} epochs in all, and {fit} s to build "
-        f"and measure each of {models(plan)} models)."
+        f"The whole study: about {_duration(seconds)} {where} ({epoch} s an "
+        f"epoch, {plan.epochs_planned()} epochs in all, and {fit} s to build "
+        f"and measure each of {models(plan)} models).{shared}"
     )
 
 

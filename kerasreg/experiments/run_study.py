@@ -345,7 +345,10 @@ def _search(trainer, plan, folder, stream, bar, identity, workers):
             timing = identity["timing"]
             lines.append(
                 estimate_line(
-                    plan, timing["seconds_per_epoch"], timing["seconds_per_fit"]
+                    plan,
+                    timing["seconds_per_epoch"],
+                    timing["seconds_per_fit"],
+                    workers,
                 )
             )
         stream.write("".join(line + "\n" for line in lines))

@@ -195,6 +195,11 @@ def test_the_estimate_and_the_cuts_as_said_before_the_first_trial():
         "The whole study: about 4 minutes on this machine (1 s an epoch, 250 "
         "epochs in all, and 0 s to build and measure each of 25 models)."
     )
+    assert estimate_line(_plan(), 0.0123, 2.5, workers=2) == (
+        "The whole study: about 66 s on this machine in one process (0.012 s an "
+        "epoch, 250 epochs in all, and 2.5 s to build and measure each of 25 "
+        "models). 2 worker processes share it."
+    )
     assert budget_lines(2.5, ()) == [
         "The whole plan fits the budget of 2.5 minutes: nothing cut."
     ]
@@ -403,7 +408,9 @@ def test_a_bad_budget_is_named_before_anything_runs(tmp_path, budget, error, mes
         "overwrite": False,
         "verbose": 0,
         "stream": None,
+        "workers": 1,
         "budget": budget,
+        "tensorboard": False,
     }
     text = f"Invalid value for argument `budget`. {message}"
     with pytest.raises(error, match=f"^{re.escape(text)}$"):
