@@ -259,7 +259,7 @@ def path_to_metrics(points):
         for k, feature in enumerate(fields.pop("features", ())):
             metrics[f"path/{i:02d}/features/{k:05d}"] = float(feature)
         for name, value in fields.items():
-            metrics[f"path/{i:02d}/{name}"] = value
+            metrics[f"path/{i:02d}/{name}"] = float(value)
     return metrics
 
 
