@@ -403,7 +403,9 @@ def test_a_bad_budget_is_named_before_anything_runs(tmp_path, budget, error, mes
         "overwrite": False,
         "verbose": 0,
         "stream": None,
+        "workers": 1,
         "budget": budget,
+        "tensorboard": False,
     }
     text = f"Invalid value for argument `budget`. {message}"
     with pytest.raises(error, match=f"^{re.escape(text)}$"):
