@@ -101,9 +101,9 @@ def study(
         techniques: names among "L1", "L2", "ElasticNet", "GroupLasso",
             "Dropout", "BatchNorm", "EarlyStopping", "Augmentation", or None.
             "Augmentation" needs images, or an `augmentation` for the
-            examples given. Defaults to `None`: all but GroupLasso, and but
-            Augmentation for examples that are not images unless
-            `augmentation` is given.
+            examples given. Defaults to `None`: all but GroupLasso; for
+            examples that are not images (a table's rows), also without
+            Augmentation unless `augmentation` is given.
         seeds: int >= 1, runs per compared configuration. Defaults to `3`.
         epochs: int >= 1, epochs per run. Defaults to `60`.
         out: str, the study's folder. Defaults to `"kerasreg-study"`.
