@@ -492,11 +492,14 @@ def _paths_section(result, epochs, models):
         f"examples (one example is {100 / n_val:.2g} points).",
     ]
     if result.dataset.tabular and not _counts_features(result.paths):
-        sections.append(
-            "The input features each model keeps are not counted: the model's "
-            "first Dense layer does not take the features (one kernel row per "
-            "column), so its rows of zeros name no feature."
+        why = (
+            "its paths finished under a kerasreg that did not count them "
+            "(a study in a new `out` does)"
+            if result.settings.get("features_counted")
+            else "the model's first Dense layer does not take the features (one "
+            "kernel row per column), so its rows of zeros name no feature"
         )
+        sections.append(f"The input features each model keeps are not counted: {why}.")
     for name, points in result.paths.items():
         counted = any(p.features is not None for p in points)
         rows = [
@@ -539,7 +542,7 @@ def _features_section(result, models):
         "(`axis=0`) a feature's whole row at once. Each path point above "
         f"counts the features its model keeps, of {total}"
         + (", named by the data's columns." if names is not None else ".")
-        + " Few features are kept at strong λ, more as λ weakens.",
+        + " Typically few are kept at strong λ, more as λ weakens.",
     ]
     for name, points in result.paths.items():
         index = recommended_point(points)

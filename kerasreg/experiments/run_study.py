@@ -259,6 +259,8 @@ def study(
                 "optimizer": arguments.describe_optimizer(),
                 "wall_time": time.perf_counter() - start,
                 "trials_resumed": resumed,
+                # Whether the paths count the features each model keeps.
+                "features_counted": trainer.count_features,
             }
             finished = _engine().completed_metrics(oracle.trials.values())
             result = collect(finished, plan, dataset, settings)

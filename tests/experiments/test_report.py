@@ -495,11 +495,18 @@ def test_a_table_s_report_lists_the_recommended_model_s_columns(tmp_path):
     assert "and keeps 3 of its 5 input features (listed in the report)" in text
 
 
-def test_a_table_whose_features_were_not_counted_says_so(tmp_path):
-    folder, text = _write(tmp_path, _table_result([None] * 4))
+@pytest.mark.parametrize(
+    "counted, why",
+    [
+        (False, "the model's first Dense layer does not take the features"),
+        (True, "its paths finished under a kerasreg that did not count them"),
+    ],
+    ids=["model", "earlier-paths"],
+)
+def test_a_table_whose_features_were_not_counted_says_why(tmp_path, counted, why):
+    result = _table_result([None] * 4)
+    result.settings["features_counted"] = counted
+    folder, text = _write(tmp_path, result)
     assert not (folder / FEATURES).exists()
     assert "## Features kept" not in text
-    assert (
-        "The input features each model keeps are not counted: the model's first "
-        "Dense layer does not take the features"
-    ) in text
+    assert f"The input features each model keeps are not counted: {why}" in text

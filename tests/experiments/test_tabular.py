@@ -12,9 +12,11 @@ import pytest
 from kerasreg.experiments import StudyError, engine, study
 from kerasreg.experiments.arguments import StudyArguments
 from kerasreg.experiments.data import as_dataset, load_dataset
+from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import FEATURES
 from kerasreg.experiments.training import Trainer
 from kerasreg.feature_selection import selected_features
+from tests.experiments._models import digits_mlp
 
 pd = pytest.importorskip("pandas")
 
@@ -84,6 +86,7 @@ def test_the_report_names_the_features_of_the_saved_model(finished):
     written = json.loads((report / "results.json").read_text())
     assert written["recommended"][PENALTY]["features"] == listed
     assert written["settings"]["loaded"]["feature_names"] == COLUMNS
+    assert written["settings"]["features_counted"] is True
     assert f"![Validation accuracy against the input features kept]({FEATURES})" in text
     assert (report / FEATURES).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "180 training examples of 12 named features, 60 for validation" in text
@@ -194,3 +197,37 @@ def test_a_table_s_augmentation_fails_before_anything_is_written(tmp_path):
     with pytest.raises(ValueError, match=re.escape("Expected techniques without")):
         _study(tmp_path / "out", techniques=("L1", "Augmentation"), grids=None)
     assert not (tmp_path / "out").exists()
+
+
+def per_value_mlp(switches):
+    """Its first Dense layer acts on each value alone: one kernel row, not 12."""
+    inputs = keras.Input((_D,))
+    x = keras.layers.Reshape((_D, 1))(inputs)
+    x = keras.layers.Dense(4, kernel_regularizer=switches.kernel_regularizer)(x)
+    return keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(x)))
+
+
+@pytest.mark.parametrize(
+    "build_model, data, counted",
+    [
+        (tabular_mlp, _table, True),
+        (per_value_mlp, _table, False),
+        # Flatten then Dense has a row per pixel, but pixels are no features.
+        (digits_mlp, lambda: "digits", False),
+    ],
+    ids=["table", "dense-per-value", "images"],
+)
+def test_features_are_counted_where_the_first_dense_takes_them(
+    build_model, data, counted
+):
+    arguments = _arguments(build_model=build_model, techniques=(PENALTY,))
+    trainer = Trainer(
+        build_model=build_model,
+        data=as_dataset(data()),
+        loss=arguments.compiled_loss(),
+        optimizer=arguments.optimizer_factory(),
+        augmentation=None,
+        batch_size=32,
+    )
+    checked, _ = preflight(arguments, trainer, arguments.plan())
+    assert checked.count_features is counted
