@@ -25,12 +25,14 @@ EXPECTED = {
     "multi_worker_training.py": "all 2 workers finished",
     "regularize_pretrained.py": "penalty after reload: ElasticNet",
     "sparsity_vs_lasso.py": "exact zeros: Lasso 5, Proximal 5, plain SGD 0",
+    "study_tabular.py": "features kept at GroupLasso's recommended λ:",
     "study_your_model.py": "chosen learning rate: 0.03",
     "tune_lambda_keras_tuner.py": "test accuracy of the best model",
 }
 # Optional dependencies an example needs beyond kerasreg's test extras.
 OPTIONAL = {
     "feature_selection.py": ("pandas",),
+    "study_tabular.py": ("pandas",),
     "tune_lambda_keras_tuner.py": ("keras_tuner", "tensorboard"),
 }
 

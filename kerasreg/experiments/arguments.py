@@ -10,7 +10,12 @@ import keras
 import kerasreg
 from kerasreg._validation import check_bool, check_float, check_int, invalid
 from kerasreg.experiments.plan import PATH_POINTS, Plan
-from kerasreg.experiments.techniques import PENALTIES, technique
+from kerasreg.experiments.techniques import (
+    DEFAULT_TECHNIQUES,
+    PENALTIES,
+    TECHNIQUES,
+    technique,
+)
 from kerasreg.experiments.workers import check_sendable, check_workers
 
 DEFAULT_LEARNING_RATES = (0.01, 0.03, 0.1)
@@ -29,8 +34,9 @@ class StudyArguments:
     """The arguments of `kerasreg.study`, checked (see its docstring).
 
     `techniques` holds `Technique`s with their grids, `combinations` tuples
-    of names, and `learning_rates` floats; the rest is as given. Build it
-    with `checked`.
+    of names, and `learning_rates` floats; the rest is as given.
+    `default_techniques`: whether `techniques` was left to its default
+    (`for_examples` may then narrow it). Build it with `checked`.
     """
 
     build_model: object
@@ -54,6 +60,7 @@ class StudyArguments:
     workers: int
     budget: object
     tensorboard: bool
+    default_techniques: bool = False
 
     @classmethod
     def checked(cls, **arguments):
@@ -84,6 +91,9 @@ class StudyArguments:
         if not isinstance(out, str | os.PathLike) or not os.fspath(out):
             raise invalid("out", out, "a non-empty folder path (str or path-like)")
         names = arguments["techniques"]
+        default_techniques = names is None
+        if default_techniques:
+            names = DEFAULT_TECHNIQUES
         if isinstance(names, str) or not isinstance(names, tuple | list) or not names:
             raise invalid("techniques", names, "a non-empty list of technique names")
         if len(set(names)) != len(names):
@@ -126,8 +136,48 @@ class StudyArguments:
                 "batch_size": int(arguments["batch_size"]),
                 "budget": budget,
                 "workers": workers,
+                "default_techniques": default_techniques,
             }
         )
+
+    def for_examples(self, dataset):
+        """These arguments for `dataset`'s examples.
+
+        The default augmentation rotates, scales and shifts images: for
+        examples that are not images (a table's rows) and no `augmentation`
+        given, "Augmentation" is left out of the default techniques, and
+        refused where `techniques` names it.
+
+        Raises:
+            ValueError: `techniques`, `grids` or `combinations` names
+                "Augmentation" for examples that are not images, and no
+                `augmentation` is given.
+        """
+        name = "Augmentation"
+        names = tuple(t.name for t in self.techniques)
+        if dataset.images or self.augmentation is not None or name not in names:
+            return self
+        if not self.default_techniques:
+            raise invalid(
+                "techniques",
+                names,
+                f"techniques without {name!r} for examples "
+                f"{dataset.shape_words()} (the default augmentation rotates, "
+                "scales and shifts images), or an `augmentation=` for them",
+            )
+        kept = tuple(t for t in self.techniques if t.name != name)
+        left = tuple(t.name for t in kept)
+        augmentation = self.techniques[names.index(name)]
+        if augmentation.grid != TECHNIQUES[name].grid:
+            raise invalid(
+                "grids",
+                {name: augmentation.grid},
+                f"grids only for the techniques {left} (no {name!r} for "
+                f"examples {dataset.shape_words()}: they are not images)",
+            )
+        # The same check and message as a combination of unknown techniques.
+        _checked_combinations(self.combinations, left)
+        return dataclasses.replace(self, techniques=kept)
 
     def plan(self):
         """The study's `Plan`: its trials, phase by phase."""

@@ -35,7 +35,8 @@ _GRAYSCALE_MODES = ("1", "L", "LA", "I", "I;16", "F")
 
 @dataclasses.dataclass(frozen=True)
 class Dataset:
-    """Images in [0, 1] (N, H, W, C) with int labels, split three ways.
+    """Examples with int labels, split three ways: images in [0, 1]
+    (N, H, W, C), or a table's rows (N, features).
 
     `mirror_symmetric`: a left-right mirrored image still shows its class (a
     cat, a truck), so horizontal flips are a valid augmentation; for digits
@@ -43,6 +44,8 @@ class Dataset:
     `dark_background`: the image's background is black, so pixels that a
     rotation brings in from outside the frame should be black too.
     `source`: where the examples came from and how they were read, in words.
+    `feature_names`: a table's column names (a pandas DataFrame's columns),
+    one per feature in column order, or None.
     """
 
     name: str
@@ -56,10 +59,22 @@ class Dataset:
     mirror_symmetric: bool
     dark_background: bool
     source: str = "arrays"
+    feature_names: tuple | None = None
 
     @property
     def image_shape(self):
+        """The shape of one example (of one image, or (features,) for a table)."""
         return tuple(self.x_train.shape[1:])
+
+    @property
+    def images(self):
+        """Whether the examples are images: (height, width, channels) each."""
+        return len(self.image_shape) == 3
+
+    @property
+    def tabular(self):
+        """Whether the examples are a table's rows: one vector of features each."""
+        return len(self.image_shape) == 1
 
     @property
     def num_classes(self):
@@ -69,7 +84,9 @@ class Dataset:
         """What was loaded, as a plain (JSON-ready) dict.
 
         Keys: "name", "source", "image_shape", "channels", "classes" (class
-        name → examples over the three splits) and "examples" (per split).
+        name → examples over the three splits) and "examples" (per split);
+        for a table's rows also "feature_names" (a list, or None if the
+        columns have no names).
 
         Example:
 
@@ -80,6 +97,12 @@ class Dataset:
         """
         labels = np.concatenate([self.y_train, self.y_val, self.y_test])
         counts = np.bincount(labels, minlength=self.num_classes)
+        names = self.feature_names
+        features = (
+            {"feature_names": None if names is None else list(names)}
+            if self.tabular
+            else {}
+        )
         return {
             "name": self.name,
             "source": self.source,
@@ -91,6 +114,7 @@ class Dataset:
                 "validation": len(self.x_val),
                 "test": len(self.x_test),
             },
+            **features,
         }
 
     def describe(self):
@@ -105,16 +129,35 @@ class Dataset:
         d = self.description()
         classes = ", ".join(f"{name}: {count}" for name, count in d["classes"].items())
         total = sum(d["examples"].values())
-        shape = "×".join(str(size) for size in d["image_shape"])
         splits = ", ".join(f"{n} {split}" for split, n in d["examples"].items())
         return (
-            f"{d['name']} ({d['source']}): {total} examples of shape {shape}, "
+            f"{d['name']} ({d['source']}): {total} examples {self.shape_words()}, "
             f"{len(d['classes'])} classes ({classes}); {splits}."
         )
 
+    def shape_words(self):
+        """What one example is, in words: "of shape 8×8×1", "of 30 features"
+        or "of 30 named features".
+
+        Example:
+
+        >>> as_dataset((np.zeros((50, 3)), np.arange(50) % 2)).shape_words()
+        'of 3 features'
+        """
+        if not self.tabular:
+            return "of shape " + "×".join(str(size) for size in self.image_shape)
+        named = " named" if self.feature_names is not None else ""
+        return f"of {self.image_shape[0]}{named} features"
+
     def fingerprint(self):
-        """A SHA-256 of every split's examples and labels: the data's identity."""
+        """A SHA-256 of every split's examples and labels, and of a table's
+        column names: the data's identity (renamed columns change what the
+        report says, so they make another study)."""
         digest = hashlib.sha256()
+        if self.feature_names is not None:
+            # Only when named: unnamed data keeps the fingerprint it had
+            # before names were part of it, and its studies still resume.
+            digest.update(repr(self.feature_names).encode())
         for array in (
             self.x_train,
             self.y_train,
@@ -137,9 +180,12 @@ def as_dataset(data, image_size=None, seed=0):
               `load_dataset`;
             - a `Dataset`;
             - `(x, y)` arrays (or a `tf.data.Dataset` of such pairs, batched
-              or not), split stratified 60% / 20% / 20%;
+              or not), split stratified 60% / 20% / 20%; x may be a pandas
+              DataFrame (a table: its column names become the features'
+              names, `Dataset.feature_names`);
             - a dict with `"train"`, `"validation"` and `"test"`, each `(x, y)`
-              or a `tf.data.Dataset` of pairs.
+              or a `tf.data.Dataset` of pairs (DataFrames of the same
+              columns, in the same order, where x is one).
         image_size: (height, width) to read a folder's images at, or None
             for their own size (which they must share). Only for a folder:
             other examples keep their shape. Defaults to `None`.
@@ -152,8 +198,9 @@ def as_dataset(data, image_size=None, seed=0):
         StudyError: the source cannot be read, or it has too few examples.
         ValueError, TypeError: `data` is none of the above, holds NaN or
             infinite examples, labels of one class only or a class too small
-            to split; or `image_size` is not a pair of ints >= 1, or is given
-            for examples that are not a folder's images.
+            to split, a DataFrame whose column names repeat, or splits whose
+            columns differ; or `image_size` is not a pair of ints >= 1, or
+            is given for examples that are not a folder's images.
 
     Example:
 
@@ -177,16 +224,48 @@ def as_dataset(data, image_size=None, seed=0):
             )
         parts = [_pair(data[key], f"data[{key!r}]") for key in _SPLITS]
         _check_classes(parts[0][1], "data['train']", parts[0][0])
-        x, y = parts[0]
+        names = _split_names(parts)
+        (x, y, _), (x_val, y_val, _), (x_test, y_test, _) = parts
         return _array_dataset(
-            x, y, *parts[1], *parts[2], source="train, validation and test given"
+            x,
+            y,
+            x_val,
+            y_val,
+            x_test,
+            y_test,
+            source="train, validation and test given",
+            feature_names=names,
         )
-    x, y = _pair(data, "data")
+    x, y, names = _pair(data, "data")
     _check_classes(y, "data", x, split=True)
     count = len(x)
     parts = _split(x, y, round(_FOLDER_TRAIN * count), round(_FOLDER_VAL * count), seed)
     source = "a tf.data.Dataset" if _is_tf_dataset(data) else "arrays"
-    return _array_dataset(*parts, source=source + ", split 60/20/20 stratified")
+    return _array_dataset(
+        *parts, source=source + ", split 60/20/20 stratified", feature_names=names
+    )
+
+
+def _split_names(parts):
+    """The features' names of the three splits' `(x, y, names)`: the first
+    DataFrame's columns, which every other DataFrame must repeat in order
+    (its values are read by position, not by name)."""
+    named = [
+        (key, names)
+        for key, (_, _, names) in zip(_SPLITS, parts, strict=True)
+        if names is not None
+    ]
+    if not named:
+        return None
+    first, names = named[0]
+    for key, other in named[1:]:
+        if other != names:
+            raise invalid(
+                f"data[{key!r}]",
+                f"a DataFrame of the columns {list(other)}",
+                f"the columns of data[{first!r}], in the same order: {list(names)}",
+            )
+    return names
 
 
 def check_image_size(image_size):
@@ -258,7 +337,9 @@ def _check_classes(y, argument, x, split=False):
 
 
 def _pair(value, argument):
-    """(x, y) numpy arrays of `value`: a pair of arrays or a tf.data.Dataset."""
+    """(x, y, names) of `value`, a pair of arrays or a tf.data.Dataset: numpy
+    arrays, and x's column names if it is a pandas DataFrame (else None)."""
+    names = None
     if _is_tf_dataset(value):
         x, y = _read_tf_dataset(value, argument)
     elif not isinstance(value, tuple | list) or len(value) != 2:
@@ -269,6 +350,7 @@ def _pair(value, argument):
             TypeError,
         )
     else:
+        names = _column_names(value[0], argument)
         x, y = (np.asarray(a) for a in value)
     # Labels become int64 class indices: a fractional or negative one would be
     # truncated into another class without a word.
@@ -296,7 +378,27 @@ def _pair(value, argument):
             f"{_described(x, y)}, {bad} NaN or infinite values in x",
             "finite examples x (no NaN or inf)",
         )
-    return x, y
+    return x, y, names
+
+
+def _column_names(x, argument):
+    """A DataFrame's column names as a tuple of str, or None for an array.
+
+    Read without importing pandas: only a DataFrame has `columns`.
+    """
+    columns = getattr(x, "columns", None)
+    if columns is None:
+        return None
+    names = tuple(str(column) for column in columns)
+    if len(set(names)) != len(names):
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        raise invalid(
+            argument,
+            f"a DataFrame whose columns {repeated} repeat",
+            "a DataFrame with distinct column names (they name the features "
+            "in the report)",
+        )
+    return names
 
 
 def _kind(value):
@@ -333,7 +435,9 @@ def _read_tf_dataset(value, argument):
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
-def _array_dataset(x_train, y_train, x_val, y_val, x_test, y_test, source):
+def _array_dataset(
+    x_train, y_train, x_val, y_val, x_test, y_test, source, feature_names=None
+):
     classes = int(max(y.max() for y in (y_train, y_val, y_test))) + 1
     return Dataset(
         "data",
@@ -347,6 +451,7 @@ def _array_dataset(x_train, y_train, x_val, y_val, x_test, y_test, source):
         mirror_symmetric=False,
         dark_background=False,
         source=source,
+        feature_names=feature_names,
     )
 
 

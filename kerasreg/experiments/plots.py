@@ -390,3 +390,72 @@ def plot_weight_histograms(runs, path):
     right.grid(axis="x", alpha=0.3)
     _save(figure, path)
     return figure
+
+
+def plot_features(paths, path, n_features, validation_size=None):
+    """Validation accuracy against the number of input features kept, along
+    each penalty's regularization path.
+
+    One line per penalty whose path counted the features its models keep
+    (`PathPoint.features`), its points in the order they were fitted (strong
+    λ first: few features, then more); a point that diverged or was not
+    counted is left out. The recommended point (`recommended_point`), whose
+    model the study saved, is ringed. Given the validation set's size, the
+    accuracy axis is never zoomed past ±3 standard errors
+    (`accuracy_limits`).
+
+    Args:
+        paths: dict, penalty name → list of `PathPoint`, strong λ first.
+        path: str, the PNG to write.
+        n_features: int, the number of input features (the axis' end).
+        validation_size: int, the number of validation examples each
+            accuracy was measured on, or None. Defaults to `None`.
+
+    Returns:
+        The matplotlib `Figure`.
+
+    Example:
+
+    >>> import os, tempfile
+    >>> from kerasreg.experiments.records import PathPoint
+    >>> points = [PathPoint(s, {"val_accuracy": a, "val_loss": 0.5}, 0.5, kept)
+    ...     for s, a, kept in ((1e-2, 0.6, (0,)), (1e-3, 0.9, (0, 2)),
+    ...                        (1e-4, 0.91, (0, 1, 2, 3)))]
+    >>> plot_features({"GroupLasso": points},
+    ...     os.path.join(tempfile.mkdtemp(), "features.png"), n_features=4)
+    <Figure size 650x440 with 1 Axes>
+    """
+    figure = Figure(figsize=(6.5, 4.4), layout="constrained")
+    ax = figure.subplots()
+    shown = []
+    for name, points in paths.items():
+        counted = [p for p in points if p.features is not None]
+        if not counted:
+            continue
+        kept = [len(p.features) for p in counted]
+        accuracies = [100 * p.measures["val_accuracy"] for p in counted]
+        shown += accuracies
+        line = ax.plot(kept, accuracies, "o-", label=name)
+        index = recommended_point(points)
+        if index is not None and points[index].features is not None:
+            ax.plot(
+                len(points[index].features),
+                100 * points[index].measures["val_accuracy"],
+                "o",
+                ms=13,
+                mfc="none",
+                mec=line[0].get_color(),
+                label=f"{name}: recommended (saved)",
+            )
+    if validation_size:
+        ax.set_ylim(*accuracy_limits(shown, validation_size))
+    ax.set_xlim(-0.5, n_features + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(PercentFormatter())
+    ax.set_xlabel(f"input features kept (of {n_features})")
+    ax.set_ylabel("validation accuracy")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("Features kept along each path (strong λ: fewest)")
+    _save(figure, path)
+    return figure

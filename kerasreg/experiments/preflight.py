@@ -16,6 +16,7 @@ import numpy as np
 
 from kerasreg._validation import invalid
 from kerasreg.experiments.techniques import Setting
+from kerasreg.feature_selection import input_norms
 
 # Outputs that are non-negative and sum to 1 per example within this are
 # probabilities (a softmax), not logits.
@@ -35,8 +36,10 @@ def preflight(arguments, trainer, plan):
     Returns:
         `(trainer, model)`: the trainer to run the trials with (its loss on
         probabilities where the model ends in a softmax and the loss is the
-        study's default), and the model with every technique on (its name
-        and size go into the report).
+        study's default; counting the features each path point keeps where
+        the examples are a table's rows and the first Dense layer takes
+        them), and the model with every technique on (its name and size go
+        into the report).
 
     Raises:
         ValueError, TypeError: `build_model`'s model cannot train on `data`
@@ -51,7 +54,19 @@ def preflight(arguments, trainer, plan):
         outputs = _one_batch(built, trainer)
         trainer = _with_matching_loss(arguments, trainer, outputs)
         _check_loss_value(trainer, outputs)
+    if trainer.data.tabular and _takes_the_features(model, trainer.data):
+        trainer = dataclasses.replace(trainer, count_features=True)
     return trainer, model
+
+
+def _takes_the_features(model, data):
+    """Whether `model`'s first Dense layer has one kernel row per feature of
+    `data`: then a row of exact zeros is a feature the model dropped."""
+    try:
+        norms = input_norms(model)
+    except ValueError:  # no Dense layer: nothing tells which inputs are used
+        return False
+    return len(norms) == data.image_shape[0]
 
 
 def _one_batch(model, trainer):

@@ -72,7 +72,7 @@ def read_results(result):
         for line in (
             _sparsity(none, others),
             *(
-                _path(name, points, result.fresh_fits.get(name))
+                _path(name, points, result.fresh_fits.get(name), result.dataset)
                 for name, points in result.paths.items()
             ),
             _early_stopping(
@@ -211,7 +211,7 @@ def _sparsity(none, others):
     )
 
 
-def _path(name, points, fresh):
+def _path(name, points, fresh, data):
     index = recommended_point(points)
     if index is None:
         return f"{name}'s regularization path diverged at every λ."
@@ -229,7 +229,13 @@ def _path(name, points, fresh):
         f"({_points(best):.1f}%) is {kept.strength:.3g}, where the path's model "
         f"({origin}) has "
         f"{format_share(kept.zero_share)} of its kernel weights exactly zero "
-        f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)."
+        f"(validation accuracy {_points(kept.measures['val_accuracy']):.1f}%)"
+        + (
+            f" and keeps {len(kept.features)} of its {data.image_shape[0]} input "
+            "features (listed in the report)."
+            if kept.features is not None
+            else "."
+        )
     )
     if fresh is not None:
         line += (

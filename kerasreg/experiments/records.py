@@ -170,16 +170,21 @@ class PathPoint:
         measures: dict of str to float, what the path's `measure` returned
             for it (in a study: "val_accuracy" and "val_loss").
         zero_share: float in [0, 1], the share of exactly-zero kernel weights.
+        features: tuple of the int indices of the input features the model
+            keeps (`kerasreg.feature_selection.selected_features`), in
+            column order; None where they are not counted (images, a
+            diverged fit). Defaults to `None`.
 
     Example:
 
     >>> PathPoint(strength=0.1, measures={"val_accuracy": 0.9}, zero_share=0.5)
-    PathPoint(strength=0.1, measures={'val_accuracy': 0.9}, zero_share=0.5)
-    """
+    PathPoint(strength=0.1, measures={'val_accuracy': 0.9}, zero_share=0.5, features=None)
+    """  # noqa: E501
 
     strength: float
     measures: dict
     zero_share: float
+    features: tuple | None = None
 
     @property
     def diverged(self):
@@ -187,11 +192,18 @@ class PathPoint:
         return not math.isfinite(self.measures.get(OBJECTIVE, 0.0))
 
     def to_json(self):
-        """The point as one flat JSON-ready dict: strength, measures, zeros."""
+        """The point as one JSON-ready dict: strength, measures, zeros and,
+        where counted, "features_kept" and the kept "features" (indices)."""
+        kept = (
+            {}
+            if self.features is None
+            else {"features_kept": len(self.features), "features": list(self.features)}
+        )
         return {
             "strength": self.strength,
             **dict(sorted(self.measures.items())),
             "zero_share": self.zero_share,
+            **kept,
         }
 
 
@@ -235,24 +247,42 @@ def recommended_point(points):
 
 
 def path_to_metrics(points):
-    """A path's points as keras-tuner metrics (objective: best `val_loss`)."""
+    """A path's points as keras-tuner metrics (objective: best `val_loss`).
+
+    A metric is one float: a point's kept features travel one index each
+    (`path/NN/features/KKKKK`), beside their count (`path/NN/features_kept`,
+    which also tells an empty selection from none counted).
+    """
     metrics = {OBJECTIVE: min(p.measures[OBJECTIVE] for p in points)}
     for i, point in enumerate(points):
-        for name, value in point.to_json().items():
-            metrics[f"path/{i:02d}/{name}"] = value
+        fields = point.to_json()
+        for k, feature in enumerate(fields.pop("features", ())):
+            metrics[f"path/{i:02d}/features/{k:05d}"] = float(feature)
+        for name, value in fields.items():
+            metrics[f"path/{i:02d}/{name}"] = float(value)
     return metrics
 
 
 def path_from_metrics(metrics):
     """The list of `PathPoint` that `path_to_metrics` sent."""
-    fields = {}
+    fields, features = {}, {}
     for key, value in metrics.items():
         if key.startswith("path/"):
-            _, index, name = key.split("/")
-            fields.setdefault(int(index), {})[name] = value
+            _, index, name, *k = key.split("/")
+            if k:
+                features.setdefault(int(index), {})[int(k[0])] = int(value)
+            else:
+                fields.setdefault(int(index), {})[name] = value
     points = []
     for index in sorted(fields):
         measures = fields[index]
         strength, zeros = measures.pop("strength"), measures.pop("zero_share")
-        points.append(PathPoint(strength, dict(sorted(measures.items())), zeros))
+        kept = None
+        if "features_kept" in measures:
+            count = int(measures.pop("features_kept"))
+            indices = features.get(index, {})
+            kept = tuple(indices[k] for k in range(count))
+        points.append(
+            PathPoint(strength, dict(sorted(measures.items())), zeros, features=kept)
+        )
     return points

@@ -21,6 +21,7 @@ from kerasreg.experiments.techniques import PATH_PENALTIES, technique
 REPORT, RESULTS = "report.md", "results.json"
 CURVES, PATHS = "learning_curves.png", "paths.png"
 AUGMENTATION, WEIGHTS = "augmentation.png", "weights.png"
+FEATURES = "features.png"
 # What a report folder holds; a folder holding anything else is not replaced.
 FILES = (
     REPORT,
@@ -29,6 +30,7 @@ FILES = (
     PATHS,
     AUGMENTATION,
     WEIGHTS,
+    FEATURES,
     *(path_model(name) for name in PATH_PENALTIES),
 )
 
@@ -40,10 +42,14 @@ def write_report(folder, result, logs=None, augmentation=None):
     and seed-paired verdicts, a reading of it, the values chosen on
     validation with the loss of every value tried, what each configuration
     gets, and the figures: learning curves (loss and accuracy), the
-    regularization paths, the augmentation at its chosen magnitude and the
-    weight histograms. matplotlib is imported here, only to draw them. The
-    model each path recommends, which its trial saved in `logs`, is copied
-    in beside them (`kerasreg.experiments.records.path_model`).
+    regularization paths, the augmentation at its chosen magnitude (images
+    only) and the weight histograms; where the paths counted the input
+    features each model keeps (a table's rows), the validation accuracy
+    against the features kept, and the features the recommended model
+    keeps, by name where the data named them. matplotlib is imported here,
+    only to draw them. The model each path recommends, which its trial saved
+    in `logs`, is copied in beside them
+    (`kerasreg.experiments.records.path_model`).
 
     Args:
         folder: str, an existing, writable folder.
@@ -80,9 +86,17 @@ def write_report(folder, result, logs=None, augmentation=None):
             validation_size=result.settings["data"]["n_val"],
             fresh_fits=result.fresh_fits,
         )
+    if _counts_features(result.paths):
+        plots.plot_features(
+            result.paths,
+            os.path.join(folder, FEATURES),
+            n_features=result.dataset.image_shape[0],
+            validation_size=result.settings["data"]["n_val"],
+        )
     models = _copy_path_models(folder, result.paths, logs)
     magnitude = result.choices.strength.get("Augmentation")
-    if magnitude is not None:
+    # Only an image has a picture to preview.
+    if magnitude is not None and result.dataset.images:
         factory = augmentation or augment.for_dataset(result.dataset)
         plots.plot_augmentation_preview(
             result.dataset,
@@ -99,6 +113,21 @@ def write_report(folder, result, logs=None, augmentation=None):
             _markdown(result, logs, models, default_augmentation=augmentation is None)
         )
     return path
+
+
+def _counts_features(paths):
+    return any(p.features is not None for points in paths.values() for p in points)
+
+
+def feature_list(features, names):
+    """The kept features' names, or their column indices if `names` is None.
+
+    Example:
+
+    >>> feature_list((0, 2), ("age", "bmi", "bp")), feature_list((0, 2), None)
+    (['age', 'bp'], [0, 2])
+    """
+    return [names[i] if names is not None else i for i in features]
 
 
 def _copy_path_models(folder, paths, logs):
@@ -128,11 +157,14 @@ def results_json(result):
     The settings; the choices (the learning rate and each technique's
     strength, with the validation loss of every value tried); per
     configuration its summary and its comparison with the baseline; the
-    regularization paths; each path's recommended point beside the fresh fit
-    at its λ (`"recommended"`: penalty → `{"path": point, "fresh_fit": run,
-    "model": file name}`); and every run. NumPy numbers become Python
-    numbers, and a NaN or infinite one (an interval one seed cannot give, a
-    diverged run's loss) becomes None (null).
+    regularization paths (with, where counted, each point's
+    `"features_kept"` and the kept `"features"`' column indices); each
+    path's recommended point beside the fresh fit at its λ
+    (`"recommended"`: penalty → `{"path": point, "fresh_fit": run,
+    "model": file name}`, and `"features"`: the kept features' names, or
+    indices if the data named none, where counted); and every run. NumPy
+    numbers become Python numbers, and a NaN or infinite one (an interval
+    one seed cannot give, a diverged run's loss) becomes None (null).
 
     Args:
         result: the `kerasreg.experiments.StudyResult`.
@@ -176,6 +208,16 @@ def results_json(result):
                     "path": points[index].to_json(),
                     "fresh_fit": result.fresh_fits[name].to_json(),
                     "model": path_model(name),
+                    **(
+                        {}
+                        if points[index].features is None
+                        else {
+                            "features": feature_list(
+                                points[index].features,
+                                result.dataset.feature_names,
+                            )
+                        }
+                    ),
                 }
                 for name, points in result.paths.items()
                 if (index := recommended_point(points)) is not None
@@ -217,14 +259,14 @@ def _markdown(result, logs, models, default_augmentation):
     settings, choices = result.settings, result.choices
     plan, data = settings["plan"], settings["data"]
     model = f"`{settings['model']}`" if settings.get("model") else "the model"
-    shape = "×".join(str(size) for size in result.dataset.image_shape)
     versions = ", ".join(f"{k} {v}" for k, v in settings["versions"].items())
     sections = [
         f"# Which regularization helps {model}? A kerasreg study on {data['name']}",
         f"{model[:1].upper()}{model[1:]} trained without regularization and with "
         f"each technique, {plan['seeds']} seed{'s' if plan['seeds'] > 1 else ''} "
         "per configuration: "
-        f"{data['n_train']} training examples of shape {shape}, {data['n_val']} "
+        f"{data['n_train']} training examples {result.dataset.shape_words()}, "
+        f"{data['n_val']} "
         "for validation (every choice below, and early stopping), "
         f"{data['n_test']} for the test accuracy (never used for a choice). "
         f"{plan['epochs']} epochs of {plan['batch_size']}-example batches, "
@@ -253,7 +295,9 @@ def _markdown(result, logs, models, default_augmentation):
     ]
     if result.paths:
         sections += _paths_section(result, plan["epochs"], models)
-    if "Augmentation" in choices.strength:
+    if _counts_features(result.paths):
+        sections += _features_section(result, models)
+    if "Augmentation" in choices.strength and result.dataset.images:
         sections += _augmentation_section(
             result.dataset, choices.strength["Augmentation"], default_augmentation
         )
@@ -447,12 +491,23 @@ def _paths_section(result, epochs, models):
         f"±1 standard error of an accuracy measured on {n_val} validation "
         f"examples (one example is {100 / n_val:.2g} points).",
     ]
+    if result.dataset.tabular and not _counts_features(result.paths):
+        why = (
+            "its paths finished under a kerasreg that did not count them "
+            "(a study in a new `out` does)"
+            if result.settings.get("features_counted")
+            else "the model's first Dense layer does not take the features (one "
+            "kernel row per column), so its rows of zeros name no feature"
+        )
+        sections.append(f"The input features each model keeps are not counted: {why}.")
     for name, points in result.paths.items():
+        counted = any(p.features is not None for p in points)
         rows = [
             f"**{name}**",
             "",
-            "| λ | validation accuracy | validation loss | kernel weights exactly 0 |",
-            "| ---: | ---: | ---: | ---: |",
+            "| λ | validation accuracy | validation loss | kernel weights exactly 0 |"
+            + (" features kept |" if counted else ""),
+            "| ---: | ---: | ---: | ---: |" + (" ---: |" if counted else ""),
         ]
         index = recommended_point(points)
         rows += [
@@ -460,11 +515,59 @@ def _paths_section(result, epochs, models):
             f"{'**' if i == index else ''} | "
             f"{100 * p.measures['val_accuracy']:.1f}% | "
             f"{_loss(p.measures['val_loss'])} | {format_share(p.zero_share)} |"
+            + (f" {_count(p.features)} |" if counted else "")
             for i, p in enumerate(points)
         ]
         sections.append("\n".join(rows))
         if index is not None:
             sections.append(_recommended(name, points[index], result, name in models))
+    return sections
+
+
+def _count(features):
+    return "–" if features is None else str(len(features))
+
+
+def _features_section(result, models):
+    data = result.dataset
+    names = data.feature_names
+    total = data.image_shape[0]
+    sections = [
+        "## Features kept",
+        f"![Validation accuracy against the input features kept]({FEATURES})",
+        "A model keeps an input feature while that feature's row of its first "
+        "Dense layer's kernel is not all exactly 0 "
+        "(`kerasreg.feature_selection.selected_features`); an L1-type penalty "
+        "applied by `Proximal` zeroes weights exactly, and GroupLasso "
+        "(`axis=0`) a feature's whole row at once. Each path point above "
+        f"counts the features its model keeps, of {total}"
+        + (", named by the data's columns." if names is not None else ".")
+        + " Typically few are kept at strong λ, more as λ weakens.",
+    ]
+    for name, points in result.paths.items():
+        index = recommended_point(points)
+        if index is None or points[index].features is None:
+            continue
+        point = points[index]
+        kept = feature_list(point.features, names)
+        listed = ", ".join(f"`{feature}`" for feature in kept) or "none"
+        what = "features" if names is not None else "columns (0-based)"
+        text = (
+            f"**{name}** at the recommended λ = {point.strength:.3g} (validation "
+            f"accuracy {100 * point.measures['val_accuracy']:.1f}%) keeps "
+            f"{len(kept)} of {total} {what}: {listed}."
+        )
+        if name in models:
+            text += (
+                f" Its model, which uses these alone, is saved as "
+                f"[`{path_model(name)}`]({path_model(name)}) beside this report: "
+                "`kerasreg.feature_selection.selected_features(model"
+                + (", feature_names=columns" if names is not None else "")
+                + ")` lists them from it."
+            )
+        else:
+            text += " Its model was not found in the logs folder."
+        sections.append(text)
     return sections
 
 

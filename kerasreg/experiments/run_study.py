@@ -19,7 +19,6 @@ from kerasreg.experiments.folder import StudyFolder
 from kerasreg.experiments.preflight import preflight
 from kerasreg.experiments.report import REPORT, say, write_report
 from kerasreg.experiments.result import collect
-from kerasreg.experiments.techniques import DEFAULT_TECHNIQUES
 from kerasreg.experiments.timing import time_models
 from kerasreg.experiments.training import Trainer
 from kerasreg.experiments.workers import serve
@@ -28,7 +27,7 @@ from kerasreg.experiments.workers import serve
 def study(
     build_model,
     data,
-    techniques=DEFAULT_TECHNIQUES,
+    techniques=None,
     seeds=3,
     epochs=60,
     out="kerasreg-study",
@@ -65,6 +64,12 @@ def study(
     tie. L1-type penalties also get their regularization path: from strong
     to weak λ, each fit warm-started from the previous one, with the
     validation accuracy and the share of exactly-zero weights at each λ.
+    On a table's rows (x of shape (N, features)) whose first Dense layer
+    takes the features, the path also counts the features each λ keeps
+    (`kerasreg.feature_selection.selected_features`: rows of that layer's
+    kernel not all exactly 0), and the report plots the validation accuracy
+    against the features kept and names those the recommended model keeps
+    (by a pandas DataFrame's column names when x is one).
 
     Every trial runs through keras-tuner, recorded in `out/trials`: a study
     that is killed resumes where it stopped when called again with the same
@@ -88,13 +93,17 @@ def study(
             `kerasreg.experiments.Switches`); a model that never reads
             `switches.kernel_regularizer` gets the penalty on every kernel
             through `kerasreg.apply_regularization`.
-        data: the examples: `(x, y)` arrays, a `tf.data.Dataset` of pairs, a
-            dict of `"train"`, `"validation"`, `"test"` splits, a folder of
-            images in class subfolders, or `"digits"` (see
+        data: the examples: `(x, y)` arrays (x a pandas DataFrame to name
+            a table's features by its columns), a `tf.data.Dataset` of
+            pairs, a dict of `"train"`, `"validation"`, `"test"` splits, a
+            folder of images in class subfolders, or `"digits"` (see
             `kerasreg.experiments.data.as_dataset`).
         techniques: names among "L1", "L2", "ElasticNet", "GroupLasso",
-            "Dropout", "BatchNorm", "EarlyStopping", "Augmentation".
-            Defaults to all but GroupLasso.
+            "Dropout", "BatchNorm", "EarlyStopping", "Augmentation", or None.
+            "Augmentation" needs images, or an `augmentation` for the
+            examples given. Defaults to `None`: all but GroupLasso; for
+            examples that are not images (a table's rows), also without
+            Augmentation unless `augmentation` is given.
         seeds: int >= 1, runs per compared configuration. Defaults to `3`.
         epochs: int >= 1, epochs per run. Defaults to `60`.
         out: str, the study's folder. Defaults to `"kerasreg-study"`.
@@ -110,7 +119,8 @@ def study(
         batch_size: int >= 1. Defaults to `32`.
         augmentation: callable `(magnitude, seed) -> layer`. Defaults to
             random rotation, scaling and shifts of images, growing with the
-            magnitude (`kerasreg.experiments.augment.make_augmentation`).
+            magnitude (`kerasreg.experiments.augment.make_augmentation`);
+            examples that are not images have no default.
         path: bool, whether to run the regularization paths.
             Defaults to `True`.
         halving: bool, whether the learning rate and the strengths are
@@ -132,7 +142,8 @@ def study(
             (a folder holding files but no study is refused, whatever
             `overwrite` says). Defaults to `False`. A study is known again
             by its plan (techniques, grids, rates, seeds, epochs, halving,
-            batch size) and its data's fingerprint; `build_model`, `loss`,
+            batch size) and its data's fingerprint (a table's column names
+            included); `build_model`, `loss`,
             `optimizer` and `augmentation` are code, which a resumed study
             cannot compare: change them in a new `out`.
         verbose: 0 (silent), 1 (before the first trial the number of trials
@@ -179,7 +190,9 @@ def study(
 
     Raises:
         ValueError, TypeError: an argument is not of the documented kind,
-            `build_model` gives no place to a technique studied, or even the
+            `build_model` gives no place to a technique studied,
+            "Augmentation" is studied on examples that are not images
+            without an `augmentation`, or even the
             smallest plan `budget` may cut to overruns it (the message says
             how many minutes it needs).
         StudyError: the data cannot be read; `out` holds files but no
@@ -211,6 +224,7 @@ def study(
     arguments = StudyArguments.checked(**locals())
     _check_dependencies()
     dataset = as_dataset(data, image_size)
+    arguments = arguments.for_examples(dataset)
     plan = arguments.plan()
     folder = StudyFolder(out)
     trainer = Trainer(
@@ -247,6 +261,8 @@ def study(
                 "optimizer": arguments.describe_optimizer(),
                 "wall_time": time.perf_counter() - start,
                 "trials_resumed": resumed,
+                # Whether the paths count the features each model keeps.
+                "features_counted": trainer.count_features,
             }
             finished = _engine().completed_metrics(oracle.trials.values())
             result = collect(finished, plan, dataset, settings)

@@ -22,6 +22,7 @@ from kerasreg.experiments.records import (
 from kerasreg.experiments.regularization_path import warm_started_path, zero_share
 from kerasreg.experiments.switches import Switches
 from kerasreg.experiments.techniques import TECHNIQUES, Setting
+from kerasreg.feature_selection import selected_features
 from kerasreg.optimizers import Proximal
 
 # Inference on the evaluation sets in chunks of this many examples.
@@ -46,6 +47,10 @@ class Trainer:
             `TensorBoard` callback). Off by default: its summaries cost a few
             milliseconds an epoch, a large share of a small network's epoch,
             and the report reads the runs' histories, not the event files.
+        count_features: bool, whether each path point records the input
+            features its model keeps (a table's rows whose first Dense
+            layer takes the features; `preflight` decides). Defaults to
+            `False`.
     """
 
     build_model: object
@@ -56,6 +61,7 @@ class Trainer:
     batch_size: int
     log_dir: str | None = None
     tensorboard: bool = False
+    count_features: bool = False
 
     def model(self, setting, learning_rate, seed):
         """The compiled model of `setting` (random state seeded first)."""
@@ -189,6 +195,11 @@ class Trainer:
             return {"val_accuracy": val_accuracy, "val_loss": val_loss}
 
         points = warm_started_path(build, strengths, train, measure)
+        if self.count_features:
+            points = [
+                dataclasses.replace(point, features=_kept_features(point, model))
+                for point, model in zip(points, models, strict=True)
+            ]
         index = recommended_point(points)
         if index is not None and self.log_dir is not None:
             # The sparse model the path recommends, for the report to hand out.
@@ -264,6 +275,11 @@ def _check_placed(setting, switches, build_model):
                 f"calls `{call}`: {name} has no place in the model), or "
                 f"{name!r} left out of `techniques`",
             )
+
+
+def _kept_features(point, model):
+    # A diverged fit's NaN rows are neither kept nor dropped: not counted.
+    return None if point.diverged else tuple(selected_features(model))
 
 
 def _kernels(model):

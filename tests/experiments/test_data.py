@@ -1,5 +1,6 @@
 """A study's data: arrays, splits, tf.data, folders and datasets; clear errors."""
 
+import hashlib
 import re
 
 import keras
@@ -356,3 +357,70 @@ def test_one_class_in_given_training_split_is_refused():
     )
     with pytest.raises(ValueError, match=re.escape(message)):
         as_dataset(splits)
+
+
+def test_a_dataframe_s_columns_name_the_features():
+    pd = pytest.importorskip("pandas")
+    x, y = _arrays()
+    named = as_dataset((pd.DataFrame(x, columns=list("abcdef")), pd.Series(y)))
+    unnamed = as_dataset((x, y))
+    assert named.feature_names == tuple("abcdef") and unnamed.feature_names is None
+    np.testing.assert_array_equal(named.x_train, unnamed.x_train)
+    assert named.tabular and not named.images
+    assert named.description()["feature_names"] == list("abcdef")
+    assert unnamed.description()["feature_names"] is None
+    assert named.describe() == (
+        "data (arrays, split 60/20/20 stratified): 100 examples of 6 named "
+        "features, 4 classes (0: 25, 1: 25, 2: 25, 3: 25); 60 train, 20 "
+        "validation, 20 test."
+    )
+    # The names are part of the data's identity; unnamed data keeps the
+    # fingerprint of its examples and labels alone.
+    digest = hashlib.sha256()
+    for array in (
+        unnamed.x_train,
+        unnamed.y_train,
+        unnamed.x_val,
+        unnamed.y_val,
+        unnamed.x_test,
+        unnamed.y_test,
+    ):
+        digest.update(str((array.dtype, array.shape)).encode())
+        digest.update(np.ascontiguousarray(array).tobytes())
+    assert unnamed.fingerprint() == digest.hexdigest() != named.fingerprint()
+    renamed = as_dataset((pd.DataFrame(x, columns=list("abcdeg")), y))
+    assert renamed.fingerprint() != named.fingerprint()
+
+
+def test_splits_given_as_dataframes_share_their_columns():
+    pd = pytest.importorskip("pandas")
+    x, y = _arrays()
+    frame = pd.DataFrame(x, columns=list("abcdef"))
+    splits = {
+        "train": (frame[:60], y[:60]),
+        "validation": (x[60:80], y[60:80]),
+        "test": (frame[80:], y[80:]),
+    }
+    assert as_dataset(splits).feature_names == tuple("abcdef")
+    splits["test"] = (frame[80:][list("bacdef")], y[80:])
+    message = (
+        "Invalid value for argument `data['test']`. Expected the columns of "
+        "data['train'], in the same order: ['a', 'b', 'c', 'd', 'e', 'f']. "
+        "Received: data['test']=\"a DataFrame of the columns ['b', 'a', 'c', "
+        "'d', 'e', 'f']\""
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        as_dataset(splits)
+
+
+def test_repeated_column_names_are_refused():
+    pd = pytest.importorskip("pandas")
+    x, y = _arrays()
+    frame = pd.DataFrame(x, columns=["a", "b", "a", "c", "b", "d"])
+    message = (
+        "Invalid value for argument `data`. Expected a DataFrame with distinct "
+        "column names (they name the features in the report). Received: "
+        "data=\"a DataFrame whose columns ['a', 'b'] repeat\""
+    )
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        as_dataset((frame, y))

@@ -186,3 +186,34 @@ def test_the_recommended_point_is_ringed_beside_its_fresh_fit(tmp_path):
     assert fresh_marks == [([1e-4], [90.0]), ([1e-4], [2.0])]
     low, high = accuracy_ax.get_ylim()
     assert low <= 90.0 <= high
+
+
+def test_accuracy_against_the_features_kept(tmp_path):
+    from kerasreg.experiments.records import PathPoint
+
+    # The third fit diverged: its features are not counted.
+    kept = [(0,), (0, 2), None, (0, 1, 2, 3)]
+    accuracies = [0.6, 0.85, 0.1, 0.91]
+    losses = [0.9, 0.4, float("inf"), 0.3]
+    points = [
+        PathPoint(10.0**-i, {"val_accuracy": a, "val_loss": loss}, 0.5, k)
+        for i, (a, loss, k) in enumerate(zip(accuracies, losses, kept, strict=True))
+    ]
+    figure = plots.plot_features(
+        {"GroupLasso": points, "L1": path_points()},
+        tmp_path / "features.png",
+        n_features=4,
+        validation_size=100,
+    )
+    _assert_readable(tmp_path / "features.png")
+    (ax,) = figure.axes
+    # The uncounted point is left out; L1's path counted nothing: no line.
+    line, ring = ax.lines
+    assert list(line.get_xdata()) == [1, 2, 4]
+    assert list(line.get_ydata()) == pytest.approx([60, 85, 91])
+    # Recommended: the strongest λ within a point of the best (91%): 4 kept.
+    assert (list(ring.get_xdata()), ring.get_label()) == (
+        [4],
+        "GroupLasso: recommended (saved)",
+    )
+    assert ax.get_xlabel() == "input features kept (of 4)"

@@ -59,6 +59,23 @@ def test_a_path_travels_as_metrics_and_back():
     assert path_from_metrics(metrics) == points
 
 
+def test_a_path_s_kept_features_travel_as_metrics_and_back():
+    # None: not counted (an image, a diverged fit); () every feature dropped.
+    kept = [(0, 3, 11), (), None, tuple(range(12))]
+    points = [
+        PathPoint(1.0 / (i + 1), {"val_accuracy": 0.9, "val_loss": 0.3}, 0.5, k)
+        for i, k in enumerate(kept)
+    ]
+    metrics = path_to_metrics(points)
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert metrics["path/00/features_kept"] == 3.0
+    assert metrics["path/00/features/00002"] == 11.0
+    assert "path/02/features_kept" not in metrics
+    assert path_from_metrics(metrics) == points
+    assert points[0].to_json()["features"] == [0, 3, 11]
+    assert points[1].to_json()["features_kept"] == 0
+
+
 def test_a_path_point_reads_as_one_flat_json_object():
     point = PathPoint(1e-3, {"val_loss": 0.5, "val_accuracy": 0.9}, 0.25)
     assert point.to_json() == {

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from kerasreg.experiments.augment import make_augmentation
@@ -16,6 +17,7 @@ from kerasreg.experiments.records import path_model
 from kerasreg.experiments.report import (
     AUGMENTATION,
     CURVES,
+    FEATURES,
     FILES,
     PATHS,
     REPORT,
@@ -59,9 +61,10 @@ def test_report_holds_settings_choices_results_and_figures(tmp_path):
     logs.mkdir(parents=True)
     (logs / "events.out.tfevents.1").write_bytes(b"")
     folder, text = _write(tmp_path, result, logs=str(tmp_path / "logs"))
-    # No model in the logs to hand out.
+    # No model in the logs to hand out; images: no features counted.
     models = {path_model(name) for name in PATH_PENALTIES}
-    assert sorted(os.listdir(folder)) == sorted(set(FILES) - models)
+    assert sorted(os.listdir(folder)) == sorted(set(FILES) - models - {FEATURES})
+    assert "features kept" not in text
     assert text.startswith(
         "# Which regularization helps the model? A kerasreg study on tiny\n\n"
         "The model trained without regularization and with each technique, 2 "
@@ -461,3 +464,49 @@ def test_the_recommended_points_origin_is_said(tmp_path, accuracies, origin):
     ]
     _, text = _write(tmp_path, _result(paths={"L1": points}))
     assert f"| on the path ({origin}) |" in text
+
+
+def _table_result(kept):
+    """The result with the L1 path on a table of 5 unnamed columns; `kept`:
+    each point's kept features (None: not counted)."""
+    x = np.zeros((20, 5), "float32")
+    table = dataclasses.replace(tiny_dataset(), x_train=x, x_val=x, x_test=x)
+    points = [
+        dataclasses.replace(point, features=features)
+        for point, features in zip(path_points(), kept, strict=True)
+    ]
+    return dataclasses.replace(_result(paths={"L1": points}), dataset=table)
+
+
+def test_a_table_s_report_lists_the_recommended_model_s_columns(tmp_path):
+    result = _table_result([(1,), (1, 3), (0, 1, 3), (0, 1, 2, 3, 4)])
+    folder, text = _write(tmp_path, result, logs=str(tmp_path / "logs"))
+    assert "300 training examples of 5 features, 300 for validation" in text
+    assert "\n| **0.0001** | 92.5% | 0.280 | 20.0% | 3 |\n" in text
+    assert (
+        "**L1** at the recommended λ = 0.0001 (validation accuracy 92.5%) keeps "
+        "3 of 5 columns (0-based): `0`, `1`, `3`. Its model was not found in the "
+        "logs folder."
+    ) in text
+    assert (folder / FEATURES).exists()
+    written = json.loads((folder / RESULTS).read_text())
+    assert written["recommended"]["L1"]["features"] == [0, 1, 3]
+    assert written["paths"]["L1"][0]["features"] == [1]
+    assert "and keeps 3 of its 5 input features (listed in the report)" in text
+
+
+@pytest.mark.parametrize(
+    "counted, why",
+    [
+        (False, "the model's first Dense layer does not take the features"),
+        (True, "its paths finished under a kerasreg that did not count them"),
+    ],
+    ids=["model", "earlier-paths"],
+)
+def test_a_table_whose_features_were_not_counted_says_why(tmp_path, counted, why):
+    result = _table_result([None] * 4)
+    result.settings["features_counted"] = counted
+    folder, text = _write(tmp_path, result)
+    assert not (folder / FEATURES).exists()
+    assert "## Features kept" not in text
+    assert f"The input features each model keeps are not counted: {why}" in text
