@@ -373,7 +373,8 @@ def _search(trainer, plan, folder, stream, bar, identity, workers):
     progress = keras.utils.Progbar(
         total - done, unit_name="trial", verbose=1 if stream and bar else 0
     )
-    if workers > 1:
+    # A finished study has nothing for workers to do: none is started.
+    if workers > 1 and total > done:
         serve(oracle, trainer, plan, folder.tuner_project, workers, folder.out)
     else:
         tuner.search()

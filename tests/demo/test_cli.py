@@ -26,8 +26,18 @@ pytestmark = pytest.mark.tensorflow_only
 @pytest.fixture(scope="module")
 def short_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "study"
+    # One process, whatever `--workers auto` would make of this machine's load.
     status, stdout, stderr = run_cli(
-        "demo", "--epochs", "2", "--seeds", "1", "--out", str(out), "--quiet"
+        "demo",
+        "--epochs",
+        "2",
+        "--seeds",
+        "1",
+        "--out",
+        str(out),
+        "--quiet",
+        "--workers",
+        "1",
     )
     return out, status, stdout, stderr
 
