@@ -152,10 +152,10 @@ class FeaturePath:
         point that measures best, e.g. on validation data: where `k` is far
         below what such a point keeps, the `k` largest norms of a model that
         fits well there can be a better set than the survivors of a strong λ,
-        which must explain the data alone and so keep inputs that are each
-        strong but redundant together. On 5,000 MNIST digits, `k` = 50
-        pixels chosen by validation accuracy gave a downstream MLP about 4
-        points more test accuracy than the strongest λ's
+        where the shrunken model fits poorly. On 5,000 MNIST digits, `k` = 50
+        pixels ranked at the λ of best validation accuracy (90.6%, 546 pixels
+        kept) gave a downstream MLP 86.5% test accuracy; the strongest λ that
+        kept 50 (56 kept, 30.6% validation accuracy) gave 79.2%
         (`benchmarks/bench_feature_selection.py`).
 
         Args:
