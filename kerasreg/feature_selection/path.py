@@ -127,6 +127,14 @@ class FeaturePath:
         inputs. With `best`, the name of a measure where higher is better
         (e.g. `"val_accuracy"`): among the points that keep at least `k`
         inputs, the one where it is highest (the strongest λ on ties).
+
+        Args:
+            k: int >= 1, the number of inputs to keep.
+            best: optional name of a measure where higher is better.
+                Defaults to `None`.
+
+        Returns:
+            A `FeaturePoint`.
         """
         k = check_int("k", k, low=1)
         candidates = [p for p in self._strong_to_weak() if len(p.indices) >= k]
