@@ -1,25 +1,30 @@
 """Feature selection on 5,000 MNIST digits: kerasreg, LassoNet, L1 logistic.
 
-Usage: python benchmarks/bench_feature_selection.py [--k 50] [--quick]
-       [--lassonet-multiplier 1.02]
+Usage: python benchmarks/bench_feature_selection.py [--k 50] [--seeds 5]
+       [--quick] [--lassonet-multiplier 1.02] [--skip-lassonet]
 
 Each method selects k pixels on the same training split (4,000 digits); the
 same small MLP (Dense(64, relu) -> Dense(10)) is then trained on the kept
-pixels only and scored on the same 1,000 test digits. Prints, per method,
-the downstream test accuracy and the selection's wall time, with ratios to
-kerasreg.
+pixels only and scored on the same 1,000 test digits, once per seed (0, 1,
+..., the same seeds for every method): the mean ± sd of its test accuracy,
+and the selection's wall time, with ratios to kerasreg.
 
-- kerasreg: `feature_path` from strong to weak λ, warm-started, with
+- kerasreg: `feature_path` from weak to strong λ (LassoNet's order), with
   `GroupLasso(λ, axis=0)` on the first Dense kernel (Dense(32, elu)) under
-  `Proximal(SGD)`, on a fine grid (`STRENGTHS`); the path stops at the
-  first λ that keeps >= k pixels (`stop_at=k`) and
-  `FeaturePath.selector(k)` keeps the k with the largest row norms there
-  (no extra fits to land on exactly k).
-- LassoNet (`lassonet` package, PyTorch on CPU; skipped when not installed;
-  run in a child process, timed there): `LassoNetClassifier` with one hidden
-  layer of 32 and its defaults otherwise (path multiplier 1.02, 1.1 with
-  `--quick`), its own path from dense to sparse; the k pixels that leave the
-  path last (`feature_importances_`, LassoNet's ranking).
+  `Proximal(SGD)`: a near-dense fit first (`DENSE_STEPS`), then `STEPS`
+  mini-batch steps per λ, warm-started, λ growing by a factor 1.26 until at
+  most k pixels remain (`stop_at=k`). The path's measure is the model's
+  accuracy on 500 validation digits held out of the 4,000 (the selection
+  trains on 3,500). Two selections from that one path, timed together:
+  `selector(k, best="val_accuracy")`, the k largest row norms at the λ of
+  best validation accuracy (kerasreg's row), and `selector(k)`, the k
+  largest at the strongest λ that keeps at least k (the survivors).
+- LassoNet (`lassonet` package, PyTorch on CPU; skipped when not installed
+  or with `--skip-lassonet`; run in a child process, timed there):
+  `LassoNetClassifier` with one hidden layer of 32 and its defaults otherwise
+  (path multiplier 1.02, 1.1 with `--quick`), its own path from dense to
+  sparse; the k pixels that leave the path last (`feature_importances_`,
+  LassoNet's ranking).
 - scikit-learn: `SelectFromModel(LogisticRegression(l1), max_features=k)`.
 """
 
@@ -46,11 +51,13 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 import kerasreg  # noqa: E402
 from kerasreg.feature_selection import feature_path  # noqa: E402
 
-# kerasreg's path: a fine grid (each λ 0.98 of the last) through the λ where
-# pixels start to enter, so that the count passes k gradually; 200 mini-batch
-# SGD steps of 200 digits (10 epochs) per λ, warm-started.
-STRENGTHS = np.geomspace(0.15, 0.11, 16)
-STEPS, BATCH, LEARNING_RATE = 200, 200, 0.1
+# kerasreg's path: λ from near 0 (a near-dense model) up by a factor 1.26
+# (10 per decade) until at most k pixels remain; plain SGD steps, so that the
+# proximal step gives exact zeros; 1,000 steps of 200 digits for the first
+# fit, 100 per λ after it, warm-started.
+STRENGTHS = np.geomspace(0.003, 3.0, 31)
+DENSE_STEPS, STEPS, BATCH, LEARNING_RATE = 1000, 100, 200, 0.1
+VALIDATION = 500
 
 
 def load():
@@ -59,9 +66,13 @@ def load():
     return train_test_split(x, y, test_size=1000, random_state=0, stratify=y)
 
 
-def select_kerasreg(x, y, k, steps, strengths, batch, learning_rate):
+def select_kerasreg(x, y, k):
+    """(best-validation columns, strongest-λ columns, the path)."""
+    x, x_val, y, y_val = train_test_split(
+        x, y, test_size=VALIDATION, random_state=0, stratify=y
+    )
     data = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=0)
-    data = data.batch(batch, drop_remainder=True).repeat().prefetch(2)
+    data = data.batch(BATCH, drop_remainder=True).repeat().prefetch(2)
 
     def build(strength):
         keras.utils.set_random_seed(0)
@@ -73,17 +84,25 @@ def select_kerasreg(x, y, k, steps, strengths, batch, learning_rate):
                 keras.layers.Dense(10),
             ]
         )
-        optimizer = kerasreg.optimizers.Proximal(keras.optimizers.SGD(learning_rate))
+        optimizer = kerasreg.optimizers.Proximal(keras.optimizers.SGD(LEARNING_RATE))
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        model.compile(optimizer, loss, steps_per_execution=steps)
+        model.compile(optimizer, loss, metrics=["accuracy"], steps_per_execution=STEPS)
         model.optimizer.build(model.trainable_variables)
         return model
 
+    fits = []
+
     def train(model):
+        steps = STEPS if fits else DENSE_STEPS
+        fits.append(model)
         model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0)
 
-    path = feature_path(build, strengths, train, stop_at=k)
-    return path.selector(k).get_support(indices=True), path
+    def measure(model):
+        return {"val_accuracy": model.evaluate(x_val, y_val, verbose=0)[1]}
+
+    path = feature_path(build, STRENGTHS, train, measure, stop_at=k)
+    best = path.selector(k, best="val_accuracy").get_support(indices=True)
+    return best, path.selector(k).get_support(indices=True), path
 
 
 # LassoNet runs in a child process: PyTorch and TensorFlow in one process
@@ -132,8 +151,8 @@ def select_l1_logistic(x, y, k):
         return selector.fit(x, y).get_support(indices=True)
 
 
-def downstream_accuracy(columns, x_train, y_train, x_test, y_test, epochs):
-    keras.utils.set_random_seed(0)
+def downstream_accuracy(columns, x_train, y_train, x_test, y_test, epochs, seed):
+    keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [
             keras.Input((len(columns),)),
@@ -155,6 +174,7 @@ def timed(select, *args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--k", type=int, default=50)
+    parser.add_argument("--seeds", type=int, default=5, help="downstream seeds")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument(
         "--lassonet-multiplier",
@@ -162,46 +182,54 @@ def main():
         default=None,
         help="LassoNet's path multiplier (its default 1.02; 1.1 with --quick)",
     )
+    parser.add_argument("--skip-lassonet", action="store_true")
     args = parser.parse_args()
     multiplier = args.lassonet_multiplier or (1.1 if args.quick else 1.02)
     x_train, x_test, y_train, y_test = load()
     results = {}
-    (columns, path), seconds = timed(
-        select_kerasreg,
-        x_train,
-        y_train,
-        args.k,
-        STEPS,
-        STRENGTHS,
-        BATCH,
-        LEARNING_RATE,
-    )
-    results["kerasreg feature_path"] = (columns, seconds)
+    (best, strongest, path), seconds = timed(select_kerasreg, x_train, y_train, args.k)
+    results["kerasreg (best val. λ)"] = (best, seconds)
+    results["kerasreg (strongest λ ≥ k)"] = (strongest, seconds)
+    print("kerasreg path (λ, pixels kept, val. accuracy):")
     print(
-        "kerasreg path (λ, pixels kept):",
-        [(round(p.strength, 4), len(p.indices)) for p in path.points],
+        [
+            (round(p.strength, 4), len(p.indices), round(p.measures["val_accuracy"], 3))
+            for p in path.points
+        ]
     )
-    lassonet = select_lassonet(x_train, y_train, args.k, multiplier)
-    if lassonet is None:
-        print("lassonet is not installed: LassoNet skipped")
-    else:
-        results["LassoNet"] = lassonet
+    lassonet = None
+    if not args.skip_lassonet:
+        lassonet = select_lassonet(x_train, y_train, args.k, multiplier)
+        if lassonet is None:
+            print("lassonet is not installed: LassoNet skipped")
+    if lassonet is not None:
+        results[f"LassoNet (multiplier {multiplier})"] = lassonet
     results["L1 logistic + SelectFromModel"] = timed(
         select_l1_logistic, x_train, y_train, args.k
     )
     epochs = 10 if args.quick else 30
+    seeds = range(args.seeds)
     base_accuracy, base_seconds = None, None
-    print(f"\nk = {args.k} pixels of 784, 4,000 train / 1,000 test digits")
-    print(f"{'method':<32}{'test acc':>10}{'ratio':>8}{'select s':>10}{'ratio':>8}")
+    print(
+        f"\nk = {args.k} pixels of 784, 4,000 train / 1,000 test digits; "
+        f"downstream MLP over seeds 0-{args.seeds - 1}"
+    )
+    print(
+        f"{'method':<34}{'test acc (mean ± sd)':>22}{'ratio':>8}"
+        f"{'select s':>10}{'ratio':>8}"
+    )
     for name, (columns, seconds) in results.items():
         assert len(columns) == args.k, (name, len(columns))
-        accuracy = downstream_accuracy(
-            columns, x_train, y_train, x_test, y_test, epochs
-        )
+        accuracies = [
+            downstream_accuracy(columns, x_train, y_train, x_test, y_test, epochs, seed)
+            for seed in seeds
+        ]
+        accuracy = float(np.mean(accuracies))
         if base_accuracy is None:
             base_accuracy, base_seconds = accuracy, seconds
+        spread = f"{accuracy:.4f} ± {np.std(accuracies):.4f}"
         print(
-            f"{name:<32}{accuracy:>10.4f}{accuracy / base_accuracy:>8.3f}"
+            f"{name:<34}{spread:>22}{accuracy / base_accuracy:>8.3f}"
             f"{seconds:>10.1f}{seconds / base_seconds:>8.2f}"
         )
 

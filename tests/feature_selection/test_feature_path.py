@@ -68,6 +68,44 @@ def test_point_for_more_inputs_than_any_point_keeps():
         path.point_for(2)
 
 
+def _point(strength, norms, val_accuracy):
+    """A point whose model's first kernel has the given row norms."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.set_weights([np.array(norms, "float32")[:, None], np.zeros(1, "float32")])
+    indices = [int(j) for j in np.flatnonzero(norms)]
+    measures = {"val_accuracy": val_accuracy}
+    return FeaturePoint(strength, measures, indices, np.array(norms), model)
+
+
+# Weak to strong, as trained. λ = 2.0 measures best but keeps 1 input only;
+# λ = 0.1 and 0.05 tie for the best among those that keep at least 2.
+BEST_PATH = [
+    _point(0.05, [1.0, 2.0, 0.5], 0.9),
+    _point(0.1, [1.0, 2.0, 0.5], 0.9),
+    _point(0.5, [3.0, 0.0, 1.0], 0.7),
+    _point(2.0, [3.0, 0.0, 0.0], 0.95),
+]
+
+
+def test_best_ranks_where_the_measure_is_highest_among_points_keeping_k():
+    path = FeaturePath(BEST_PATH, feature_names=["a", "b", "c"])
+    assert path.point_for(2).strength == 0.5
+    assert path.selector(2).get_feature_names_out() == ["a", "c"]
+    assert path.point_for(2, best="val_accuracy").strength == 0.1
+    select = path.selector(2, best="val_accuracy")
+    assert select.get_feature_names_out() == ["b", "a"]
+    assert path.point_for(1, best="val_accuracy").strength == 2.0
+
+
+def test_best_must_name_a_measure_of_every_point():
+    path = FeaturePath(BEST_PATH)
+    message = invalid_argument_message(
+        "best", "val_loss", "None or a measure of every point: ['val_accuracy']"
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        path.selector(2, best="val_loss")
+
+
 MONOTONE = "a non-empty sequence of finite floats > 0, strictly monotone"
 
 
