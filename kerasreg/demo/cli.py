@@ -222,8 +222,7 @@ def _add_study_arguments(command, data_help, out_default, workers_default):
         default=workers_default,
         metavar="N",
         help="run trials in N processes at once on this machine, each with "
-        "its share of the cores; 'auto': one per idle core, the cores less "
-        "the last minute's load average (default: %(default)s)",
+        "its share of the cores; 'auto': one per core (default: %(default)s)",
     )
     command.add_argument(
         "--learning-rates",

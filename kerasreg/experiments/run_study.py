@@ -163,9 +163,8 @@ def study(
             a script that calls `study` must do so under
             `if __name__ == "__main__":`. A study run with one number of
             workers resumes with any other. Not in a process that is already
-            one of a distributed study's. `"auto"`: one per idle core, the
-            cores less the last minute's load average (at least 1; see
-            `kerasreg.experiments.workers.idle_cores`). Defaults to `1`.
+            one of a distributed study's. `"auto"`: one per core this
+            process may use, each with one thread. Defaults to `1`.
         budget: float > 0, the minutes the study may take on this machine,
             or None for no limit. The first trial's model and the one with
             every technique on are timed for two epochs (an epoch, and a

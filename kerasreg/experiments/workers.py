@@ -28,7 +28,6 @@ resumes it, with any number of workers.
 
 import contextlib
 import logging
-import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -44,7 +43,7 @@ from kerasreg.experiments.errors import StudyError
 TUNER_ID = "KERASTUNER_TUNER_ID"
 _ORACLE_IP, _ORACLE_PORT = "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 _HOST = "127.0.0.1"
-# `workers=AUTO`: one worker per idle core (see `idle_cores`).
+# `workers=AUTO`: one worker per core this process may use.
 AUTO = "auto"
 # Seconds a stopped worker gets to end before it is killed.
 _GRACE = 10
@@ -55,15 +54,15 @@ _SENDABLE = (
 
 
 def check_workers(workers):
-    """`workers` as an int >= 1 (`AUTO`: `idle_cores()`), or the
-    message-form error.
+    """`workers` as an int >= 1 (`AUTO`: one per core this process may
+    use), or the message-form error.
 
     A process that is already one of a distributed study's (its
     `KERASTUNER_TUNER_ID` is set) runs its trials itself: more workers are
     more processes with their own tuner ids, and `AUTO` is 1 there.
     """
     if workers == AUTO:
-        return 1 if TUNER_ID in os.environ else idle_cores()
+        return 1 if TUNER_ID in os.environ else _cores()
     if isinstance(workers, str):
         raise invalid("workers", workers, f"an int >= 1 or {AUTO!r}")
     workers = check_int("workers", workers, low=1)
@@ -94,16 +93,6 @@ def check_sendable(argument, value, workers):
 def threads_per_worker(workers):
     """TensorFlow's threads for each of `workers` processes on this machine."""
     return max(1, _cores() // workers)
-
-
-def idle_cores():
-    """The cores this process may use less the last minute's load average
-    (rounded, at least 1): a worker per idle core. On a busy machine more
-    workers than idle cores only take turns, each with fewer threads.
-    """
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    cores = _cores()
-    return min(cores, max(1, math.floor(cores - load + 0.5)))
 
 
 def _cores():

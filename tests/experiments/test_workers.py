@@ -202,16 +202,12 @@ def test_each_worker_gets_its_share_of_the_cores(monkeypatch, cores, count, thre
     assert workers.threads_per_worker(count) == threads
 
 
-@pytest.mark.parametrize(
-    "cores,load,expected",
-    [(2, 0.2, 2), (2, 0.4, 2), (2, 0.7, 1), (2, 5.0, 1), (16, 3.2, 13), (4, 0.0, 4)],
-    ids=["quiet", "light", "one_busy", "overloaded", "many_cores", "idle"],
-)
-def test_auto_is_one_worker_per_idle_core(monkeypatch, cores, load, expected):
+@pytest.mark.parametrize("cores", [1, 2, 16])
+def test_auto_is_one_worker_per_core(monkeypatch, cores):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, 0.0, 0.0))
     monkeypatch.delenv(workers.TUNER_ID, raising=False)
-    assert workers.check_workers("auto") == expected
+    assert workers.check_workers("auto") == cores
+    assert workers.threads_per_worker(cores) == 1
     # In a process of a distributed study, more workers are more processes.
     monkeypatch.setenv(workers.TUNER_ID, "worker0")
     assert workers.check_workers("auto") == 1
