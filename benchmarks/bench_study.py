@@ -10,7 +10,8 @@ side in one process, each section selectable with `--only`:
   and the study's optimizer (SGD, momentum 0.9, the same rate). The two
   alternate, in turn first, over `--rounds` rounds after a one-epoch
   warm-up of each; prints each round's ratio, their median and range
-  (target: <= 1.0, wall and CPU time).
+  (target: <= 1.0, wall and CPU time). Beside them, the same trial with
+  `tensorboard=True`: what logging for TensorBoard adds to a trial.
 - `overhead`: a small study's (with `halving=True`: the most trials for
   its epochs) wall time against the sum of its trials' own
   (`Run.wall_time`, every trial, tuning rungs too, read from the study's
@@ -22,6 +23,13 @@ side in one process, each section selectable with `--only`:
   tuning (`halving=False`, the default); and both plans of the default
   study, before any trial.
 - `workers`: the small study with `workers=2` against `workers=1`.
+- `demo` (long): the whole `python -m kerasreg demo --quiet` command (its
+  own data, scikit-learn's digits), timed as a process: with its default
+  `--workers auto` and with `--workers 1`, and with `--before PATH` the same
+  command run from that checkout (an earlier version), in turn over
+  `--rounds` rounds; prints each command's median wall time and its ratio
+  to the first, and whether the results (every run's numbers, the choices)
+  are the same (target: the default <= 90 s on 2 quiet cores).
 - `verdicts` (long; also `--verdicts`): the default study with
   `halving=True` and without (the full budget), on the same data and
   seeds, side by side: the chosen learning rate and strengths (FLAG: more
@@ -34,8 +42,8 @@ download), written as PNGs in class folders and read back the way
 for scikit-learn's digits (fast), or `--data PATH` for a folder of yours.
 
 Run: python benchmarks/bench_study.py [--quick] [--data mnist5000|digits|PATH]
-     [--only trial,overhead,epochs,workers,verdicts] [--verdicts] [--out DIR]
-     [--epochs E] [--rounds N]
+     [--only trial,overhead,epochs,workers,demo,verdicts] [--verdicts]
+     [--out DIR] [--epochs E] [--rounds N] [--before PATH]
 (`pip install ".[benchmark]"` for mlxtend and Pillow.)
 """
 
@@ -48,6 +56,8 @@ import json
 import logging
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -67,7 +77,7 @@ from kerasreg.experiments.records import path_from_metrics  # noqa: E402
 from kerasreg.experiments.techniques import Setting  # noqa: E402
 from kerasreg.experiments.training import Trainer  # noqa: E402
 
-SECTIONS = ("trial", "overhead", "epochs", "workers", "verdicts")
+SECTIONS = ("trial", "overhead", "epochs", "workers", "demo", "verdicts")
 MNIST = "mnist5000"
 # The plain fit's learning rate, and the trial's: the middle of the study's grid.
 LEARNING_RATE = DEFAULT_LEARNING_RATES[len(DEFAULT_LEARNING_RATES) // 2]
@@ -131,10 +141,11 @@ def load(data, scratch):
 class Bench:
     """The data, the model and the studies the sections share."""
 
-    def __init__(self, dataset, profile, out):
+    def __init__(self, dataset, profile, out, before=None):
         self.dataset = dataset
         self.profile = profile
         self.out = out
+        self.before = before
         self.build_model = network(dataset.image_shape, dataset.num_classes)
         self._folders = 0
 
@@ -216,9 +227,10 @@ def bench_trial(bench):
     )
     plan = arguments.plan()
 
-    def trial(epochs):
+    def trial(epochs, tensorboard=False):
         values = {**plan.values(Setting(), LEARNING_RATE, 0), "epochs": epochs}
-        return lambda: trainer.run(values)
+        logged = dataclasses.replace(trainer, tensorboard=tensorboard)
+        return lambda: logged.run(values)
 
     def plain_fit(epochs):
         def fit():
@@ -248,24 +260,37 @@ def bench_trial(bench):
     # Warm-up: TensorFlow's first graphs and kernels, for both alike.
     trial(1)()
     plain_fit(1)()
-    print(f"{'round':<7}{'trial s':>9}{'plain fit s':>13}{'ratio':>8}{'cpu ratio':>11}")
-    walls, cpus = [], []
+    print(
+        f"{'round':<7}{'trial s':>9}{'plain fit s':>13}{'ratio':>8}{'cpu ratio':>11}"
+        f"{'+TensorBoard s':>16}{'ratio':>8}"
+    )
+    walls, cpus, logging_costs = [], [], []
     for index in range(bench.profile.rounds):
-        variants = {"trial": trial(epochs), "plain": plain_fit(epochs)}
-        # Each goes first in turn: drift on a shared machine hits both alike.
-        order = list(variants) if index % 2 == 0 else list(variants)[::-1]
+        variants = {
+            "trial": trial(epochs),
+            "plain": plain_fit(epochs),
+            # The same trial with `tensorboard=True`: what the opt-in costs.
+            "tensorboard": trial(epochs, tensorboard=True),
+        }
+        # Each goes first in turn: drift on a shared machine hits all alike.
+        shift = index % len(variants)
+        order = [*variants][shift:] + [*variants][:shift]
         times = {name: timed(variants[name]) for name in order}
         trial_wall, trial_cpu = times["trial"]
         plain_wall, plain_cpu = times["plain"]
+        logged_wall = times["tensorboard"][0]
         walls.append(trial_wall / plain_wall)
         cpus.append(trial_cpu / plain_cpu)
+        logging_costs.append(logged_wall / trial_wall)
         print(
             f"{index + 1:<7}{trial_wall:>9.1f}{plain_wall:>13.1f}"
             f"{walls[-1]:>7.2f}x{cpus[-1]:>10.2f}x"
+            f"{logged_wall:>16.1f}{logging_costs[-1]:>7.2f}x"
         )
     print(
         f"trial / plain fit: wall {spread(walls)}, cpu {spread(cpus)} (target <= 1.0)"
     )
+    print(f"trial with TensorBoard / trial (CSV only): wall {spread(logging_costs)}")
 
 
 def describe_study(kwargs, epochs):
@@ -349,6 +374,58 @@ def bench_workers(bench):
     print(f"workers=2 / workers=1 wall time: {spread(ratios)}")
 
 
+def demo_results(out):
+    """The demo's results.json without what differs between runs of the
+    same study (wall times, the timing before the first trial)."""
+    with open(os.path.join(out, "report", "results.json"), encoding="utf-8") as file:
+        results = json.load(file)
+    for key in ("wall_time", "timing", "features_counted"):
+        results["settings"].pop(key, None)
+    for run in results["runs"]:
+        run.pop("wall_time", None)
+    return results
+
+
+def bench_demo(bench):
+    """`python -m kerasreg demo --quiet` as a whole process, against itself
+    in one process and (`--before`) an earlier checkout's."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    commands = {"default": (here, []), "--workers 1": (here, ["--workers", "1"])}
+    if bench.before:
+        commands["before"] = (bench.before, [])
+    print(f"\ndemo: python -m kerasreg demo --quiet --epochs {bench.profile.epochs}")
+    seconds, results = {name: [] for name in commands}, {}
+    for index in range(bench.profile.rounds):
+        # Each round starts with another command: none always runs first.
+        shift = index % len(commands)
+        for name in [*commands][shift:] + [*commands][:shift]:
+            folder, extra = commands[name]
+            out = bench.folder("demo")
+            argv = ["demo", "--quiet", "--epochs", str(bench.profile.epochs)]
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "kerasreg", *argv, "--out", out, *extra],
+                cwd=folder,
+                env={**os.environ, "PYTHONPATH": folder},
+                check=True,
+                capture_output=True,
+            )
+            seconds[name].append(time.perf_counter() - start)
+            results[name] = demo_results(out)
+            print(
+                f"round {index + 1} {name:<12}{seconds[name][-1]:>7.1f} s", flush=True
+            )
+    first = statistics.median(seconds["default"])
+    for name, times in seconds.items():
+        median = statistics.median(times)
+        agree = results[name] == results["default"]
+        same = "the same results" if agree else "OTHER results"
+        print(
+            f"{name:<12} median {median:6.1f} s ({min(times):.1f}–{max(times):.1f}), "
+            f"{median / first:.2f}x the default; {same}"
+        )
+
+
 def verdict(comparison):
     """'tie +0.7 ± 7.6': the verdict and the paired difference, in points."""
     difference = comparison.difference
@@ -415,6 +492,7 @@ BENCHES = {
     "overhead": bench_overhead,
     "epochs": bench_epochs,
     "workers": bench_workers,
+    "demo": bench_demo,
     "verdicts": bench_verdicts,
 }
 
@@ -443,9 +521,9 @@ def main():
     parser.add_argument(
         "--only",
         type=sections,
-        default=SECTIONS[:-1],
+        default=SECTIONS[:-2],
         help=f"comma-separated sections among {','.join(SECTIONS)} "
-        "(default: all but verdicts)",
+        "(default: all but demo and verdicts)",
     )
     parser.add_argument(
         "--verdicts", action="store_true", help="also run the (long) verdicts section"
@@ -457,7 +535,13 @@ def main():
         "--epochs", type=int, help="epochs of the trial and every study (60; quick 5)"
     )
     parser.add_argument(
-        "--rounds", type=int, help="rounds of the trial against the plain fit (3; 2)"
+        "--rounds",
+        type=int,
+        help="rounds of the trial against the plain fit, and of the demo (3; 2)",
+    )
+    parser.add_argument(
+        "--before",
+        help="demo: also time the demo of this checkout (an earlier version)",
     )
     args = parser.parse_args()
     # Each trial builds fresh models, which TensorFlow's retracing heuristic
@@ -476,7 +560,7 @@ def main():
         dataset = load(args.data, scratch)
         print(f"backend={keras.backend.backend()} keras={keras.__version__}")
         print(dataset.describe())
-        bench = Bench(dataset, profile, out)
+        bench = Bench(dataset, profile, out, args.before)
         for name in chosen:
             BENCHES[name](bench)
 
