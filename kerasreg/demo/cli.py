@@ -222,7 +222,8 @@ def _add_study_arguments(command, data_help, out_default, workers_default):
         default=workers_default,
         metavar="N",
         help="run trials in N processes at once on this machine, each with "
-        "its share of the cores; 'auto': one per core (default: %(default)s)",
+        "its share of the cores; 'auto': one per core, at most 4 "
+        "(default: %(default)s)",
     )
     command.add_argument(
         "--learning-rates",

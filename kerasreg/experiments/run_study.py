@@ -164,7 +164,8 @@ def study(
             `if __name__ == "__main__":`. A study run with one number of
             workers resumes with any other. Not in a process that is already
             one of a distributed study's. `"auto"`: one per core this
-            process may use, each with one thread. Defaults to `1`.
+            process may use, at most 4 (each holds TensorFlow and the
+            data), each with its share of the threads. Defaults to `1`.
         budget: float > 0, the minutes the study may take on this machine,
             or None for no limit. The first trial's model and the one with
             every technique on are timed for two epochs (an epoch, and a

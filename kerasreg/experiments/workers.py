@@ -43,8 +43,12 @@ from kerasreg.experiments.errors import StudyError
 TUNER_ID = "KERASTUNER_TUNER_ID"
 _ORACLE_IP, _ORACLE_PORT = "KERASTUNER_ORACLE_IP", "KERASTUNER_ORACLE_PORT"
 _HOST = "127.0.0.1"
-# `workers=AUTO`: one worker per core this process may use.
+# `workers=AUTO`: one worker per core this process may use, at most
+# `_AUTO_MOST`: each worker holds TensorFlow and the data (about 1 GiB for
+# the demo), and a study's phases wait on each other's choices (the first
+# has as many trials as learning rates), so more mostly wait.
 AUTO = "auto"
+_AUTO_MOST = 4
 # Seconds a stopped worker gets to end before it is killed.
 _GRACE = 10
 _SENDABLE = (
@@ -55,14 +59,14 @@ _SENDABLE = (
 
 def check_workers(workers):
     """`workers` as an int >= 1 (`AUTO`: one per core this process may
-    use), or the message-form error.
+    use, at most 4), or the message-form error.
 
     A process that is already one of a distributed study's (its
     `KERASTUNER_TUNER_ID` is set) runs its trials itself: more workers are
     more processes with their own tuner ids, and `AUTO` is 1 there.
     """
     if workers == AUTO:
-        return 1 if TUNER_ID in os.environ else _cores()
+        return 1 if TUNER_ID in os.environ else min(_cores(), _AUTO_MOST)
     if isinstance(workers, str):
         raise invalid("workers", workers, f"an int >= 1 or {AUTO!r}")
     workers = check_int("workers", workers, low=1)

@@ -202,12 +202,16 @@ def test_each_worker_gets_its_share_of_the_cores(monkeypatch, cores, count, thre
     assert workers.threads_per_worker(count) == threads
 
 
-@pytest.mark.parametrize("cores", [1, 2, 16])
-def test_auto_is_one_worker_per_core(monkeypatch, cores):
+@pytest.mark.parametrize(
+    "cores,expected,threads", [(1, 1, 1), (2, 2, 1), (4, 4, 1), (16, 4, 4)]
+)
+def test_auto_is_one_worker_per_core_at_most_four(
+    monkeypatch, cores, expected, threads
+):
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)))
     monkeypatch.delenv(workers.TUNER_ID, raising=False)
-    assert workers.check_workers("auto") == cores
-    assert workers.threads_per_worker(cores) == 1
+    assert workers.check_workers("auto") == expected
+    assert workers.threads_per_worker(expected) == threads
     # In a process of a distributed study, more workers are more processes.
     monkeypatch.setenv(workers.TUNER_ID, "worker0")
     assert workers.check_workers("auto") == 1
