@@ -256,8 +256,7 @@ def _add_study_arguments(command, data_help, out_default, workers_default):
         "--tensorboard",
         action="store_true",
         help="also log every run for TensorBoard in OUT/logs (off by default: "
-        "it costs a few milliseconds an epoch; each run's history.csv is "
-        "always written)",
+        "it costs time every epoch; each run's history.csv is always written)",
     )
     command.add_argument(
         "--halving",

